@@ -1,0 +1,57 @@
+"""Limits of one sandbox run: frozen, keyword-only, `None` meaning "no limit"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Limits"]
+
+DEFAULT_TIMEOUT = 5.0
+"""Seconds of wall clock: ample for the small programs models write, short enough to fail fast."""
+
+DEFAULT_MEMORY_MB = 128
+"""MiB the engine may allocate: far above what a typical answer needs, far below the machine."""
+
+DEFAULT_STACK_KB = 1024
+"""KiB of engine stack (QuickJS's own default): recursion thousands of frames deep works."""
+
+DEFAULT_OUTPUT_BYTES = 1024 * 1024
+"""Bytes of the exported value as JSON: a value bigger than this is rarely an answer."""
+
+DEFAULT_CONSOLE_LINES = 1000
+"""console lines kept; more are counted and reported as cut."""
+
+DEFAULT_CONSOLE_BYTES = 64 * 1024
+"""console bytes kept, summed over lines."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Limits:
+    """What one run may use. Every field can be set per run; `None` means no limit."""
+
+    timeout: float | None = DEFAULT_TIMEOUT
+    """Wall-clock seconds for the whole run, fetches included. The worker is killed and
+    replaced if it does not answer within this plus a small grace period."""
+
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+    """MiB of memory the engine may allocate."""
+
+    stack_kb: int | None = DEFAULT_STACK_KB
+    """KiB of stack the engine may use for JavaScript recursion."""
+
+    output_bytes: int | None = DEFAULT_OUTPUT_BYTES
+    """Size cap of the exported value as JSON; a larger value is an `output` error."""
+
+    console_lines: int | None = DEFAULT_CONSOLE_LINES
+    """How many console lines are kept."""
+
+    console_bytes: int | None = DEFAULT_CONSOLE_BYTES
+    """How many bytes of console text are kept."""
+
+    def __post_init__(self) -> None:
+        from agent.errors import UsageError
+
+        for name in ("timeout", "memory_mb", "stack_kb", "output_bytes", "console_lines", "console_bytes"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not value > 0):
+                raise UsageError(f"Limits.{name} must be a positive number or None (no limit), got {value!r}")

@@ -1,0 +1,80 @@
+"""What a sandbox run returns: a value, or a typed error, plus the console output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["ErrorKind", "LogEntry", "RunError", "RunResult"]
+
+ErrorKind = Literal["syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy", "crash"]
+"""Why a run failed:
+
+- `syntax`: the code does not parse.
+- `runtime`: the code threw (or rejected) an error.
+- `contract`: no `export default`, or the default export is a function that was never called.
+- `timeout`: the run overran its wall clock, or awaited something that can never settle.
+- `memory`: the engine ran out of its memory allowance.
+- `stack`: recursion deeper than the engine stack allows.
+- `output`: the value cannot be turned into JSON (a cycle, NaN, a Promise...) or is too large.
+- `policy`: something the sandbox forbids (an import, a refused fetch).
+- `crash`: the worker process died; the next run gets a fresh one.
+"""
+
+LogLevel = Literal["log", "info", "warn", "error", "debug"]
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One captured console line."""
+
+    level: LogLevel
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"level": self.level, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """Why a run failed, with the JS error's name and message and, where known, its position
+    in the guest's code (1-based line and column)."""
+
+    kind: ErrorKind
+    message: str
+    name: str | None = None
+    line: int | None = None
+    column: int | None = None
+    stack: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "stack": self.stack,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """The outcome of one run. `value` is the default export as JSON-compatible Python data
+    (BigInt becomes `int`, Date an ISO string; see the README), or None when `ok` is False."""
+
+    ok: bool
+    value: Any = None
+    error: RunError | None = None
+    logs: list[LogEntry] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape of `jsolve run --json`; keep it stable."""
+        return {
+            "ok": self.ok,
+            "value": self.value,
+            "error": self.error.to_json() if self.error else None,
+            "logs": [entry.to_json() for entry in self.logs],
+            "duration_ms": round(self.duration_ms, 3),
+        }

@@ -1,0 +1,174 @@
+"""The worker process: runs each piece of guest code in a fresh QuickJS context.
+
+Started by the pool as `python -m agent.sandbox.worker`; reads `run` frames on stdin and answers
+with `result` frames on stdout. It has no network and no host calls; nothing it runs can reach
+the pool's process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import resource
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import quickjs
+
+from agent.sandbox.protocol import Channel, ChannelClosed
+
+PRELUDE = (Path(__file__).with_name("prelude.js")).read_text()
+
+ADDRESS_SPACE_CAP = 4 << 30
+"""Bytes of virtual memory the whole worker may map: a backstop behind the engine's own cap."""
+
+COLLECT_HEADROOM = 16 << 20
+"""Bytes added to the engine cap after the guest ran, so its logs and error can still be read."""
+
+_MODULE_SYNTAX = re.compile(r"(^\s*import\s*[\w{*'\"]|\bexport\s+(default\b|const\b|let\b|var\b|function\b|async\b|class\b|\{|\*))", re.MULTILINE)
+_FRAME = re.compile(r"<input>:(\d+):(\d+)")
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def classify(name: str | None, message: str, *, compiling: bool) -> str:
+    """The error kind of a JS error, from its name and message."""
+    if name == "InternalError" and message == "interrupted":
+        return "timeout"
+    if message.strip() == "null" or (name == "InternalError" and message in ("out of memory", "string too long")):
+        return "memory"
+    if "Maximum call stack size exceeded" in message or message == "stack overflow":
+        return "stack"
+    if "could not load module" in message:
+        return "policy"
+    if compiling and name == "SyntaxError":
+        return "syntax"
+    return "runtime"
+
+
+def _position(stack: str | None, message: str) -> tuple[int | None, int | None]:
+    match = _FRAME.search(stack or "") or _FRAME.search(message)
+    return (int(match[1]), int(match[2])) if match else (None, None)
+
+
+def _error(kind: str | None, name: str | None, message: str, stack: str | None, *, compiling: bool = False) -> dict[str, Any]:
+    kind = kind or classify(name, message, compiling=compiling)
+    if kind == "policy" and "could not load module" in message:
+        module = re.search(r"'([^']*)'", message)
+        message = f"imports are not available in the sandbox (module {module[1] if module else '?'!r}): write the code without modules"
+    elif kind == "memory":
+        message = "the code ran out of memory (the engine's allowance was exceeded)"
+    elif kind == "timeout":
+        message = "the code ran longer than its time limit"
+    line, column = _position(stack, message) if kind not in ("memory", "timeout") else _position(stack, "")
+    return {"kind": kind, "name": name, "message": message, "line": line, "column": column, "stack": stack}
+
+
+def _split_exception(exc: Exception) -> tuple[str | None, str, str | None]:
+    text = str(exc).rstrip("\n")
+    head, _, stack = text.partition("\n")
+    name, sep, message = head.partition(": ")
+    if not sep:
+        return None, head, stack or None
+    return name, message, stack or None
+
+
+def execute(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
+    """Run one piece of guest code; return the `result` frame."""
+    limits = request["limits"]
+    code: str = request["code"]
+    timeout = limits.get("timeout")
+    deadline = time.monotonic() + timeout if timeout else None
+    ctx = quickjs.Context()
+    if limits.get("memory_mb"):
+        ctx.set_memory_limit(limits["memory_mb"] << 20)
+    if limits.get("stack_kb"):
+        ctx.set_max_stack_size(limits["stack_kb"] << 10)
+    cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
+    ctx.eval(f"({PRELUDE})({json.dumps(cfg)})")
+    if timeout:
+        ctx.set_time_limit(timeout)
+    error: dict[str, Any] | None = None
+    try:
+        if _MODULE_SYNTAX.search(code):
+            ctx.module(code)
+            ctx.eval("__jsolve.module()")
+        else:
+            ctx.set("__jsolve_src", code)
+            ctx.eval("__jsolve.script(__jsolve_src)")
+        error = _settle(ctx, deadline)
+    except quickjs.JSException as exc:
+        error = _error(None, *_split_exception(exc), compiling=True)
+    ctx.set_time_limit(-1)
+    if limits.get("memory_mb"):
+        ctx.set_memory_limit((limits["memory_mb"] << 20) + COLLECT_HEADROOM)
+    try:
+        outcome = json.loads(ctx.eval("__jsolve.result()"))
+    except quickjs.JSException as exc:
+        outcome = {"logs": [], "cut": 0, "error": dict(zip(("name", "message", "stack"), _split_exception(exc)), kind=None)}
+    if error is None and "error" in outcome:
+        err = outcome["error"]
+        error = _error(err["kind"], err["name"], err["message"], err["stack"])
+    result: dict[str, Any] = {"op": "result", "logs": outcome["logs"], "cut": outcome["cut"], "error": error}
+    if error is None:
+        result["value_json"] = outcome["value"]
+        result["bigints"] = outcome["bigints"]
+    return result
+
+
+def _settle(ctx: quickjs.Context, deadline: float | None) -> dict[str, Any] | None:
+    """Drive the job queue and timers until the guest's value settles; an error frame if it cannot."""
+    while True:
+        jobs = 0
+        while ctx.execute_pending_job():
+            jobs += 1
+            if jobs & 0x3FF == 0 and deadline is not None and time.monotonic() > deadline:
+                return _error("timeout", None, "", None)
+        wait = ctx.eval("__jsolve.poll()")
+        if wait == -2:
+            return None
+        if wait == -1:
+            return {"kind": "timeout", "name": None, "line": None, "column": None, "stack": None,
+                    "message": "the code awaits something that can never settle (no timer or request is pending)"}
+        if deadline is not None and time.monotonic() + wait / 1000 > deadline:
+            return _error("timeout", None, "", None)
+        if wait > 0:
+            time.sleep(wait / 1000)
+        ctx.eval("__jsolve.fire()")
+
+
+def main() -> None:
+    _die_with_parent()
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    channel = Channel(os.dup(0), os.dup(1))
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    sys.stdout = sys.stderr
+    channel.send({"op": "ready", "pid": os.getpid()})
+    while True:
+        try:
+            request = channel.recv()
+        except ChannelClosed:
+            return
+        try:
+            reply = execute(request, channel)
+        except MemoryError:
+            reply = {"op": "result", "logs": [], "cut": 0, "error": _error("memory", None, "", None)}
+        with open("/proc/self/statm") as statm:
+            reply["rss"] = int(statm.read().split()[1]) * resource.getpagesize()
+        channel.send(reply)
+
+
+if __name__ == "__main__":
+    main()
