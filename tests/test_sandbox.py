@@ -1,0 +1,186 @@
+"""The sandbox's contract: values, error kinds, positions, console, script mode, the pool."""
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from agent.errors import SandboxClosed, UsageError
+from agent.sandbox import Limits, Sandbox
+
+
+def test_module_with_top_level_await(sandbox):
+    r = sandbox.run("const f = async () => 6 * 7; export default await f();")
+    assert (r.ok, r.value, r.error) == (True, 42, None)
+
+
+def test_script_last_expression_is_the_value(sandbox):
+    assert sandbox.run("const x = 5;\nx * 2").value == 10
+
+
+def test_script_returning_a_promise_is_awaited(sandbox):
+    assert sandbox.run("async function main() { return 'ok' }\nmain()").value == "ok"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("export default 2n ** 100n", 2**100),
+        ("export default {a: [1n, {b: -3n}]}", {"a": [1, {"b": -3}]}),
+        ("export default new Date(Date.UTC(2024, 0, 2))", "2024-01-02T00:00:00.000Z"),
+        ("export default new Map([['a', 1], ['b', 2]])", {"a": 1, "b": 2}),
+        ("export default new Map([[{}, 1]])", [[{}, 1]]),
+        ("export default new Set([3, 1, 3])", [3, 1]),
+        ("export default new Uint8Array([1, 2])", [1, 2]),
+        ("export default /a+/g", "/a+/g"),
+        ("export default {u: undefined, f() {}, n: null}", {"n": None}),
+        ("export default [undefined, 1]", [None, 1]),
+        ("export default new RangeError('r')", {"name": "RangeError", "message": "r"}),
+        ("export default {toJSON() { return 'custom' }}", "custom"),
+        ("export default 'héllo ✓ 𝄞'", "héllo ✓ 𝄞"),
+        ("export default -0", 0),
+    ],
+)
+def test_values_cross_as_documented(sandbox, code, expected):
+    r = sandbox.run(code)
+    assert r.ok, r.error
+    assert r.value == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "fragment"),
+    [
+        ("export default 1 +;", "syntax", "unexpected token"),
+        ("const x = 1;\nfoo(", "syntax", ""),
+        ("const a = 1;\nnull.x", "runtime", "cannot read property"),
+        ("export default JSON.parse('{')", "runtime", ""),
+        ("export const x = 1", "contract", "no `export default`"),
+        ("function main() { return 1 }\nexport default main", "contract", "never called"),
+        ("export default NaN", "output", "$ is NaN"),
+        ("export default {a: [Infinity]}", "output", "$.a[0] is Infinity"),
+        ("const o = {}; o.self = {o}; export default o", "output", "$.self.o refers back to $"),
+        ("export default undefined", "output", "undefined"),
+        ("export default {p: Promise.resolve(1)}", "output", "$.p is a Promise"),
+        ("export default new Date(NaN)", "output", "invalid Date"),
+        ("import fs from 'fs'; export default 1", "policy", "'fs'"),
+        ("export default await import('os')", "policy", "'os'"),
+        ("export default await new Promise(() => {})", "timeout", "never settle"),
+    ],
+)
+def test_error_kinds(sandbox, code, kind, fragment):
+    r = sandbox.run(code)
+    assert not r.ok and r.value is None
+    assert r.error.kind == kind, r.error
+    assert fragment in r.error.message
+
+
+def test_runtime_error_position_is_in_the_users_code(sandbox):
+    r = sandbox.run("const a = 1;\nconst b = 2;\nfunction f() {\n  throw new TypeError('bad');\n}\nexport default f()")
+    assert (r.error.kind, r.error.name, r.error.line, r.error.column) == ("runtime", "TypeError", 4, 13)
+    assert r.error.stack.splitlines() == ["    at f (<input>:4:13)", "    at <anonymous> (<input>:6:16)"]
+
+
+def test_error_thrown_from_a_timer_callback(sandbox):
+    r = sandbox.run("setTimeout(() => { throw new Error('late') }, 1);\nexport default await new Promise(r => setTimeout(r, 50, 1))")
+    assert (r.error.kind, r.error.message, r.error.line) == ("runtime", "late", 1)
+
+
+def test_syntax_error_position(sandbox):
+    r = sandbox.run("export default 1 +;")
+    assert (r.error.line, r.error.column) == (1, 19)
+
+
+def test_set_timeout_is_honoured(sandbox):
+    r = sandbox.run("export default await new Promise(r => setTimeout(() => r('done'), 30))")
+    assert r.value == "done" and r.duration_ms >= 30
+
+
+def test_set_interval_and_clear(sandbox):
+    code = "let n = 0; export default await new Promise(r => { const id = setInterval(() => { if (++n === 3) { clearInterval(id); r(n) } }, 2) })"
+    assert sandbox.run(code).value == 3
+
+
+def test_console_is_captured_in_order_with_levels(sandbox):
+    r = sandbox.run("console.log('a', 1, {b: [2]}); console.warn('w'); console.error(new Error('e')); console.debug(3n); export default 0")
+    assert [(e.level, e.text) for e in r.logs] == [("log", "a 1 { b: [ 2 ] }"), ("warn", "w"), ("error", "Error: e"), ("debug", "3n")]
+
+
+def test_console_is_kept_when_the_code_fails(sandbox):
+    r = sandbox.run("console.log('before'); throw new Error('x')")
+    assert not r.ok and [e.text for e in r.logs] == ["before"]
+
+
+def test_console_cap_says_what_it_cut(sandbox):
+    r = sandbox.run("for (let i = 0; i < 50; i++) console.log(i); export default 1", limits=Limits(console_lines=10))
+    assert r.ok and len(r.logs) == 11
+    assert "40 more line(s)" in r.logs[-1].text and r.logs[-1].level == "warn"
+
+
+def test_output_cap_is_an_error_not_a_truncation(sandbox):
+    r = sandbox.run("export default 'x'.repeat(5000)", limits=Limits(output_bytes=1000))
+    assert r.error.kind == "output" and "output cap of 1000 bytes" in r.error.message
+
+
+def test_runs_do_not_share_state(sandbox):
+    assert sandbox.run("globalThis.leak = 1; Array.prototype.evil = 1; export default 1").ok
+    assert sandbox.run("export default [typeof leak, [].evil === undefined]").value == ["undefined", True]
+
+
+def test_threads_share_one_pool():
+    results = []
+    with Sandbox(2) as sb:
+        def work(i):
+            results.append(sb.run(f"export default {i} * 2").value)
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results) == [i * 2 for i in range(20)]
+
+
+def test_run_async_many_concurrent_callers():
+    async def main():
+        with Sandbox(2) as sb:
+            return await asyncio.gather(*(sb.run_async(f"export default await Promise.resolve({i})") for i in range(30)))
+    assert [r.value for r in asyncio.run(main())] == list(range(30))
+
+
+def test_closing_leaves_no_child_processes():
+    sb = Sandbox(2)
+    assert sb.run("export default 1").ok
+    pids = [w.process.pid for w in sb._all]
+    sb.close()
+    for pid in pids:
+        assert subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
+    with pytest.raises(SandboxClosed):
+        sb.run("export default 1")
+
+
+@pytest.mark.parametrize("bad", [dict(timeout=0), dict(memory_mb=-1), dict(stack_kb=True)])
+def test_bad_limits_are_usage_errors(bad):
+    with pytest.raises(UsageError, match="positive"):
+        Limits(**bad)
+
+
+def test_cli_json_contract(tmp_path):
+    file = tmp_path / "a.js"
+    file.write_text("console.info('hi'); export default {n: 2n ** 64n}")
+    out = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(file), "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"ok", "value", "error", "logs", "duration_ms"}
+    assert data["value"] == {"n": 2**64} and data["logs"] == [{"level": "info", "text": "hi"}]
+
+
+def test_cli_failure_and_usage_exit_codes(tmp_path):
+    file = tmp_path / "b.js"
+    file.write_text("const a = 1;\nthrow new TypeError('nope')")
+    out = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(file), "--json"], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["error"] | {"stack": None} == {"kind": "runtime", "name": "TypeError", "message": "nope", "line": 2, "column": 11, "stack": None}
+    missing = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(tmp_path / "none.js")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
