@@ -159,7 +159,14 @@
           if (typeof v === "function") out.error = { kind: "contract", name: null, message: "the default export is a function" + (v.name ? " (`" + v.name + "`)" : "") + " that was never called: export its result, e.g. `export default await " + (v.name || "main") + "()`", stack: null };
           else if (v === undefined) out.error = { kind: "output", name: null, message: "the default export is undefined: export the value itself (did a function forget to `return`?)", stack: null };
           else if (typeof v === "symbol") out.error = { kind: "output", name: null, message: "the default export is a Symbol, which JSON cannot carry", stack: null };
-          else { const p = toPlain(v); out.value = JSON.stringify(p.value); out.bigints = p.bigints; }
+          else {
+            let p;
+            try { p = toPlain(v); } catch (e) {
+              if (e instanceof RangeError) throw new OutputProblem("reading the value out overflowed the stack: it is nested too deeply, or a getter recurses");
+              throw e;
+            }
+            out.value = JSON.stringify(p.value); out.bigints = p.bigints;
+          }
         }
       } catch (e) { out.error = describe(e); }
       return JSON.stringify(out);
