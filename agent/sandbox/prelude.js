@@ -1,33 +1,18 @@
 // Evaluated as a script in every fresh context before the guest's code. `cfg` is supplied by
 // the worker. Defines console and timers, and the hooks the worker drives (globalThis.__jsolve).
-(function (cfg) {
+(function (cfg, valuesSource) {
   "use strict";
   const g = globalThis;
+  class OutputProblem { constructor(message) { this.message = message; } }
+  // values.js (formatting for console, reading the value out) is compiled only when a run
+  // needs it: most runs log strings and export primitives, and parsing costs more than running.
+  let values = null;
+  const lib = () => values || (values = (0, eval)(valuesSource)(cfg, OutputProblem));
+  const fmt = (v, depth, seen) => typeof v === "string" && !depth ? v : lib().fmt(v, depth, seen);
+  const toPlain = (v) => v === null || (typeof v === "string" && (cfg.output == null || v.length + 2 <= cfg.output)) || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v)) ? { value: v, bigints: [] } : lib().toPlain(v);
   const logs = [];
   let logBytes = 0, cut = 0;
   const state = { done: false, value: undefined, error: undefined, timerError: undefined };
-
-  function fmt(v, depth, seen) {
-    switch (typeof v) {
-      case "string": return depth ? JSON.stringify(v) : v;
-      case "bigint": return v + "n";
-      case "function": return "[Function " + (v.name || "anonymous") + "]";
-      case "symbol": case "number": case "boolean": case "undefined": return String(v);
-    }
-    if (v === null) return "null";
-    if (seen.includes(v)) return "[Circular]";
-    if (depth > 3) return Array.isArray(v) ? "[Array]" : "[Object]";
-    if (v instanceof Error) return v.name + ": " + v.message;
-    if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
-    seen.push(v);
-    try {
-      if (Array.isArray(v)) return "[ " + v.slice(0, 100).map((x) => fmt(x, depth + 1, seen)).join(", ") + (v.length > 100 ? ", ..." : "") + " ]";
-      if (v instanceof Map) return "Map(" + v.size + ") " + fmt(Object.fromEntries([...v].slice(0, 100).map(([k, x]) => [String(k), x])), depth + 1, seen);
-      if (v instanceof Set) return "Set(" + v.size + ") " + fmt([...v].slice(0, 100), depth + 1, seen);
-      const keys = Object.keys(v).slice(0, 100);
-      return "{ " + keys.map((k) => k + ": " + fmt(v[k], depth + 1, seen)).join(", ") + " }";
-    } finally { seen.pop(); }
-  }
 
   function emit(level, args) {
     if ((cfg.lines != null && logs.length >= cfg.lines) || (cfg.bytes != null && logBytes >= cfg.bytes)) { cut++; return; }
@@ -53,58 +38,6 @@
   g.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
   g.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
   g.clearTimeout = g.clearInterval = (id) => { timers.delete(id); };
-
-  const MAX_DEPTH = 1000;
-  class OutputProblem { constructor(message) { this.message = message; } }
-  const ident = /^[A-Za-z_$][\w$]*$/;
-  function toPlain(root) {
-    const bigints = [], ancestors = [], ancestorPaths = [], keys = [];
-    let size = 0;
-    const where = () => "$" + keys.map((k) => typeof k === "number" ? "[" + k + "]" : ident.test(k) ? "." + k : "[" + JSON.stringify(k) + "]").join("");
-    const grow = (n) => { size += n; if (cfg.output != null && size > cfg.output) throw new OutputProblem("the value is larger than the output cap of " + cfg.output + " bytes (the cap was reached at " + where() + ")"); };
-    function walk(v) {
-      switch (typeof v) {
-        case "string": grow(v.length + 2); return v;
-        case "number": if (!Number.isFinite(v)) throw new OutputProblem(where() + " is " + v + ", which JSON cannot carry"); grow(8); return v;
-        case "boolean": grow(5); return v;
-        case "bigint": { const s = v.toString(); grow(s.length); bigints.push(keys.slice()); return s; }
-        case "undefined": case "function": case "symbol": return undefined;
-      }
-      if (v === null) { grow(4); return null; }
-      if (typeof v.toJSON === "function" && !(v instanceof Date)) { const j = v.toJSON(); if (j !== v) return walk(j); }
-      const at = ancestors.indexOf(v);
-      if (at >= 0) throw new OutputProblem("the value has a cycle: " + where() + " refers back to " + ancestorPaths[at]);
-      if (ancestors.length >= MAX_DEPTH) throw new OutputProblem(where() + " is nested more than " + MAX_DEPTH + " levels deep");
-      if (v instanceof Promise) throw new OutputProblem(where() + " is a Promise: await it before exporting");
-      if (v instanceof WeakMap || v instanceof WeakSet) throw new OutputProblem(where() + " is a WeakMap or WeakSet, which cannot be read out");
-      if (v instanceof Date) { if (isNaN(v)) throw new OutputProblem(where() + " is an invalid Date"); grow(26); return v.toISOString(); }
-      if (v instanceof RegExp) return walk(String(v));
-      if (v instanceof Error) return walk({ name: v.name, message: v.message });
-      ancestors.push(v); ancestorPaths.push(where());
-      try {
-        let items = null;
-        if (Array.isArray(v) || ArrayBuffer.isView(v)) items = v;
-        else if (v instanceof ArrayBuffer) items = new Uint8Array(v);
-        else if (v instanceof Set) items = [...v];
-        else if (v instanceof Map && ![...v.keys()].every((k) => typeof k === "string" || typeof k === "number")) items = [...v];
-        if (items !== null) {
-          const out = new Array(items.length);
-          grow(2);
-          for (let i = 0; i < items.length; i++) { keys.push(i); const x = walk(items[i]); keys.pop(); out[i] = x === undefined ? null : x; grow(1); }
-          return out;
-        }
-        const entries = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.keys(v).map((k) => [k, v[k]]);
-        const out = {};
-        grow(2);
-        for (const [k, x] of entries) {
-          keys.push(k); const y = walk(x); keys.pop();
-          if (y !== undefined) { grow(k.length + 4); out[k] = y; }
-        }
-        return out;
-      } finally { ancestors.pop(); ancestorPaths.pop(); }
-    }
-    return { value: walk(root), bigints };
-  }
 
   const BOUNDARY = /^\s*at (eval \(native\)|jsolve_)/;
   function describe(e) {

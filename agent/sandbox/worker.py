@@ -22,7 +22,8 @@ import quickjs
 
 from agent.sandbox.protocol import Channel, ChannelClosed
 
-PRELUDE = (Path(__file__).with_name("prelude.js")).read_text()
+PRELUDE = Path(__file__).with_name("prelude.js").read_text()
+VALUES = Path(__file__).with_name("values.js").read_text()
 
 ADDRESS_SPACE_CAP = 4 << 30
 """Bytes of virtual memory the whole worker may map: a backstop behind the engine's own cap."""
@@ -95,7 +96,8 @@ def execute(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
     if limits.get("stack_kb"):
         ctx.set_max_stack_size(limits["stack_kb"] << 10)
     cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
-    ctx.eval(f"({PRELUDE})({json.dumps(cfg)})")
+    ctx.set("__jsolve_values", VALUES)
+    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, __jsolve_values); delete globalThis.__jsolve_values")
     if timeout:
         ctx.set_time_limit(timeout)
     error: dict[str, Any] | None = None

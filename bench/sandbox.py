@@ -1,0 +1,80 @@
+"""Cost per run of the sandbox, side by side in one run: the pool (inter-process hop included),
+the bare binding in process (the floor), and a new `node` process per run.
+
+    python bench/sandbox.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import threading
+import time
+
+import quickjs
+
+from agent.sandbox import Sandbox
+
+CODE = "const f = async () => 6 * 7; export default await f();"
+
+
+def per_run_ms(fn, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples)
+
+
+def bare() -> None:
+    ctx = quickjs.Context()
+    ctx.module(CODE)
+    ctx.eval('globalThis.r = null; import("<input>").then(m => { r = JSON.stringify(m.default) })')
+    while ctx.execute_pending_job():
+        pass
+    assert ctx.eval("r") == "42"
+
+
+def throughput(sb: Sandbox, threads: int, seconds: float = 2.0) -> float:
+    count = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def loop(i: int) -> None:
+        while time.monotonic() < stop:
+            sb.run("export default 1")
+            count[i] += 1
+
+    workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return sum(count) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=2000)
+    args = parser.parse_args()
+    floor = per_run_ms(bare, args.runs)
+    with Sandbox(1) as sb:
+        sb.run(CODE)
+        pool = per_run_ms(lambda: sb.run(CODE), args.runs)
+        one = throughput(sb, 1)
+    with Sandbox() as sb:
+        sb.run(CODE)
+        n = throughput(sb, sb.size * 2)
+        size = sb.size
+    print(f"in-process binding (floor): {floor:.3f} ms/run (median of {args.runs})")
+    print(f"pool, 1 worker:             {pool:.3f} ms/run  = {pool / floor:.1f}x the floor")
+    if shutil.which("node"):
+        node = per_run_ms(lambda: subprocess.run(["node", "--input-type=module", "-e", "const f = async () => 6 * 7; console.log(await f());"], check=True, capture_output=True), 20)
+        print(f"new node process per run:   {node:.1f} ms/run  = pool is {node / pool:.0f}x faster")
+    print(f"throughput: {one:.0f} runs/s with 1 worker, {n:.0f} runs/s with {size} workers")
+
+
+if __name__ == "__main__":
+    main()
