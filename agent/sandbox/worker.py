@@ -84,7 +84,7 @@ def _split_exception(exc: Exception) -> tuple[str | None, str, str | None]:
     return name, message, stack or None
 
 
-def execute(request: dict[str, Any], channel: Channel) -> dict[str, Any]:
+def execute(request: dict[str, Any]) -> dict[str, Any]:
     """Run one piece of guest code; return the `result` frame."""
     limits = request["limits"]
     code: str = request["code"]
@@ -164,7 +164,7 @@ def main() -> None:
         except ChannelClosed:
             return
         try:
-            reply = execute(request, channel)
+            reply = execute(request)
         except MemoryError:
             reply = {"op": "result", "logs": [], "cut": 0, "error": _error("memory", None, "", None)}
         with open("/proc/self/statm") as statm:
