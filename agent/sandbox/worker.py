@@ -69,7 +69,7 @@ def _error(kind: str | None, name: str | None, message: str, stack: str | None, 
         message = f"imports are not available in the sandbox (module {module[1] if module else '?'!r}): write the code without modules"
     elif kind == "memory":
         message = "the code ran out of memory (the engine's allowance was exceeded)"
-    elif kind == "timeout":
+    elif kind == "timeout" and message in ("", "interrupted"):
         message = "the code ran longer than its time limit"
     line, column = _position(stack, message) if kind not in ("memory", "timeout") else _position(stack, "")
     return {"kind": kind, "name": name, "message": message, "line": line, "column": column, "stack": stack}
@@ -140,8 +140,7 @@ def _settle(ctx: quickjs.Context, deadline: float | None) -> dict[str, Any] | No
         if wait == -2:
             return None
         if wait == -1:
-            return {"kind": "timeout", "name": None, "line": None, "column": None, "stack": None,
-                    "message": "the code awaits something that can never settle (no timer or request is pending)"}
+            return _error("timeout", None, "the code awaits something that can never settle (no timer or request is pending)", None)
         if deadline is not None and time.monotonic() + wait / 1000 > deadline:
             return _error("timeout", None, "", None)
         if wait > 0:
