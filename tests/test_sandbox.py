@@ -184,3 +184,28 @@ def test_cli_failure_and_usage_exit_codes(tmp_path):
     assert json.loads(out.stdout)["error"] | {"stack": None} == {"kind": "runtime", "name": "TypeError", "message": "nope", "line": 2, "column": 11, "stack": None}
     missing = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(tmp_path / "none.js")], capture_output=True, text=True)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_check_receives_the_default_export_even_a_function(sandbox):
+    r = sandbox.run("export default function add(a, b) { return a + b }", check="return [value(2, 3), typeof value]")
+    assert r.ok, r.error
+    assert r.value == [5, "function"]
+
+
+def test_check_that_throws_is_a_check_error(sandbox):
+    r = sandbox.run("export default (a, b) => a - b", check="if (value(2, 3) !== 5) throw new Error('add(2, 3) should be 5')\nreturn true")
+    assert not r.ok and r.error.kind == "check"
+    assert r.error.message == "add(2, 3) should be 5"
+
+
+def test_check_keeps_limits_and_user_errors_in_user_frames(sandbox):
+    r = sandbox.run("export default function f() { while (true) {} }", check="return value()", limits=Limits(timeout=0.3))
+    assert not r.ok and r.error.kind == "timeout"
+    r = sandbox.run("export default function f(o) { return o.a.b }", check="return value({})")
+    assert r.error.kind == "check" and r.error.name == "TypeError"
+    assert "jsolve" not in (r.error.stack or "") and "at f (<input>:1:" in r.error.stack
+
+
+def test_check_is_not_run_when_the_code_failed(sandbox):
+    r = sandbox.run("throw new RangeError('early'); export default 1", check="return 'reached'")
+    assert r.error.kind == "runtime" and r.error.message == "early"

@@ -115,9 +115,14 @@ class Sandbox:
         if not closed:
             self._idle.put(self._spawn())
 
-    def run(self, code: str, *, limits: Limits | None = None) -> RunResult:
+    def run(self, code: str, *, limits: Limits | None = None, check: str | None = None) -> RunResult:
         """Run `code` (an ES module, or a script whose last expression is the value) and return
-        its default export, or a typed error."""
+        its default export, or a typed error.
+
+        `check`, when given, is the body of an async JS function run in the same context after
+        the code, with the default export (which may then be a function) as `value`; what it
+        returns becomes the run's value, and an error it throws is a `check` error.
+        """
         if not isinstance(code, str):
             raise UsageError(f"code must be a str, got {type(code).__name__}")
         if self._closed:
@@ -132,7 +137,7 @@ class Sandbox:
         try:
             worker.wait_ready()
             started = time.perf_counter()
-            worker.channel.send({"op": "run", "code": code, "limits": asdict(limits)})
+            worker.channel.send({"op": "run", "code": code, "limits": asdict(limits), "check": check})
             deadline = time.monotonic() + limits.timeout + KILL_GRACE if limits.timeout else None
             reply = worker.channel.recv(deadline)
             healthy = reply.get("rss", 0) < WORKER_RSS_CAP
@@ -148,13 +153,13 @@ class Sandbox:
             else:
                 self._retire(worker)
 
-    async def run_async(self, code: str, *, limits: Limits | None = None) -> RunResult:
+    async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None) -> RunResult:
         """`run` for asyncio callers: the waiting happens off the event loop."""
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(self.size * 2, thread_name_prefix="jsolve-sandbox")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits))
+        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check))
 
     def close(self) -> None:
         """Stop every worker process. Safe to call twice."""

@@ -45,7 +45,7 @@
     if (e !== null && typeof e === "object" && "message" in e) {
       const lines = String(e.stack || "").split("\n");
       const end = lines.findIndex((l) => BOUNDARY.test(l));
-      return { kind: e.jsolveKind || null, name: e.name === undefined ? null : String(e.name), message: String(e.message), stack: (end >= 0 ? lines.slice(0, end) : lines).join("\n").trimEnd() || null };
+      return { kind: e.jsolveKind || null, check: !!e.jsolveCheck, name: e.name === undefined ? null : String(e.name), message: String(e.message), stack: (end >= 0 ? lines.slice(0, end) : lines).join("\n").trimEnd() || null };
     }
     if (e === null) return { kind: null, name: null, message: "null", stack: null };  // how the engine reports running out of memory
     return { kind: null, name: null, message: "uncaught " + (typeof e === "string" ? JSON.stringify(e) : String(e)), stack: null };
@@ -60,6 +60,21 @@
         state.done = true; state.error = e; return;
       }
       Promise.resolve(v).then((x) => { state.done = true; state.value = x; }, (e) => { state.done = true; state.error = e; });
+    },
+    // Runs the caller's check, an async function body that receives the default export as `value`
+    // (a function is allowed here); what it returns becomes the run's value.
+    check(src) {
+      if (state.error !== undefined || state.timerError !== undefined) return;
+      let v = state.value;
+      if (state.isModule) {
+        if (!("default" in v)) return;
+        v = v.default;
+      }
+      state.done = false; state.isModule = false; state.value = undefined;
+      const fail = (e) => { if (e !== null && typeof e === "object") try { e.jsolveCheck = true; } catch (_) {} return e; };
+      let run;
+      try { run = (0, eval)("(async function jsolve_check(value) {\n" + src + "\n})"); } catch (e) { state.done = true; state.error = fail(e); return; }
+      run(v).then((x) => { state.done = true; state.value = x; }, (e) => { state.done = true; state.error = fail(e); });
     },
     // -2: settled; -1: nothing left that could settle it; >= 0: ms until the next timer is due
     poll() {

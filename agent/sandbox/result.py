@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 __all__ = ["ErrorKind", "LogEntry", "RunError", "RunResult"]
 
-ErrorKind = Literal["syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy", "crash"]
+ErrorKind = Literal["syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy", "crash", "check"]
 """Why a run failed:
 
 - `syntax`: the code does not parse.
@@ -19,6 +19,7 @@ ErrorKind = Literal["syntax", "runtime", "contract", "timeout", "memory", "stack
 - `output`: the value cannot be turned into JSON (a cycle, NaN, a Promise...) or is too large.
 - `policy`: something the sandbox forbids (an import, a refused fetch).
 - `crash`: the worker process died; the next run gets a fresh one.
+- `check`: the caller's `check` code threw: the value is not the one the caller expects.
 """
 
 LogLevel = Literal["log", "info", "warn", "error", "debug"]

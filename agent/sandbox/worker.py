@@ -33,6 +33,7 @@ COLLECT_HEADROOM = 16 << 20
 
 _MODULE_SYNTAX = re.compile(r"(^\s*import\s*[\w{*'\"]|\bexport\s+(default\b|const\b|let\b|var\b|function\b|async\b|class\b|\{|\*))", re.MULTILINE)
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
+_BOUNDARY = re.compile(r"^\s*at (eval \(native\)|jsolve_)")
 
 
 def _die_with_parent() -> None:
@@ -71,6 +72,10 @@ def _error(kind: str | None, name: str | None, message: str, stack: str | None, 
         message = "the code ran out of memory (the engine's allowance was exceeded)"
     elif kind == "timeout" and message in ("", "interrupted"):
         message = "the code ran longer than its time limit"
+    if stack:
+        lines = stack.split("\n")
+        end = next((i for i, text in enumerate(lines) if _BOUNDARY.match(text)), len(lines))
+        stack = "\n".join(lines[:end]).rstrip() or None
     line, column = _position(stack, message) if kind not in ("memory", "timeout") else _position(stack, "")
     return {"kind": kind, "name": name, "message": message, "line": line, "column": column, "stack": stack}
 
@@ -109,6 +114,10 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
             ctx.set("__jsolve_src", code)
             ctx.eval("__jsolve.script(__jsolve_src)")
         error = _settle(ctx, deadline)
+        if error is None and request.get("check") is not None:
+            ctx.set("__jsolve_check", request["check"])
+            ctx.eval("__jsolve.check(__jsolve_check)")
+            error = _settle(ctx, deadline)
     except quickjs.JSException as exc:
         error = _error(None, *_split_exception(exc), compiling=True)
     ctx.set_time_limit(-1)
@@ -120,7 +129,10 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         outcome = {"logs": [], "cut": 0, "error": dict(zip(("name", "message", "stack"), _split_exception(exc)), kind=None)}
     if error is None and "error" in outcome:
         err = outcome["error"]
-        error = _error(err["kind"], err["name"], err["message"], err["stack"])
+        kind = err["kind"]
+        if err.get("check") and classify(err["name"], err["message"], compiling=False) == "runtime":
+            kind = "check"
+        error = _error(kind, err["name"], err["message"], err["stack"])
     result: dict[str, Any] = {"op": "result", "logs": outcome["logs"], "cut": outcome["cut"], "error": error}
     if error is None:
         result["value_json"] = outcome["value"]
