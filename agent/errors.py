@@ -3,7 +3,11 @@
     JsolveError
     ├── UsageError            the caller asked for something that cannot work (bad argument,
     │                         unknown model name, invalid JSON Schema); raised before any work
-    └── SandboxClosed         the sandbox pool was used after `close()`
+    ├── SandboxClosed         the sandbox pool was used after `close()`
+    ├── SolveFailed           the model did not produce a passing value within the attempt budget;
+    │                         carries the attempts, the summed usage and the last failure
+    └── ModelUnavailable      the model could not be reached (network, rate limits, 5xx) even
+                              after retries; not the model's fault, so not a `SolveFailed`
 
 A failed *run* of guest code is not an exception: `Sandbox.run` returns a `RunResult` whose
 `error` says what went wrong. Exceptions of dependencies are translated where they are called,
@@ -12,7 +16,15 @@ with `raise ... from`.
 
 from __future__ import annotations
 
-__all__ = ["JsolveError", "UsageError", "SandboxClosed"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic_ai.usage import RunUsage
+
+    from agent.failures import Failure
+    from agent.solve import Attempt
+
+__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable"]
 
 
 class JsolveError(Exception):
@@ -25,3 +37,30 @@ class UsageError(JsolveError, ValueError):
 
 class SandboxClosed(JsolveError, RuntimeError):
     """The sandbox pool was used after it was closed."""
+
+
+class SolveFailed(JsolveError):
+    """The attempt budget was spent without a value that passed every check."""
+
+    def __init__(self, message: str, *, attempts: list[Attempt], usage: RunUsage, failure: Failure) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        """Every attempt the model made, in order."""
+        self.usage = usage
+        """Requests and tokens summed over all attempts."""
+        self.failure = failure
+        """Why the last attempt failed."""
+
+    @property
+    def code(self) -> str | None:
+        """The code of the last attempt, if the model sent any."""
+        return self.attempts[-1].code if self.attempts else None
+
+
+class ModelUnavailable(JsolveError):
+    """The model provider could not be reached or kept failing (after retries with backoff)."""
+
+    def __init__(self, message: str, *, usage: Any = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+        """Requests and tokens spent before the provider failed, when known."""

@@ -1,0 +1,72 @@
+"""Why an attempt failed, as a typed value, and the one function that turns it into words.
+
+Every stage of the pipeline (extraction, pre-validation, the sandbox run, the output check)
+reports a `Failure`. `feedback()` renders it; the same text goes to the model, into the attempt
+record and into the log event, so the three never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agent import prompts
+from agent.sandbox import RunError
+
+__all__ = ["Failure", "FailureKind", "feedback", "from_run_error"]
+
+FailureKind = Literal[
+    "extract", "syntax", "policy", "contract", "runtime", "timeout", "memory", "stack", "output",
+    "schema", "repeat", "check", "crash",
+]
+"""What went wrong with an attempt:
+
+- `extract`: the reply holds no code.
+- `syntax`: the code does not parse.
+- `policy`: a forbidden construct (`require`, `process`, an import, `fetch` while the network is
+  off, a refused request).
+- `contract`: no `export default`, or the default export is a function that was never called.
+- `runtime`, `timeout`, `memory`, `stack`, `output`, `crash`: the sandbox run failed that way.
+- `schema`: the value does not match the requested shape.
+- `repeat`: the code is the same as an attempt that already failed.
+- `check`: the caller's check refused the value.
+"""
+
+MAX_LOG_LINES = 20
+"""Console lines quoted back to the model: enough to debug, few enough for a small context."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failure:
+    """One failed attempt's diagnosis."""
+
+    kind: FailureKind
+    """Which stage failed, and how."""
+    message: str
+    """What went wrong, in words the model can act on."""
+    line: int | None = None
+    """1-based line in the model's code, when known."""
+    column: int | None = None
+    """1-based column in the model's code, when known."""
+    name: str | None = None
+    """The JS error's name (`TypeError`...), for errors the code threw."""
+    logs: tuple[str, ...] = field(default=())
+    """What the code printed before it failed."""
+
+
+def from_run_error(error: RunError, logs: tuple[str, ...] = ()) -> Failure:
+    """The failure of a sandbox run."""
+    return Failure(kind=error.kind, message=error.message, line=error.line, column=error.column, name=error.name, logs=logs)
+
+
+def feedback(failure: Failure) -> str:
+    """The text the model reads about `failure` (also logged and recorded)."""
+    where = f" at line {failure.line}" + (f", column {failure.column}" if failure.column else "") if failure.line else ""
+    name = f"{failure.name}: " if failure.name else ""
+    problem = f"{failure.kind} error{where}: {name}{failure.message}"
+    details = [f"Hint: {prompts.hints()[failure.kind]}"]
+    if failure.logs:
+        shown = failure.logs[-MAX_LOG_LINES:]
+        cut = f" (last {len(shown)} of {len(failure.logs)})" if len(shown) < len(failure.logs) else ""
+        details.append(f"Console output{cut}:\n" + "\n".join(shown))
+    return prompts.render("repair", problem=problem, details="\n".join(details))

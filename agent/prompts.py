@@ -1,0 +1,46 @@
+"""The prompt templates: files in `prompts/`, filled in by one function that refuses gaps.
+
+A template marks a variable as `{{name}}`; braces and `${...}` that belong to JavaScript stay as
+they are. Rendering fails when a variable is missing or not used, so a renamed variable cannot
+silently leave a hole in what the model reads.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["hints", "render"]
+
+_VARIABLE = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _folder() -> Path:
+    packaged = Path(__file__).with_name("_prompts")  # where a wheel puts them
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "prompts"
+
+
+@functools.cache
+def _template(name: str) -> str:
+    return (_folder() / f"{name}.md").read_text(encoding="utf-8").strip()
+
+
+def render(name: str, **values: Any) -> str:
+    """The template `prompts/<name>.md` with every `{{variable}}` replaced by `values`."""
+    text = _template(name)
+    wanted = set(_VARIABLE.findall(text))
+    if missing := wanted - values.keys():
+        raise KeyError(f"prompt {name!r} needs {sorted(missing)}")
+    if unused := values.keys() - wanted:
+        raise KeyError(f"prompt {name!r} has no variable {sorted(unused)}")
+    return _VARIABLE.sub(lambda m: str(values[m[1]]), text)
+
+
+@functools.cache
+def hints() -> dict[str, str]:
+    """One line of advice per failure kind (`prompts/hints.yaml`)."""
+    return yaml.safe_load((_folder() / "hints.yaml").read_text(encoding="utf-8"))

@@ -1,0 +1,135 @@
+"""Pre-validation: what can be known about the code from its syntax tree, before running it.
+
+The tree comes from tree-sitter's JavaScript grammar. Every finding is a `Failure` with the
+position in the model's code; the first one found is reported, syntax before policy before
+contract, because a fix for an earlier one often changes the later ones.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+
+import tree_sitter
+import tree_sitter_javascript
+
+from agent.failures import Failure
+
+__all__ = ["prevalidate", "same_code"]
+
+_FUNCTION_NODES = {"function_declaration", "function_expression", "function", "arrow_function",
+                   "generator_function", "generator_function_declaration"}
+_DECLARING_PARENTS = {"variable_declarator", "function_declaration", "function_expression", "class_declaration",
+                      "generator_function_declaration", "generator_function", "class", "formal_parameters",
+                      "import_specifier", "import_clause", "namespace_import", "catch_clause", "required_parameter",
+                      "assignment_pattern", "array_pattern", "rest_pattern"}
+_local = threading.local()
+
+
+def _parser() -> tree_sitter.Parser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+    return parser
+
+
+def same_code(a: str, b: str) -> bool:
+    """Whether two modules are the same code, ignoring blank lines and trailing spaces."""
+    return _normalized(a) == _normalized(b)
+
+
+def _normalized(code: str) -> list[str]:
+    return [line.rstrip() for line in code.splitlines() if line.strip()]
+
+
+@dataclass
+class _Scan:
+    syntax: tree_sitter.Node | None = None
+    imports: list[tree_sitter.Node] = field(default_factory=list)
+    references: dict[str, tree_sitter.Node] = field(default_factory=dict)
+    declared: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)
+    default_export: tree_sitter.Node | None = None
+    module_exports: bool = False
+
+
+def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    cursor = node.walk()
+    while True:
+        yield cursor.node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+def _scan(root: tree_sitter.Node) -> _Scan:
+    scan = _Scan()
+    for node in _walk(root):
+        kind = node.type
+        if (kind == "ERROR" or node.is_missing) and scan.syntax is None:
+            scan.syntax = node
+        elif kind == "import_statement":
+            scan.imports.append(node)
+        elif kind == "call_expression" and node.child_by_field_name("function").type == "import":
+            scan.imports.append(node)
+        elif kind in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"):
+            name = node.text.decode()
+            parent = node.parent
+            if kind == "shorthand_property_identifier_pattern" or (parent is not None and parent.type in _DECLARING_PARENTS and parent.child_by_field_name("value") != node and parent.child_by_field_name("right") != node):
+                scan.declared.add(name)
+                if parent is not None and (parent.type in _FUNCTION_NODES or (parent.type == "variable_declarator" and (v := parent.child_by_field_name("value")) is not None and v.type in _FUNCTION_NODES)):
+                    scan.functions.add(name)
+            else:
+                scan.references.setdefault(name, node)
+        elif kind == "export_statement" and any(child.type == "default" for child in node.children):
+            scan.default_export = node
+        elif kind == "member_expression" and node.text.replace(b" ", b"").startswith((b"module.exports", b"exports.")):
+            scan.module_exports = True
+    return scan
+
+
+def _at(node: tree_sitter.Node, kind: str, message: str) -> Failure:
+    return Failure(kind=kind, message=message, line=node.start_point.row + 1, column=node.start_point.column + 1)  # type: ignore[arg-type]
+
+
+def prevalidate(code: str, *, network: bool = False, function_export: bool = False, failed: Collection[str] = ()) -> Failure | None:
+    """The first problem in `code`, or None.
+
+    `network` says whether `fetch` exists; `function_export` allows a default export that is a
+    function (when a check will call it); `failed` holds the code of earlier failed attempts.
+    """
+    if any(same_code(code, earlier) for earlier in failed):
+        return Failure(kind="repeat", message="this is the same code as an earlier attempt that failed")
+    scan = _scan(_parser().parse(code.encode()).root_node)
+    if scan.syntax is not None:
+        node = scan.syntax
+        if node.is_missing:
+            return _at(node, "syntax", f"missing `{node.type}`")
+        snippet = node.text.decode(errors="replace").strip().splitlines()[0][:40] if node.text.strip() else ""
+        return _at(node, "syntax", f"unexpected `{snippet}`" if snippet else "unexpected end of the code")
+    for node in scan.imports:
+        if node.type == "import_statement":
+            source = node.child_by_field_name("source")
+        else:
+            arguments = node.child_by_field_name("arguments")
+            source = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        what = source.text.decode() if source is not None else "a module"
+        return _at(node, "policy", f"`import` of {what}: the sandbox has no modules to import")
+    for name, message in (("require", "`require` does not exist in the sandbox (it is not Node.js)"),
+                          ("process", "`process` does not exist in the sandbox (it is not Node.js)"),
+                          ("fetch", "`fetch` is not available: the network is off for this task")):
+        if name in scan.references and name not in scan.declared and (name != "fetch" or not network):
+            return _at(scan.references[name], "policy", message)
+    if scan.default_export is None:
+        hint = " (`module.exports` is Node.js; use `export default`)" if scan.module_exports else ""
+        return Failure(kind="contract", message=f"the module has no `export default`{hint}")
+    if not function_export:
+        value = scan.default_export.child_by_field_name("value") or scan.default_export.child_by_field_name("declaration")
+        if value is not None and (value.type in _FUNCTION_NODES or (value.type == "identifier" and value.text.decode() in scan.functions)):
+            name = value.child_by_field_name("name")
+            called = (name.text.decode() if name is not None else value.text.decode()) if value.type in ("function_declaration", "identifier", "generator_function_declaration") else "main"
+            return _at(scan.default_export, "contract", f"the default export is a function that is never called: export its result, e.g. `export default await {called}();`")
+    return None
