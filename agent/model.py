@@ -138,5 +138,5 @@ def resolve_model(model: str | Model | None) -> Model:
         raise UsageError(_NO_MODEL)
     try:
         return infer_model(name, provider_factory=_provider)
-    except UserError as exc:
-        raise UsageError(f"cannot use the model {name!r}: {exc.message.split(' To try Pydantic AI')[0]}") from None
+    except (UserError, ValueError) as exc:  # ValueError: a provider prefix pydantic-ai does not know
+        raise UsageError(f"cannot use the model {name!r}: {str(exc).split(' To try Pydantic AI')[0]}") from None

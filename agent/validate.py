@@ -1,8 +1,13 @@
 """Pre-validation: what can be known about the code from its syntax tree, before running it.
 
 The tree comes from tree-sitter's JavaScript grammar. Every finding is a `Failure` with the
-position in the model's code; the first one found is reported, syntax before policy before
-contract, because a fix for an earlier one often changes the later ones.
+position in the model's code; the first one found is reported, policy before contract, because
+a fix for an earlier one often changes the later ones.
+
+Code that does not parse is left to the engine: QuickJS compiles the whole module before running
+any of it and names the exact token (`const x = (1 +;` is "unexpected token in expression: ';'"
+at column 15), while tree-sitter's error recovery points earlier and vaguer (column 9). So the
+`syntax` verdict is the engine's, and the tree is only trusted when it has no error nodes.
 """
 
 from __future__ import annotations
@@ -45,7 +50,6 @@ def _normalized(code: str) -> list[str]:
 
 @dataclass
 class _Scan:
-    syntax: tree_sitter.Node | None = None
     imports: list[tree_sitter.Node] = field(default_factory=list)
     references: dict[str, tree_sitter.Node] = field(default_factory=dict)
     declared: set[str] = field(default_factory=set)
@@ -69,9 +73,7 @@ def _scan(root: tree_sitter.Node) -> _Scan:
     scan = _Scan()
     for node in _walk(root):
         kind = node.type
-        if (kind == "ERROR" or node.is_missing) and scan.syntax is None:
-            scan.syntax = node
-        elif kind == "import_statement":
+        if kind == "import_statement":
             scan.imports.append(node)
         elif kind == "call_expression" and node.child_by_field_name("function").type == "import":
             scan.imports.append(node)
@@ -103,13 +105,10 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
     """
     if any(same_code(code, earlier) for earlier in failed):
         return Failure(kind="repeat", message="this is the same code as an earlier attempt that failed")
-    scan = _scan(_parser().parse(code.encode()).root_node)
-    if scan.syntax is not None:
-        node = scan.syntax
-        if node.is_missing:
-            return _at(node, "syntax", f"missing `{node.type}`")
-        snippet = node.text.decode(errors="replace").strip().splitlines()[0][:40] if node.text.strip() else ""
-        return _at(node, "syntax", f"unexpected `{snippet}`" if snippet else "unexpected end of the code")
+    tree = _parser().parse(code.encode())
+    if tree.root_node.has_error:
+        return None  # the engine reports the syntax error, with its own message and position
+    scan = _scan(tree.root_node)
     for node in scan.imports:
         if node.type == "import_statement":
             source = node.child_by_field_name("source")

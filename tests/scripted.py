@@ -1,0 +1,46 @@
+"""A scripted model for the solve tests: it answers with the given replies, in order, and
+records every request it received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart
+from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+
+def fenced(code: str) -> str:
+    return f"Here is the module:\n```js\n{code}\n```\nIt computes the answer."
+
+
+@dataclass
+class Script:
+    replies: list[str]
+    requests: list[list[ModelMessage]] = field(default_factory=list)
+    settings: list[dict] = field(default_factory=list)
+
+    @property
+    def model(self) -> FunctionModel:
+        return FunctionModel(self._answer, model_name="scripted")
+
+    def _answer(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        self.requests.append(list(messages))
+        self.settings.append(dict(info.model_settings or {}))
+        if not self.replies:
+            raise AssertionError("the script ran out of replies")
+        return ModelResponse(parts=[TextPart(self.replies.pop(0))])
+
+    def text_of(self, request_index: int) -> str:
+        """Everything the model was sent in one request, as one string."""
+        parts = []
+        for message in self.requests[request_index]:
+            for part in message.parts:
+                content = getattr(part, "content", "")
+                parts.append(content if isinstance(content, str) else str(content))
+        return "\n".join(parts)
+
+    def last_prompt(self, request_index: int) -> str:
+        """The text of the newest request message the model saw in one request."""
+        message = self.requests[request_index][-1]
+        assert isinstance(message, ModelRequest)
+        return "\n".join(str(getattr(p, "content", "")) for p in message.parts)
