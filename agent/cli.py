@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -59,12 +59,110 @@ def run(
     raise typer.Exit(0 if result.ok else EXIT_FAILED)
 
 
+EXIT_MODEL_UNAVAILABLE = 3
+
+_TYPE_NAMES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict, "tuple": tuple, "any": Any}
+
+
+def parse_output_type(expression: str) -> Any:
+    """A Python type from a written annotation such as `list[int]` or `dict[str, float]`.
+
+    Only the JSON-shaped builtins are known; nothing is evaluated."""
+    import ast
+
+    def build(node: ast.expr) -> Any:
+        if isinstance(node, ast.Name) and node.id in _TYPE_NAMES:
+            return _TYPE_NAMES[node.id]
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in ("list", "dict", "tuple"):
+            args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            origin = _TYPE_NAMES[node.value.id]
+            built = tuple(build(a) for a in args)
+            return origin[built] if len(built) > 1 else origin[built[0]]
+        raise UsageError(f"--output {expression!r}: use int, float, str, bool, any, list[...], dict[str, ...] or tuple[...]")
+
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError:
+        raise UsageError(f"--output {expression!r} is not a type expression such as list[int]") from None
+    return build(tree.body)
+
+
 @app.command()
 def solve(
     instruction: Annotated[str, typer.Argument(help="What the code should compute.")],
+    output: Annotated[Optional[str], typer.Option("--output", help="The answer's type, e.g. int, 'list\\[str]', 'dict\\[str, float]'.")] = None,
+    schema: Annotated[Optional[Path], typer.Option("--schema", help="A JSON Schema file the answer must match.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="A pydantic-ai model name (openai:gpt-4.1, openai-chat:NAME...) or gguf:/path/model.gguf. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts before giving up.")] = 4,
+    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host).")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run of the code.")] = None,
+    memory: Annotated[Optional[int], typer.Option(help="MiB of memory the code may allocate.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (value, code, attempts, usage, timings).")] = False,
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="Show log events (-vv for all).")] = 0,
+    log_format: Annotated[str, typer.Option("--log-format", help="console or json (JSON lines on stderr).")] = "console",
 ) -> None:
     """Have a model write, check and repair JavaScript until it answers INSTRUCTION."""
-    typer.echo("error: `jsolve solve` is not available yet in this version (the repair loop has not landed)", err=True)
-    raise typer.Exit(EXIT_USAGE)
+    from agent.errors import JsolveError, ModelUnavailable, SolveFailed
+    from agent.logs import configure
+    from agent.model import resolve_model
+    from agent.sandbox import Limits
+    from agent.solve import solve as run_solve
+    from agent.terminal import SolveView
+
+    try:
+        if log_format not in ("console", "json"):
+            raise UsageError(f"--log-format must be console or json, not {log_format!r}")
+        if output is not None and schema is not None:
+            raise UsageError("give --output or --schema, not both")
+        shape: Any = parse_output_type(output) if output is not None else None
+        if schema is not None:
+            try:
+                shape = json.loads(schema.read_text())
+            except OSError as exc:
+                raise UsageError(f"cannot read {schema}: {exc.strerror}") from None
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{schema} is not JSON: {exc}") from None
+        overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
+        limits = Limits(**overrides) if overrides else None
+        network = _network_policy(allow_net)
+    except UsageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    configure(verbosity=verbose, json_lines=log_format == "json")
+    view = SolveView(quiet=as_json)
+    try:
+        resolved = resolve_model(model)  # before the live view: the embedded model shows its own progress
+        with view:
+            solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
+                                 limits=limits, on_attempt=view.attempt)
+    except UsageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except SolveFailed as exc:
+        if as_json:
+            typer.echo(json.dumps(view.report(None, exc), ensure_ascii=False))
+        else:
+            view.failed(exc)
+        raise typer.Exit(EXIT_FAILED) from None
+    except ModelUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from None
+    except JsolveError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    if as_json:
+        typer.echo(json.dumps(view.report(solution, None), ensure_ascii=False))
+    else:
+        view.solved(solution)
+
+
+def _network_policy(hosts: Optional[list[str]]) -> Any:
+    if not hosts:
+        return None
+    from agent.sandbox import NetworkPolicy
+
+    return NetworkPolicy(allow_hosts=hosts)
+
+
 if __name__ == "__main__":
     app()

@@ -8,6 +8,7 @@ sandbox as JSON, and it is validated as JSON, so `"42"` is not an `int` but an I
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,27 +31,28 @@ class OutputShape:
 
     schema: dict[str, Any]
     """The shape as JSON Schema (empty: any JSON value)."""
-    _adapter: pydantic.TypeAdapter[Any] | None
-    _validator: Any
+    _adapter: pydantic.TypeAdapter[Any] | None = None
+    _validator: Any = None
 
     @classmethod
     def of(cls, output: Any) -> OutputShape:
-        """The shape for `output`: None, a Python type or pydantic model, or a JSON Schema dict."""
+        """The shape for `output`: None, a Python type or pydantic model, or a JSON Schema dict.
+
+        Shapes are cached: checking a schema against its meta-schema costs milliseconds, more
+        than running the code, and batch runs ask for the same shapes again and again.
+        """
         if output is None:
-            return cls({}, None, None)
+            return cls({})
         if isinstance(output, dict):
-            validator_class = jsonschema.validators.validator_for(output)
             try:
-                validator_class.check_schema(output)
-            except jsonschema.SchemaError as exc:
-                raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)})") from None
-            return cls(output, None, validator_class(output))
+                text = json.dumps(output, sort_keys=True)
+            except (TypeError, ValueError) as exc:
+                raise UsageError(f"output is a dict but not JSON data, so not a JSON Schema: {exc}") from None
+            return _of_schema(text)
         try:
-            adapter = pydantic.TypeAdapter(output)
-            schema = adapter.json_schema()
-        except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError) as exc:
-            raise UsageError(f"output must be a Python type, a pydantic model or a JSON Schema dict; {output!r} is not usable: {str(exc).splitlines()[0]}") from None
-        return cls(_without_titles(schema), adapter, None)
+            return _of_type(output)
+        except TypeError:  # an unhashable type annotation: build it uncached
+            return _of_type.__wrapped__(output)
 
     def check(self, value: Any) -> Any | Failure:
         """`value` converted to the requested type, or a `schema` failure."""
@@ -65,6 +67,27 @@ class OutputShape:
             if errors:
                 return _mismatch([f"at {_path(e.absolute_path)}: {e.message}" for e in errors])
         return value
+
+
+@functools.lru_cache(maxsize=256)
+def _of_schema(text: str) -> OutputShape:
+    schema = json.loads(text)
+    validator_class = jsonschema.validators.validator_for(schema)
+    try:
+        validator_class.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)})") from None
+    return OutputShape(schema, None, validator_class(schema))
+
+
+@functools.lru_cache(maxsize=256)
+def _of_type(output: Any) -> OutputShape:
+    try:
+        adapter = pydantic.TypeAdapter(output)
+        schema = adapter.json_schema()
+    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError) as exc:
+        raise UsageError(f"output must be a Python type, a pydantic model or a JSON Schema dict; {output!r} is not usable: {str(exc).splitlines()[0]}") from None
+    return OutputShape(_without_titles(schema), adapter, None)
 
 
 def _mismatch(problems: list[str]) -> Failure:

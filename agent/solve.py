@@ -13,6 +13,7 @@ import asyncio
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -154,6 +155,7 @@ class _Run:
     settings: SolveSettings
     max_attempts: int
     log: Any
+    on_attempt: Callable[[Attempt], None] | None = None
     attempts: list[Attempt] = field(default_factory=list)
     failed_code: list[str] = field(default_factory=list)
     usage: RunUsage = field(default_factory=RunUsage)
@@ -191,8 +193,11 @@ class _Run:
         else:
             log.info("attempt.rejected", kind=failure.kind)
         text = feedback(failure) if failure is not None else None
-        self.attempts.append(Attempt(number=number, code=code, failure=failure, feedback=text, value=value, logs=logs,
-                                     model_ms=model_ms, validate_ms=validate_ms, run_ms=run_ms, usage=usage))
+        record = Attempt(number=number, code=code, failure=failure, feedback=text, value=value, logs=logs,
+                         model_ms=model_ms, validate_ms=validate_ms, run_ms=run_ms, usage=usage)
+        self.attempts.append(record)
+        if self.on_attempt is not None:
+            self.on_attempt(record)
         decision = decide(failure, attempts_made=number, max_attempts=self.max_attempts)
         if decision == "accept":
             log.info("attempt.passed")
@@ -278,6 +283,7 @@ async def asolve(
     check: str | None = None,
     sandbox: Sandbox | None = None,
     settings: SolveSettings | None = None,
+    on_attempt: Callable[[Attempt], None] | None = None,
 ) -> Solution:
     """Have the model write JavaScript for `instruction` until its value passes, and return it.
 
@@ -286,7 +292,8 @@ async def asolve(
     then the embedded local model). `network` lets the code `fetch` what the policy allows.
     `check` is JavaScript run after the code with its default export as `value` (which may then
     be a function); it throws to refuse the value, and what it returns is checked against
-    `output`. Raises `SolveFailed` when `max_attempts` are spent, `ModelUnavailable` when the
+    `output`. `on_attempt` is called with each attempt as soon as it is judged (to show
+    progress). Raises `SolveFailed` when `max_attempts` are spent, `ModelUnavailable` when the
     model cannot be reached, `UsageError` for bad arguments (before any model call).
     """
     if not isinstance(instruction, str) or not instruction.strip():
@@ -299,7 +306,8 @@ async def asolve(
     resolved = resolve_model(model)
     run_id = uuid.uuid4().hex[:12]
     run = _Run(shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check,
-               settings=settings or SolveSettings(), max_attempts=max_attempts, log=log.bind(run_id=run_id))
+               settings=settings or SolveSettings(), max_attempts=max_attempts, log=log.bind(run_id=run_id),
+               on_attempt=on_attempt)
     started = time.perf_counter()
     run.log.info("solve.start", model=resolved.model_name, instruction=instruction[:200], max_attempts=max_attempts)
     try:

@@ -1,0 +1,118 @@
+"""What `jsolve solve` shows: each attempt as it is judged, then the answer (or one JSON object)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from rich.console import Console
+from rich.panel import Panel
+from rich.status import Status
+from rich.syntax import Syntax
+from rich.text import Text
+
+from agent.errors import SolveFailed
+from agent.solve import Attempt, Solution
+
+__all__ = ["SolveView", "report"]
+
+
+class SolveView:
+    """A live view of one solve. With `quiet`, it shows nothing (the caller prints JSON)."""
+
+    def __init__(self, *, quiet: bool = False, console: Console | None = None) -> None:
+        self.quiet = quiet
+        self.console = console or Console(highlight=False)
+        self._status: Status | None = None
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> SolveView:
+        self._started = time.perf_counter()
+        self._waiting(1)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+    def _waiting(self, number: int) -> None:
+        if self.quiet:
+            return
+        self._status = self.console.status(f"attempt {number}: the model is writing code…" if number == 1 else
+                                           f"attempt {number}: the model is repairing its code…")
+        self._status.start()
+
+    def _stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def attempt(self, attempt: Attempt) -> None:
+        """Show one judged attempt; called by the solve loop."""
+        if self.quiet:
+            return
+        self._stop()
+        title = f"attempt {attempt.number} · model {attempt.model_ms / 1000:.1f} s · {attempt.usage.output_tokens} tokens"
+        body: Any = Syntax(attempt.code, "javascript", line_numbers=True, word_wrap=True) if attempt.code else Text("(no code in the reply)", style="italic")
+        self.console.print(Panel(body, title=title, title_align="left", border_style="green" if attempt.ok else "red"))
+        if attempt.failure is not None:
+            problem = (attempt.feedback or "").splitlines()[0].removeprefix("Your code failed. ")
+            self.console.print(Text("✗ ", style="bold red") + Text(problem))
+            self._waiting(attempt.number + 1)
+        else:
+            self.console.print(Text(f"✓ ran in {attempt.run_ms:.1f} ms and matched the requested shape", style="bold green"))
+
+    def solved(self, solution: Solution) -> None:
+        self.console.print(Text("Answer: ", style="bold") + Text(json.dumps(to_jsonable_python(solution.value), ensure_ascii=False, indent=2)))
+        self.console.print(Text(_summary(solution.attempts, solution.usage, solution.duration_ms, solution.model_name), style="dim"))
+
+    def failed(self, error: SolveFailed) -> None:
+        self.console.print(Text(f"Not solved: {error}", style="bold red"))
+        self.console.print(Text(_summary(error.attempts, error.usage, (time.perf_counter() - self._started) * 1000, None), style="dim"))
+
+    def report(self, solution: Solution | None, error: SolveFailed | None) -> dict[str, Any]:
+        """The `--json` object."""
+        attempts = solution.attempts if solution is not None else error.attempts if error is not None else []
+        usage = solution.usage if solution is not None else error.usage if error is not None else None
+        total_ms = solution.duration_ms if solution is not None else (time.perf_counter() - self._started) * 1000
+        return report(solution, attempts, usage, total_ms)
+
+
+def _summary(attempts: list[Attempt], usage: Any, total_ms: float, model_name: str | None) -> str:
+    model_ms = sum(a.model_ms for a in attempts)
+    who = f" · {model_name}" if model_name else ""
+    return (f"{len(attempts)} attempt(s) · {usage.input_tokens} tokens in, {usage.output_tokens} out · "
+            f"{total_ms / 1000:.1f} s ({model_ms / 1000:.1f} s in the model){who}")
+
+
+def report(solution: Solution | None, attempts: list[Attempt], usage: Any, total_ms: float) -> dict[str, Any]:
+    """A solve as plain JSON data; the shape is stable."""
+    return {
+        "ok": solution is not None,
+        "value": to_jsonable_python(solution.value) if solution is not None else None,
+        "code": solution.code if solution is not None else (attempts[-1].code if attempts else None),
+        "model": solution.model_name if solution is not None else None,
+        "attempts": [
+            {
+                "number": a.number,
+                "code": a.code,
+                "failure": None if a.failure is None else {"kind": a.failure.kind, "message": a.failure.message, "line": a.failure.line, "column": a.failure.column},
+                "feedback": a.feedback,
+                "logs": list(a.logs),
+                "model_ms": round(a.model_ms, 2),
+                "validate_ms": round(a.validate_ms, 3),
+                "run_ms": round(a.run_ms, 3),
+                "input_tokens": a.usage.input_tokens,
+                "output_tokens": a.usage.output_tokens,
+            }
+            for a in attempts
+        ],
+        "usage": {"requests": usage.requests, "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens} if usage is not None else None,
+        "timings": {
+            "total_ms": round(total_ms, 2),
+            "model_ms": round(sum(a.model_ms for a in attempts), 2),
+            "validate_ms": round(sum(a.validate_ms for a in attempts), 3),
+            "run_ms": round(sum(a.run_ms for a in attempts), 3),
+        },
+    }

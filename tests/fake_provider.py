@@ -1,0 +1,47 @@
+"""An OpenAI-compatible chat server on loopback that answers from a script, for testing the CLI
+end to end in a subprocess (where a FunctionModel cannot be passed in)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeProvider:
+    """Serves `/v1/chat/completions`; each entry of `script` is a reply text or an HTTP status."""
+
+    def __init__(self, script: list[str | int]) -> None:
+        self.script = list(script)
+        self.requests: list[dict] = []
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                provider.requests.append(body)
+                step = provider.script.pop(0) if provider.script else 500
+                if isinstance(step, int):
+                    payload = json.dumps({"error": {"message": "unavailable"}}).encode()
+                    self.send_response(step)
+                    self.send_header("Retry-After", "0")
+                else:
+                    payload = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
+                                          "choices": [{"index": 0, "message": {"role": "assistant", "content": step}, "finish_reason": "stop"}],
+                                          "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}).encode()
+                    self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
