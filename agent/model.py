@@ -89,7 +89,7 @@ class RetryingTransport(httpx.AsyncBaseTransport):
 def _log_retry(state: tenacity.RetryCallState) -> None:
     exc = state.outcome.exception() if state.outcome else None
     why = f"status {exc.response.status_code}" if isinstance(exc, httpx.HTTPStatusError) else type(exc).__name__
-    log.warning("model.retry", attempt=state.attempt_number, why=why, wait_s=round(state.upcoming_sleep, 2))
+    log.warning("model.retry", provider_try=state.attempt_number, why=why, wait_s=round(state.upcoming_sleep, 2))
 
 
 def _last_answer(state: tenacity.RetryCallState) -> httpx.Response:
