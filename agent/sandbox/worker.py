@@ -24,6 +24,7 @@ from agent.sandbox.protocol import Channel, ChannelClosed
 
 PRELUDE = Path(__file__).with_name("prelude.js").read_text()
 VALUES = Path(__file__).with_name("values.js").read_text()
+EXTRAS = Path(__file__).with_name("extras.js").read_text()
 
 ADDRESS_SPACE_CAP = 4 << 30
 """Bytes of virtual memory the whole worker may map: a backstop behind the engine's own cap."""
@@ -102,7 +103,8 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         ctx.set_max_stack_size(limits["stack_kb"] << 10)
     cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
     ctx.set("__jsolve_values", VALUES)
-    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, __jsolve_values); delete globalThis.__jsolve_values")
+    ctx.set("__jsolve_extras", EXTRAS)
+    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, __jsolve_values, __jsolve_extras); delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras")
     if timeout:
         ctx.set_time_limit(timeout)
     error: dict[str, Any] | None = None
