@@ -1,12 +1,14 @@
 """Cost per run of the sandbox, side by side in one run: the pool (inter-process hop included),
-the bare binding in process (the floor), and a new `node` process per run.
+the bare binding in process (the floor), a new `node` process per run, and the npm package
+`@sebastianwessel/quickjs` warm (installed into a scratch folder when npm can reach its registry).
 
-    python bench/sandbox.py [--runs N]
+    python bench/sandbox.py [--runs N] [--npm-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -14,6 +16,8 @@ import threading
 import time
 
 import quickjs
+
+from pathlib import Path
 
 from agent.sandbox import Sandbox
 
@@ -55,9 +59,26 @@ def throughput(sb: Sandbox, threads: int, seconds: float = 2.0) -> float:
     return sum(count) / seconds
 
 
+def npm_package_ms(folder: Path) -> float | None:
+    """The npm package's warm median per run, or None when it cannot be installed."""
+    script = Path(__file__).with_name("npm_quickjs.mjs")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "node_modules" / "@sebastianwessel" / "quickjs").is_dir():
+            subprocess.run(["npm", "init", "-y"], cwd=folder, check=True, capture_output=True, timeout=60)
+            subprocess.run(["npm", "install", "@sebastianwessel/quickjs", "@jitl/quickjs-ng-wasmfile-release-sync"],
+                           cwd=folder, check=True, capture_output=True, timeout=300)
+        shutil.copy(script, folder / script.name)
+        done = subprocess.run(["node", script.name, "300"], cwd=folder, check=True, capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return json.loads(done.stdout)["median_ms"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--npm-dir", type=Path, default=Path("/tmp/jsolve-bench-npm"), help="scratch folder for the npm package")
     args = parser.parse_args()
     floor = per_run_ms(bare, args.runs)
     with Sandbox(1) as sb:
@@ -73,6 +94,11 @@ def main() -> None:
     if shutil.which("node"):
         node = per_run_ms(lambda: subprocess.run(["node", "--input-type=module", "-e", "const f = async () => 6 * 7; console.log(await f());"], check=True, capture_output=True), 20)
         print(f"new node process per run:   {node:.1f} ms/run  = pool is {node / pool:.0f}x faster")
+    npm = npm_package_ms(args.npm_dir) if shutil.which("npm") else None
+    if npm is None:
+        print("@sebastianwessel/quickjs warm: not measured (npm or its registry is not available)")
+    else:
+        print(f"@sebastianwessel/quickjs warm: {npm:.3f} ms/run = pool is {npm / pool:.1f}x faster")
     print(f"throughput: {one:.0f} runs/s with 1 worker, {n:.0f} runs/s with {size} workers")
 
 

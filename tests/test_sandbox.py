@@ -209,3 +209,21 @@ def test_check_keeps_limits_and_user_errors_in_user_frames(sandbox):
 def test_check_is_not_run_when_the_code_failed(sandbox):
     r = sandbox.run("throw new RangeError('early'); export default 1", check="return 'reached'")
     assert r.error.kind == "runtime" and r.error.message == "early"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("export default {a: [1, {b: 'x'}], c: null, d: new Date(Date.UTC(2024, 1, 29))}", {"a": [1, {"b": "x"}], "c": None, "d": "2024-02-29T00:00:00.000Z"}),
+    ("class P { constructor() { this.x = 1 } }\nexport default [new P()]", [{"x": 1}]),
+    ("export default {n: new Number(3), s: new String('s')}", {"n": {}, "s": {"0": "s"}}),
+    ("export default {t: {toJSON() { return 'custom' }}}", {"t": "custom"}),
+    ("export default [new Map([['k', 1n]])]", [{"k": 1}]),
+    ("const o = Object.create(null); o.k = [undefined, () => 1];\nexport default o", {"k": [None, None]}),
+    ("export default {u: undefined, f() {}, big: 2n ** 64n}", {"big": 2**64}),
+])
+def test_plain_and_special_values_read_the_same_way(sandbox, code, expected):
+    """Plain JSON data takes a fast path; anything special goes through the full reader. Both
+    must give what the documented mapping says, also when mixed in one value."""
+    r = sandbox.run(code)
+    assert r.ok, r.error
+    assert r.value == expected
+
