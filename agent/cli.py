@@ -107,7 +107,7 @@ def solve(
     from agent.model import resolve_model
     from agent.sandbox import Limits
     from agent.solve import solve as run_solve
-    from agent.terminal import SolveView
+    from agent.terminal import SolveView, model_loading
 
     try:
         if log_format not in ("console", "json"):
@@ -131,7 +131,8 @@ def solve(
     configure(verbosity=verbose, json_lines=log_format == "json")
     view = SolveView(quiet=as_json)
     try:
-        resolved = resolve_model(model)  # before the live view: the embedded model shows its own progress
+        with model_loading() as progress:  # before the live view: the embedded model may take a while
+            resolved = resolve_model(model, progress=progress)
         with view:
             solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
                                  limits=limits, on_attempt=view.attempt)

@@ -25,7 +25,7 @@ from pydantic_ai.retries import wait_retry_after
 from agent.errors import UsageError
 from agent.logs import get_logger
 
-__all__ = ["MODEL_ENV", "RetryingTransport", "resolve_model", "retrying_http_client"]
+__all__ = ["MODEL_ENV", "RetryingTransport", "openai_compatible_model", "resolve_model", "retrying_http_client"]
 
 MODEL_ENV = "JSOLVE_MODEL"
 """The environment variable naming the model when the caller names none."""
@@ -108,6 +108,16 @@ def retrying_http_client(transport: httpx.AsyncBaseTransport | None = None, *, a
     return httpx.AsyncClient(transport=RetryingTransport(transport, attempts=attempts, sleep=sleep), timeout=REQUEST_TIMEOUT)
 
 
+def openai_compatible_model(name: str, *, base_url: str, api_key: str = "none") -> Model:
+    """A chat-completions model on an OpenAI-compatible server (llama.cpp, vLLM...), with retries."""
+    from openai import AsyncOpenAI
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, http_client=retrying_http_client())
+    return OpenAIChatModel(name, provider=OpenAIProvider(openai_client=client))
+
+
 def _provider(name: str) -> Provider[Any]:
     provider_class = infer_provider_class(name)
     try:
@@ -120,9 +130,10 @@ def _provider(name: str) -> Provider[Any]:
     return provider
 
 
-def resolve_model(model: str | Model | None) -> Model:
+def resolve_model(model: str | Model | None, *, progress: Callable[[int, int], None] | None = None) -> Model:
     """The model to use: `model` if given, else the one named by $JSOLVE_MODEL, else the embedded
-    local model when installed. `gguf:/path/model.gguf` runs a GGUF file like the embedded one."""
+    local model when installed. `gguf:/path/model.gguf` runs a GGUF file like the embedded one.
+    `progress` sees the bytes done while the embedded model file is assembled on first use."""
     if isinstance(model, Model):
         return model
     if model is not None and not isinstance(model, str):
@@ -134,7 +145,7 @@ def resolve_model(model: str | Model | None) -> Model:
         if name:
             return local_model.local_model(Path(name.removeprefix("gguf:")).expanduser())
         if local_model.is_installed():
-            return local_model.local_model()
+            return local_model.local_model(progress=progress)
         raise UsageError(_NO_MODEL)
     try:
         return infer_model(name, provider_factory=_provider)

@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -338,11 +337,26 @@ def _total(attempts: list[Attempt]) -> RunUsage:
     return total
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _sync_loop() -> asyncio.AbstractEventLoop:
+    """The event loop that runs every synchronous `solve`, in a daemon thread. One loop for all
+    calls, so HTTP clients held by a model object stay usable from one call to the next."""
+    global _loop
+    with _lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="jsolve-loop", daemon=True).start()
+        return _loop
+
+
 def solve(instruction: str, **options: Any) -> Solution:
-    """`asolve` for synchronous callers (also from inside a running event loop, as in notebooks)."""
+    """`asolve` for synchronous callers, with the same arguments (also usable from inside a
+    running event loop, as in notebooks). Ctrl-C cancels the solve."""
+    future = asyncio.run_coroutine_threadsafe(asolve(instruction, **options), _sync_loop())
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(asolve(instruction, **options))
-    with ThreadPoolExecutor(1, thread_name_prefix="jsolve-solve") as pool:
-        return pool.submit(asyncio.run, asolve(instruction, **options)).result()
+        return future.result()
+    except BaseException:
+        future.cancel()
+        raise

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.panel import Panel
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 from rich.status import Status
 from rich.syntax import Syntax
 from rich.text import Text
@@ -16,7 +19,25 @@ from rich.text import Text
 from agent.errors import SolveFailed
 from agent.solve import Attempt, Solution
 
-__all__ = ["SolveView", "report"]
+__all__ = ["SolveView", "model_loading", "report"]
+
+
+@contextlib.contextmanager
+def model_loading(console: Console | None = None) -> Iterator[Callable[[int, int], None]]:
+    """Progress on stderr while the model gets ready: a bar for assembling the embedded model file
+    (first use only), a spinner while it loads. Yields the callback `resolve_model` reports to.
+    Nothing shows when the model is ready at once (a remote model)."""
+    console = console or Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("getting the model ready", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, description="assembling the embedded model (first use only)", total=total, completed=done)
+            if done >= total:
+                progress.update(task, description="loading the model", total=None)
+
+        yield report
 
 
 class SolveView:

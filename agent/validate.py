@@ -128,7 +128,13 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
     if not function_export:
         value = scan.default_export.child_by_field_name("value") or scan.default_export.child_by_field_name("declaration")
         if value is not None and (value.type in _FUNCTION_NODES or (value.type == "identifier" and value.text.decode() in scan.functions)):
-            name = value.child_by_field_name("name")
-            called = (name.text.decode() if name is not None else value.text.decode()) if value.type in ("function_declaration", "identifier", "generator_function_declaration") else "main"
-            return _at(scan.default_export, "contract", f"the default export is a function that is never called: export its result, e.g. `export default await {called}();`")
+            written = scan.default_export.text.decode().splitlines()[0].strip()
+            call = "await " if value.text.lstrip().startswith(b"async") else ""
+            if value.type == "identifier":
+                how = f"change it to `export default {call}{value.text.decode()}();`"
+            elif (name := value.child_by_field_name("name")) is not None:
+                how = f"remove `export default` from the function and end the module with `export default {call}{name.text.decode()}();`"
+            else:
+                how = f"write `const main = ...` instead and end the module with `export default {call}main();`"
+            return _at(scan.default_export, "contract", f"`{written}` exports the function itself, which is never called: {how}")
     return None

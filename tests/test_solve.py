@@ -47,7 +47,7 @@ FIRST_WRONG = [
     ("policy", "import _ from 'lodash';\nexport default _.sum([1])", "`import` of 'lodash'"),
     ("policy", "export default await fetch('https://example.com')", "`fetch` is not available: the network is off"),
     ("contract", "const total = 17;", "the module has no `export default`"),
-    ("contract", "export default function main() { return 17 }", "export default await main();"),
+    ("contract", "export default function main() { return 17 }", "`export default function main() { return 17 }` exports the function itself, which is never called: remove `export default` from the function and end the module with `export default main();`"),
     ("runtime", "const rows = undefined;\nexport default rows.length", "TypeError: cannot read property 'length' of undefined"),
     ("timeout", "let n = 0;\nwhile (true) n++;\nexport default n", "timeout error"),
     ("memory", "const a = [];\nwhile (true) a.push(new Array(1e6).fill(1));\nexport default a.length", "ran out of memory"),
@@ -187,7 +187,8 @@ def test_bad_input_is_a_usage_error_before_any_model_call(sandbox, kwargs, messa
 
 def test_no_model_configured_says_how_to_configure_one(monkeypatch, sandbox):
     monkeypatch.delenv("JSOLVE_MODEL", raising=False)
-    local_model = pytest.importorskip("agent.local_model")
+    from agent import local_model
+
     if local_model.is_installed():
         pytest.skip("the embedded model is installed here, so it is the default")
     with pytest.raises(UsageError, match="no model is configured.*JSOLVE_MODEL.*pip install"):

@@ -49,8 +49,8 @@ def test_no_code_is_an_extract_failure(reply):
     ("const r = await fetch('https://a.b');\nexport default r.status", "policy", 1, 17, "`fetch` is not available"),
     ("const x = 1;", "contract", None, None, "no `export default`"),
     ("module.exports = 1", "contract", None, None, "`module.exports` is Node.js"),
-    ("export default async function main() { return 1 }", "contract", 1, 1, "export default await main();"),
-    ("const solve = (n) => n * 2;\nexport default solve;", "contract", 2, 1, "export default await solve();"),
+    ("export default async function main() { return 1 }", "contract", 1, 1, "end the module with `export default await main();`"),
+    ("const solve = (n) => n * 2;\nexport default solve;", "contract", 2, 1, "change it to `export default solve();`"),
     ("export default () => 1", "contract", 1, 1, "never called"),
 ])
 def test_prevalidation_findings(code, kind, line, column, text):
