@@ -23,14 +23,11 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (ok, value, error, logs, duration_ms).")] = False,
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds for the run.")] = None,
     memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate.")] = None,
-    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable).")] = None,
+    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*.example.com' for a domain, '*' for any public host).")] = None,
 ) -> None:
     """Run a JavaScript module in the sandbox and print its default export."""
     from agent.sandbox import Limits, Sandbox
 
-    if allow_net:
-        typer.echo("error: --allow-net is not available yet: the sandbox has no network in this version", err=True)
-        raise typer.Exit(EXIT_USAGE)
     try:
         code = sys.stdin.read() if file == "-" else Path(file).read_text()
     except OSError as exc:
@@ -39,11 +36,12 @@ def run(
     overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
     try:
         limits = Limits(**overrides)
+        network = _network_policy(allow_net)
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     with Sandbox(1) as sandbox:
-        result = sandbox.run(code, limits=limits)
+        result = sandbox.run(code, limits=limits, network=network)
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

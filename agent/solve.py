@@ -179,7 +179,7 @@ class _Run:
         if failure is None:
             assert code is not None
             started = time.perf_counter()
-            result = await self.sandbox.run_async(code, limits=self.limits, check=self.check, **({"network": self.network} if self.network else {}))
+            result = await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network)
             logs = tuple(entry.text if entry.level in ("log", "info", "debug") else f"[{entry.level}] {entry.text}" for entry in result.logs)
             if result.ok:
                 checked = self.shape.check(result.value)

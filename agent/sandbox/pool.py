@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import itertools
 import json
 import os
 import queue
@@ -18,6 +19,7 @@ from typing import Any
 
 from agent.errors import SandboxClosed, UsageError
 from agent.sandbox.limits import Limits
+from agent.sandbox.network import Fetcher, NetworkPolicy
 from agent.sandbox.protocol import Channel, ChannelClosed, ChannelTimeout
 from agent.sandbox.result import LogEntry, RunError, RunResult
 
@@ -29,6 +31,9 @@ reports the timeout itself, this only catches a worker that stopped answering.""
 
 WORKER_RSS_CAP = 768 << 20
 """Bytes of resident memory after which a worker is replaced instead of reused."""
+
+FETCH_THREADS = 8
+"""Requests the pool performs at once for all its runs (a run's `Promise.all` fans out here)."""
 
 STARTUP_TIMEOUT = 30.0
 """Seconds a new worker may take to import the engine and say it is ready."""
@@ -96,6 +101,8 @@ class Sandbox:
         self._lock = threading.Lock()
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
+        self._fetchers: ThreadPoolExecutor | None = None
+        self._run_ids = itertools.count(1)
         for _ in range(size):
             self._idle.put(self._spawn())
         self._finalizer = weakref.finalize(self, _kill_all, self._all)
@@ -115,16 +122,22 @@ class Sandbox:
         if not closed:
             self._idle.put(self._spawn())
 
-    def run(self, code: str, *, limits: Limits | None = None, check: str | None = None) -> RunResult:
+    def run(self, code: str, *, limits: Limits | None = None, check: str | None = None,
+            network: NetworkPolicy | None = None) -> RunResult:
         """Run `code` (an ES module, or a script whose last expression is the value) and return
         its default export, or a typed error.
 
         `check`, when given, is the body of an async JS function run in the same context after
         the code, with the default export (which may then be a function) as `value`; what it
         returns becomes the run's value, and an error it throws is a `check` error.
+
+        `network`, when given, gives the code `fetch` under that policy; the requests are made
+        here, in the caller's process, never by the worker.
         """
         if not isinstance(code, str):
             raise UsageError(f"code must be a str, got {type(code).__name__}")
+        if network is not None and not isinstance(network, NetworkPolicy):
+            raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
         if self._closed:
             raise SandboxClosed("this Sandbox is closed; create a new one")
         limits = limits or self.limits
@@ -134,12 +147,21 @@ class Sandbox:
             raise SandboxClosed("this Sandbox is closed; create a new one")
         started = time.perf_counter()
         healthy = False
+        exchange: _Exchange | None = None
         try:
             worker.wait_ready()
             started = time.perf_counter()
-            worker.channel.send({"op": "run", "code": code, "limits": asdict(limits), "check": check})
+            run_id = next(self._run_ids)
             deadline = time.monotonic() + limits.timeout + KILL_GRACE if limits.timeout else None
-            reply = worker.channel.recv(deadline)
+            if network is not None:
+                exchange = _Exchange(worker.channel, Fetcher(network, deadline and deadline - KILL_GRACE), run_id, self._fetch_pool())
+            worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": asdict(limits), "check": check,
+                                 "network": network is not None})
+            while True:
+                reply = worker.channel.recv(deadline)
+                if reply.get("op") != "fetch" or exchange is None:
+                    break
+                exchange.start(reply)
             healthy = reply.get("rss", 0) < WORKER_RSS_CAP
             return _result(reply, time.perf_counter() - started, limits)
         except ChannelTimeout:
@@ -148,32 +170,72 @@ class Sandbox:
             code_ = worker.process.poll()
             return _failure("crash", f"the sandbox worker died (exit status {code_}); the next run gets a new one", started)
         finally:
+            if exchange is not None:
+                exchange.close()
             if healthy:
                 self._idle.put(worker)
             else:
                 self._retire(worker)
 
-    async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None) -> RunResult:
+    def _fetch_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._fetchers is None:
+                self._fetchers = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="jsolve-fetch")
+            return self._fetchers
+
+    async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
+                        network: NetworkPolicy | None = None) -> RunResult:
         """`run` for asyncio callers: the waiting happens off the event loop."""
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(self.size * 2, thread_name_prefix="jsolve-sandbox")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check))
+        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check, network=network))
 
     def close(self) -> None:
         """Stop every worker process. Safe to call twice."""
         with self._lock:
             self._closed = True
         self._finalizer()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._fetchers):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _Exchange:
+    """The requests of one run: performed on the pool's fetch threads, answered to its worker."""
+
+    def __init__(self, channel: Channel, fetcher: Fetcher, run_id: int, threads: ThreadPoolExecutor) -> None:
+        self.channel = channel
+        self.fetcher = fetcher
+        self.run_id = run_id
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._open = True
+
+    def start(self, request: dict[str, Any]) -> None:
+        self.threads.submit(self._perform, request)
+
+    def _perform(self, request: dict[str, Any]) -> None:
+        reply = self.fetcher.fetch(request)
+        with self._lock:
+            if not self._open:
+                return  # the run ended (settled, timed out or crashed) while this request was out
+            try:
+                self.channel.send({"op": "fetched", "run_id": self.run_id, "id": request.get("id"), **reply})
+            except ChannelClosed:
+                pass
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+        self.fetcher.close()
 
 
 def _failure(kind: Any, message: str, started: float) -> RunResult:

@@ -38,6 +38,10 @@ class Channel:
         except (BrokenPipeError, OSError) as exc:
             raise ChannelClosed(str(exc)) from exc
 
+    def readable(self, timeout: float) -> bool:
+        """Whether a frame starts arriving within `timeout` seconds."""
+        return bool(select.select([self.read_fd], [], [], max(0.0, timeout))[0])
+
     def recv(self, deadline: float | None = None) -> dict[str, Any]:
         (size,) = _HEADER.unpack(self._read_exactly(_HEADER.size, deadline))
         return json.loads(self._read_exactly(size, deadline))

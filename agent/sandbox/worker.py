@@ -25,6 +25,8 @@ from agent.sandbox.protocol import Channel, ChannelClosed
 PRELUDE = Path(__file__).with_name("prelude.js").read_text()
 VALUES = Path(__file__).with_name("values.js").read_text()
 EXTRAS = Path(__file__).with_name("extras.js").read_text()
+URL = Path(__file__).with_name("url.js").read_text()
+FETCH = Path(__file__).with_name("fetch.js").read_text()
 
 ADDRESS_SPACE_CAP = 4 << 30
 """Bytes of virtual memory the whole worker may map: a backstop behind the engine's own cap."""
@@ -90,8 +92,9 @@ def _split_exception(exc: Exception) -> tuple[str | None, str, str | None]:
     return name, message, stack or None
 
 
-def execute(request: dict[str, Any]) -> dict[str, Any]:
-    """Run one piece of guest code; return the `result` frame."""
+def execute(request: dict[str, Any], channel: Channel | None = None) -> dict[str, Any]:
+    """Run one piece of guest code; return the `result` frame. With a network, requests go to
+    the supervisor over `channel` as `fetch` frames and come back as `fetched` frames."""
     limits = request["limits"]
     code: str = request["code"]
     timeout = limits.get("timeout")
@@ -101,10 +104,14 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         ctx.set_memory_limit(limits["memory_mb"] << 20)
     if limits.get("stack_kb"):
         ctx.set_max_stack_size(limits["stack_kb"] << 10)
+    network = channel if request.get("network") else None
     cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
-    ctx.set("__jsolve_values", VALUES)
-    ctx.set("__jsolve_extras", EXTRAS)
-    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, __jsolve_values, __jsolve_extras); delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras")
+    sources = {"values": VALUES, "extras": EXTRAS, "url": URL, "fetch": FETCH if network else None}
+    for name, source in sources.items():
+        ctx.set(f"__jsolve_{name}", source)
+    names = ", ".join(f"__jsolve_{name}" for name in sources)
+    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, {names}); " + "".join(f"delete globalThis.__jsolve_{name};" for name in sources))
+    run_id = request.get("run_id")
     if timeout:
         ctx.set_time_limit(timeout)
     error: dict[str, Any] | None = None
@@ -115,11 +122,11 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         else:
             ctx.set("__jsolve_src", code)
             ctx.eval("__jsolve.script(__jsolve_src)")
-        error = _settle(ctx, deadline)
+        error = _settle(ctx, deadline, network, run_id)
         if error is None and request.get("check") is not None:
             ctx.set("__jsolve_check", request["check"])
             ctx.eval("__jsolve.check(__jsolve_check)")
-            error = _settle(ctx, deadline)
+            error = _settle(ctx, deadline, network, run_id)
     except quickjs.JSException as exc:
         error = _error(None, *_split_exception(exc), compiling=True)
     ctx.set_time_limit(-1)
@@ -142,22 +149,41 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _settle(ctx: quickjs.Context, deadline: float | None) -> dict[str, Any] | None:
-    """Drive the job queue and timers until the guest's value settles; an error frame if it cannot."""
+def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None, run_id: Any) -> dict[str, Any] | None:
+    """Drive the job queue, timers and requests until the guest's value settles; an error frame
+    if it cannot."""
     while True:
         jobs = 0
         while ctx.execute_pending_job():
             jobs += 1
             if jobs & 0x3FF == 0 and deadline is not None and time.monotonic() > deadline:
                 return _error("timeout", None, "", None)
+        if network is not None and (outbox := ctx.eval("__jsolve.outbox()")):
+            for fetch in json.loads(outbox):
+                network.send({"op": "fetch", "run_id": run_id, **fetch})
         wait = ctx.eval("__jsolve.poll()")
         if wait == -2:
             return None
-        if wait == -1:
+        waiting_on_network = network is not None and ctx.eval("__jsolve.inFlight()") > 0
+        if wait == -1 and not waiting_on_network:
             return _error("timeout", None, "the code awaits something that can never settle (no timer or request is pending)", None)
-        if deadline is not None and time.monotonic() + wait / 1000 > deadline:
-            return _error("timeout", None, "", None)
-        if wait > 0:
+        now = time.monotonic()
+        until = now + wait / 1000 if wait >= 0 else None
+        if deadline is not None and (until is None or until > deadline):
+            if not waiting_on_network:
+                return _error("timeout", None, "", None)
+            until = deadline
+        if waiting_on_network:
+            assert network is not None
+            if until is None or network.readable(until - now):
+                reply = network.recv()
+                if reply.get("op") == "fetched" and reply.get("run_id") == run_id:
+                    ctx.set("__jsolve_reply", json.dumps(reply))
+                    ctx.eval("__jsolve.deliver(JSON.parse(__jsolve_reply)); delete globalThis.__jsolve_reply")
+                continue
+            if deadline is not None and time.monotonic() >= deadline:
+                return _error("timeout", None, "", None)
+        elif wait > 0:
             time.sleep(wait / 1000)
         ctx.eval("__jsolve.fire()")
 
@@ -176,8 +202,12 @@ def main() -> None:
             request = channel.recv()
         except ChannelClosed:
             return
+        if request.get("op") != "run":
+            continue  # a late reply to a request of a run that already ended
         try:
-            reply = execute(request)
+            reply = execute(request, channel)
+        except ChannelClosed:
+            return
         except MemoryError:
             reply = {"op": "result", "logs": [], "cut": 0, "error": _error("memory", None, "", None)}
         with open("/proc/self/statm") as statm:
