@@ -227,3 +227,16 @@ def test_plain_and_special_values_read_the_same_way(sandbox, code, expected):
     assert r.ok, r.error
     assert r.value == expected
 
+
+
+@pytest.mark.parametrize(("depth", "ok"), [(900, True), (901, False), (5000, False)])
+def test_nesting_is_capped_below_what_the_host_can_decode(sandbox, depth, ok):
+    r = sandbox.run(f"let a = []; const r = a; for (let i = 1; i < {depth}; i++) {{ const n = []; a.push(n); a = n }} export default r")
+    assert r.ok is ok
+    if not ok:
+        assert r.error.kind == "output" and "nested more than 900 levels" in r.error.message
+
+
+def test_recursion_two_thousand_frames_deep_fits_the_default_stack(sandbox):
+    r = sandbox.run("function h(n) { return n === 0 ? 0 : 1 + h(n - 1) }\nexport default h(1800)")
+    assert r.ok and r.value == 1800

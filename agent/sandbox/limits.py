@@ -12,8 +12,10 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_MEMORY_MB = 128
 """MiB the engine may allocate: far above what a typical answer needs, far below the machine."""
 
-DEFAULT_STACK_KB = 1024
-"""KiB of engine stack (QuickJS's own default): recursion thousands of frames deep works."""
+DEFAULT_STACK_KB = 2048
+"""KiB of engine stack: about 2,000 frames of a small recursive function (1 MiB, QuickJS's own
+default, overflows near 1,000, which model-written recursion reaches); well inside the worker's
+8 MiB native stack, and small enough that runaway recursion hits it before the memory cap."""
 
 DEFAULT_OUTPUT_BYTES = 1024 * 1024
 """Bytes of the exported value as JSON: a value bigger than this is rarely an answer."""

@@ -250,7 +250,10 @@ def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
     duration_ms = seconds * 1000
     if reply["error"] is not None:
         return RunResult(ok=False, error=RunError(**reply["error"]), logs=logs, duration_ms=duration_ms)
-    value = json.loads(reply["value_json"])
+    try:
+        value = json.loads(reply["value_json"])
+    except RecursionError:  # the engine caps nesting at 900 levels, below Python's limit; a guard all the same
+        return RunResult(ok=False, error=RunError(kind="output", message="the value is nested too deeply to read"), logs=logs, duration_ms=duration_ms)
     for path in reply["bigints"]:
         value = _set_at(value, path, int)
     return RunResult(ok=True, value=value, logs=logs, duration_ms=duration_ms)

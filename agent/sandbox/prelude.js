@@ -41,9 +41,15 @@
 
   // The value as JSON text when plain JSON.stringify reads it exactly as values.js would;
   // undefined when anything needs values.js (BigInt, NaN, Map, cycles, the output cap...).
-  const SPECIAL = {};
+  const SPECIAL = {}, MAX_DEPTH = 900;
+  let depths = null;
   function plain(k, v) {
     const original = this[k];
+    if (typeof v === "object" && v !== null) {  // nesting past values.js's limit: let it say where
+      const depth = (depths.get(this) || 0) + 1;
+      if (depth > MAX_DEPTH) throw SPECIAL;
+      depths.set(v, depth);
+    }
     if (original !== v) {  // toJSON() replaced it: only a valid Date's ISO string is read alike
       if (!(original instanceof Date) || isNaN(original)) throw SPECIAL;
     } else if (typeof v === "object" && v !== null) {
@@ -54,6 +60,7 @@
   }
   function asJson(v) {
     try {
+      depths = new WeakMap();
       const text = JSON.stringify(v, plain);
       if (cfg.output == null || text.length <= cfg.output) return text;
     } catch (e) {

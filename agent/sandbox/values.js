@@ -23,7 +23,7 @@
     } finally { seen.pop(); }
   }
 
-  const MAX_DEPTH = 1000;
+  const MAX_DEPTH = 900;
   const ident = /^[A-Za-z_$][\w$]*$/;
   function toPlain(root) {
     const bigints = [], ancestors = [], ancestorPaths = [], keys = [];
