@@ -13,8 +13,8 @@ DEFAULT_MEMORY_MB = 128
 """MiB the engine may allocate: far above what a typical answer needs, far below the machine."""
 
 DEFAULT_STACK_KB = 2048
-"""KiB of engine stack: about 2,000 frames of a small recursive function (1 MiB, QuickJS's own
-default, overflows near 1,000, which model-written recursion reaches); well inside the worker's
+"""KiB of engine stack: about 1,400 frames of a small recursive function (1 MiB, QuickJS's own
+default, overflows near 700, which model-written recursion reaches); well inside the worker's
 8 MiB native stack, and small enough that runaway recursion hits it before the memory cap."""
 
 DEFAULT_OUTPUT_BYTES = 1024 * 1024
