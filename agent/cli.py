@@ -10,6 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from agent.errors import UsageError
+from agent.evals.cli import eval_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-written JavaScript safely.")
 
@@ -162,6 +163,8 @@ def _network_policy(hosts: Optional[list[str]]) -> Any:
 
     return NetworkPolicy(allow_hosts=hosts)
 
+
+app.command("eval")(eval_command)
 
 if __name__ == "__main__":
     app()

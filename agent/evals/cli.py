@@ -1,0 +1,111 @@
+"""`jsolve eval`: run a suite or a benchmark, or compare two reports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent.errors import UsageError
+
+EXIT_USAGE = 2
+EXIT_MODEL_UNAVAILABLE = 3
+DEFAULT_SUITE = Path("evals/suite.yaml")
+
+
+def eval_command(
+    args: Annotated[Optional[list[str]], typer.Argument(help="SUITE.yaml (default evals/suite.yaml), or the dataset file with --dataset, or: compare A.json B.json")] = None,
+    dataset: Annotated[Optional[str], typer.Option("--dataset", help="humaneval-x, mbjsp or gsm8k: read the file given as argument.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Run only the first N cases.")] = None,
+    sample: Annotated[Optional[int], typer.Option(help="Run N cases drawn at random (see --seed).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
+    model: Annotated[Optional[str], typer.Option("--model", help="The model (default: $JSOLVE_MODEL, then the embedded model).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = 8,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
+) -> None:
+    """Run many instructions and report the solve rate, pass@1 and what the repair loop added."""
+    from agent.evals.report import Report, print_comparison, print_report, render_html
+    from agent.model import resolve_model
+    from agent.terminal import model_loading
+
+    console = Console()
+    args = args or []
+    try:
+        if args[:1] == ["compare"]:
+            if len(args) != 3:
+                raise UsageError("usage: jsolve eval compare A.json B.json")
+            a, b = Report.read(Path(args[1])), Report.read(Path(args[2]))
+            print_comparison(a, b, console)
+            if report is not None:
+                report.mkdir(parents=True, exist_ok=True)
+                (report / "compare.html").write_text(render_html([a, b]))
+            return
+        cases, source = _cases(args, dataset, limit, sample, seed)
+        if concurrency < 1 or max_attempts < 1:
+            raise UsageError("--concurrency and --max-attempts must be at least 1")
+        with model_loading() as progress:
+            resolved = resolve_model(model, progress=progress)
+    except UsageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    result = _run(cases, resolved, max_attempts, concurrency, source, report, console)
+    print_report(result, console)
+    if report is not None:
+        data, page = result.write(report)
+        console.print(f"wrote {data} and {page}")
+    if result.summary.errors == result.summary.cases:
+        raise typer.Exit(EXIT_MODEL_UNAVAILABLE)
+
+
+def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample: Optional[int], seed: int) -> tuple[list, str]:
+    from agent.evals.datasets import load_dataset
+    from agent.evals.suite import load_suite
+
+    if len(args) > 1:
+        raise UsageError("give one suite or dataset file")
+    if dataset is not None:
+        if not args:
+            raise UsageError(f"--dataset {dataset} needs the path of its file")
+        return load_dataset(dataset, args[0], limit=limit, sample=sample, seed=seed), f"{dataset}:{args[0]}"
+    path = Path(args[0]) if args else DEFAULT_SUITE
+    cases = load_suite(path)
+    if sample is not None:
+        import random
+
+        cases = random.Random(seed).sample(cases, min(sample, len(cases)))
+    return (cases[:limit] if limit is not None else cases), str(path)
+
+
+def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, folder: Optional[Path], console: Console):
+    from agent.evals.runner import run_cases
+
+    solved = 0
+    log = None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = (folder / "results.jsonl").open("w")
+    columns = (TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TextColumn("solved {task.fields[solved]}"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("cases", total=len(cases), solved=0, rate="")
+
+        def done(result) -> None:
+            nonlocal solved
+            solved += result.solved
+            finished = progress.tasks[0].completed + 1
+            progress.update(task, advance=1, solved=solved, rate=f"{solved / finished:.0%}")
+            if log is not None:
+                log.write(json.dumps(result.model_dump()) + "\n")
+                log.flush()
+
+        try:
+            return asyncio.run(run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency, source=source, on_result=done))  # type: ignore[arg-type]
+        finally:
+            if log is not None:
+                log.close()

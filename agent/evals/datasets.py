@@ -1,0 +1,122 @@
+"""Loaders for public benchmarks; each takes a path and returns eval cases (the data stays where
+it is). Formats: ../shared/datasets/README.md.
+
+Function benchmarks (HumanEval-X JavaScript, MBJSP) ask for a module whose default export is the
+named function. While solving, the model only learns whether its export is a function; the
+benchmark's own tests grade the final code in the sandbox: they are appended to the module (they
+call the function and its helpers by name), with `console.assert` made to throw and a small
+deep-equal standing in for lodash's `_.isEqual`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agent.errors import UsageError
+from agent.evals.suite import Case
+
+__all__ = ["DATASETS", "function_module", "load_dataset"]
+
+_ASSERT_THROWS = ("console.assert = (ok, ...what) => { if (!ok) throw new Error('assertion failed' + "
+                  "(what.length ? ': ' + what.join(' ') : '')); };\n")
+
+_DEEP_EQUAL = """const _ = { isEqual: function isEqual(a, b) {
+  if (Object.is(a, b) || a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (a instanceof Map || a instanceof Set) return b instanceof a.constructor && isEqual([...a], [...b]);
+  const ka = Object.keys(a), kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && isEqual(a[k], b[k]));
+} };
+"""
+
+_REQUIRE_LODASH = re.compile(r"""(const|let|var)\s+_\s*=\s*require\(\s*["']lodash["']\s*\)\s*;?""")
+
+
+def _is_function(name: str) -> str:
+    return (f"if (typeof value !== 'function') throw new TypeError('the default export must be the function "
+            f"`{name}` itself: end the module with `export default {name};`');\nreturn true;")
+
+
+def _instruction(name: str, prompt: str) -> str:
+    return (f"Write the JavaScript function `{name}` described below, and export the function itself: end the module "
+            f"with `export default {name};`.\n\n```js\n{prompt.strip()}\n```")
+
+
+def function_module(prompt: str, body: str, name: str) -> str:
+    """A benchmark's prompt and solution body as a module exporting the function."""
+    return f"{prompt}{body}\nexport default {name};\n"
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as f:  # type: ignore[operator]
+            return [json.loads(line) for line in f if line.strip()]
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not JSON lines: {exc}") from None
+
+
+def _humaneval(rows: list[dict[str, Any]]) -> list[Case]:
+    cases = []
+    for row in rows:
+        names = re.findall(r"(?:const|function)\s+(\w+)", row["declaration"])
+        if not names:
+            raise UsageError(f"HumanEval-X item {row.get('task_id')} has no function declaration")
+        name = names[-1]  # helpers come first, the function under test last
+        cases.append(Case(id=row["task_id"], category="humaneval-x", instruction=_instruction(name, row["prompt"]),
+                          compare="tests", check=_is_function(name), grade=f"{_ASSERT_THROWS}{row['test']}",
+                          reference=function_module(row["prompt"], row["canonical_solution"], name)))
+    return cases
+
+
+def _mbjsp(rows: list[dict[str, Any]]) -> list[Case]:
+    cases = []
+    for row in rows:
+        name = row["entry_point"]
+        test = _REQUIRE_LODASH.sub("", row["test"])
+        cases.append(Case(id=row["task_id"], category="mbjsp", instruction=_instruction(name, row["prompt"]),
+                          compare="tests", check=_is_function(name),
+                          grade=f"{_DEEP_EQUAL}{test}",
+                          reference=function_module(row["prompt"], row["canonical_solution"], name) if row.get("canonical_solution") else None))
+    return cases
+
+
+def _gsm8k(rows: list[dict[str, Any]]) -> list[Case]:
+    cases = []
+    for index, row in enumerate(rows):
+        answer = row["answer"].rpartition("####")[2].strip().replace(",", "")
+        try:
+            expected = int(answer) if re.fullmatch(r"-?\d+", answer) else float(answer)
+        except ValueError:
+            raise UsageError(f"GSM8K item {index + 1} has no number after ####: {answer!r}") from None
+        cases.append(Case(id=f"gsm8k/{index}", category="gsm8k", instruction=row["question"], output={"type": "number"},
+                          expected=expected, compare="approx", tolerance=1e-6))
+    return cases
+
+
+DATASETS: dict[str, Callable[[list[dict[str, Any]]], list[Case]]] = {"humaneval-x": _humaneval, "mbjsp": _mbjsp, "gsm8k": _gsm8k}
+"""The benchmarks a loader exists for."""
+
+
+def load_dataset(name: str, path: str | Path, *, limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[Case]:
+    """The cases of benchmark `name` read from `path`: the first `limit`, or a `sample` drawn with `seed`."""
+    if name not in DATASETS:
+        raise UsageError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+    try:
+        cases = DATASETS[name](_read_lines(Path(path)))
+    except KeyError as exc:
+        raise UsageError(f"{path} does not look like {name}: its items have no {exc.args[0]!r} field") from None
+    if sample is not None:
+        cases = random.Random(seed).sample(cases, min(sample, len(cases)))
+    if limit is not None:
+        cases = cases[:limit]
+    return cases

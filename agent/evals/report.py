@@ -1,0 +1,231 @@
+"""The report of an eval run: per case, and over the run; as a table, JSON and an HTML page."""
+
+from __future__ import annotations
+
+import html
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from rich.console import Console
+from rich.table import Table
+
+from agent.errors import UsageError
+
+__all__ = ["CaseResult", "Report", "Summary", "compare_reports", "summarize"]
+
+REPORT_VERSION = 1
+
+
+class CaseResult(pydantic.BaseModel):
+    """What happened to one case."""
+
+    id: str
+    category: str
+    solved: bool
+    """The final value passed the case's comparison."""
+    attempts: int
+    """Attempts the model made (0 when the model was unreachable)."""
+    failure_kinds: list[str]
+    """The failure kind of every failed attempt, in order."""
+    final_failure: str | None
+    """Why the case is not solved: the last failure's kind and message, or the comparison's verdict."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model_ms: float = 0.0
+    total_ms: float = 0.0
+    error: str | None = None
+    """Set when the case could not be run at all (the model was unreachable)."""
+
+
+class Summary(pydantic.BaseModel):
+    """The run's figures."""
+
+    cases: int
+    solved: int
+    solve_rate: float
+    """Solved within the full attempt budget."""
+    pass_at_1: float
+    """Solved by the first attempt alone."""
+    uplift: float
+    """solve_rate - pass_at_1: what the repair loop added."""
+    attempts_to_success: dict[str, int]
+    """How many solved cases needed 1, 2, ... attempts."""
+    failure_kinds: dict[str, int]
+    """Failed attempts counted by kind, over all cases."""
+    latency_p50_ms: float
+    latency_p95_ms: float
+    input_tokens: int
+    output_tokens: int
+    errors: int
+    """Cases that could not be run (model unreachable)."""
+
+
+class Report(pydantic.BaseModel):
+    """A whole run; `Report.model_validate_json` reads one back."""
+
+    version: int = REPORT_VERSION
+    model: str
+    settings: dict[str, Any]
+    """The knobs of the run: attempts budget, concurrency, sampling, source of the cases."""
+    started: str
+    duration_s: float
+    interrupted: bool = False
+    """Ctrl-C stopped the run; the report holds the cases that finished."""
+    summary: Summary
+    results: list[CaseResult]
+
+    def write(self, folder: Path) -> tuple[Path, Path]:
+        """Write `report.json` and `report.html` into `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        data, page = folder / "report.json", folder / "report.html"
+        data.write_text(self.model_dump_json(indent=1))
+        page.write_text(render_html([self]))
+        return data, page
+
+    @classmethod
+    def read(cls, path: Path) -> Report:
+        try:
+            return cls.model_validate_json(Path(path).read_text())
+        except OSError as exc:
+            raise UsageError(f"cannot read the report {path}: {exc.strerror}") from None
+        except pydantic.ValidationError as exc:
+            raise UsageError(f"{path} is not a jsolve eval report: {exc.errors()[0]['msg']}") from None
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def summarize(results: list[CaseResult]) -> Summary:
+    n = len(results)
+    solved = [r for r in results if r.solved]
+    first = sum(1 for r in solved if r.attempts == 1)
+    latencies = [r.total_ms for r in results if r.error is None]
+    return Summary(
+        cases=n, solved=len(solved), solve_rate=len(solved) / n if n else 0.0, pass_at_1=first / n if n else 0.0,
+        uplift=(len(solved) - first) / n if n else 0.0,
+        attempts_to_success={str(k): v for k, v in sorted(Counter(r.attempts for r in solved).items())},
+        failure_kinds=dict(Counter(kind for r in results for kind in r.failure_kinds).most_common()),
+        latency_p50_ms=_percentile(latencies, 50), latency_p95_ms=_percentile(latencies, 95),
+        input_tokens=sum(r.input_tokens for r in results), output_tokens=sum(r.output_tokens for r in results),
+        errors=sum(1 for r in results if r.error is not None),
+    )
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    """The report as tables on the terminal."""
+    console = console or Console()
+    s = report.summary
+    table = Table(title=f"{report.model}: {s.solved}/{s.cases} solved" + (" (interrupted)" if report.interrupted else ""), show_header=False)
+    for label, value in [
+        ("solve rate (full budget)", f"{s.solve_rate:.1%}"), ("pass@1 (first attempt)", f"{s.pass_at_1:.1%}"),
+        ("uplift from repair", f"{s.uplift:+.1%}"), ("attempts to success", ", ".join(f"{k}: {v}" for k, v in s.attempts_to_success.items()) or "-"),
+        ("failure kinds", ", ".join(f"{k}: {v}" for k, v in s.failure_kinds.items()) or "-"),
+        ("latency p50 / p95", f"{s.latency_p50_ms / 1000:.2f} s / {s.latency_p95_ms / 1000:.2f} s"),
+        ("tokens in / out", f"{s.input_tokens} / {s.output_tokens}"), ("unreachable model", str(s.errors)),
+        ("settings", json.dumps(report.settings)), ("wall time", f"{report.duration_s:.1f} s"),
+    ]:
+        table.add_row(label, value)
+    console.print(table)
+    failed = [r for r in report.results if not r.solved]
+    if failed:
+        cases = Table(title="not solved", show_lines=False)
+        for column in ("case", "attempts", "final failure"):
+            cases.add_column(column)
+        for r in failed[:50]:
+            cases.add_row(r.id, str(r.attempts), (r.error or r.final_failure or "")[:100])
+        console.print(cases)
+
+
+def compare_reports(a: Report, b: Report) -> dict[str, Any]:
+    """Side by side: the headline figures of two runs, and the cases whose outcome changed."""
+    before, after = {r.id: r for r in a.results}, {r.id: r for r in b.results}
+    common = sorted(before.keys() & after.keys())
+    return {
+        "a": {"model": a.model, **a.summary.model_dump(include={"cases", "solve_rate", "pass_at_1", "uplift", "latency_p50_ms", "output_tokens"})},
+        "b": {"model": b.model, **b.summary.model_dump(include={"cases", "solve_rate", "pass_at_1", "uplift", "latency_p50_ms", "output_tokens"})},
+        "newly_solved": [i for i in common if after[i].solved and not before[i].solved],
+        "newly_failed": [i for i in common if before[i].solved and not after[i].solved],
+        "only_in_a": sorted(before.keys() - after.keys()),
+        "only_in_b": sorted(after.keys() - before.keys()),
+    }
+
+
+def print_comparison(a: Report, b: Report, console: Console | None = None) -> None:
+    console = console or Console()
+    diff = compare_reports(a, b)
+    table = Table(title="A vs B")
+    for column in ("", "A", "B"):
+        table.add_column(column)
+    table.add_row("model", a.model, b.model)
+    for key, fmt in [("cases", "{}"), ("solve_rate", "{:.1%}"), ("pass_at_1", "{:.1%}"), ("uplift", "{:+.1%}"), ("latency_p50_ms", "{:.0f} ms"), ("output_tokens", "{}")]:
+        table.add_row(key, fmt.format(diff["a"][key]), fmt.format(diff["b"][key]))
+    console.print(table)
+    console.print(f"newly solved in B: {', '.join(diff['newly_solved']) or '-'}")
+    console.print(f"newly failed in B: {', '.join(diff['newly_failed']) or '-'}")
+
+
+def _bars(title: str, series: list[dict[str, int]], names: list[str]) -> str:
+    """An inline SVG bar chart: one group per key, one bar per run."""
+    keys = sorted({k for s in series for k in s}, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    if not keys:
+        return f"<h3>{html.escape(title)}</h3><p>none</p>"
+    top = max(v for s in series for v in s.values()) or 1
+    colors = ["#3b7dd8", "#e8833a", "#55a868", "#c44e52"]
+    bar, gap, height = 18, 14, 160
+    width = len(keys) * (len(series) * bar + gap) + 40
+    parts = [f'<svg width="{width}" height="{height + 40}" role="img" aria-label="{html.escape(title)}">']
+    for i, key in enumerate(keys):
+        x0 = 30 + i * (len(series) * bar + gap)
+        for j, s in enumerate(series):
+            v = s.get(key, 0)
+            h = int(height * v / top)
+            parts.append(f'<rect x="{x0 + j * bar}" y="{height - h + 10}" width="{bar - 2}" height="{h}" fill="{colors[j % 4]}">'
+                         f"<title>{html.escape(names[j])}: {v}</title></rect>")
+            parts.append(f'<text x="{x0 + j * bar + bar / 2 - 1}" y="{height - h + 6}" font-size="10" text-anchor="middle">{v}</text>')
+        parts.append(f'<text x="{x0 + len(series) * bar / 2}" y="{height + 26}" font-size="11" text-anchor="middle">{html.escape(key)}</text>')
+    parts.append("</svg>")
+    return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
+
+
+def render_html(reports: list[Report]) -> str:
+    """A self-contained page (no scripts, no network) for one run, or several side by side."""
+    names = [f"{chr(65 + i)}: {r.model}" for i, r in enumerate(reports)]
+    rows = "".join(
+        f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(get(r))}</td>" for r in reports) + "</tr>"
+        for label, get in [
+            ("model", lambda r: r.model), ("cases", lambda r: str(r.summary.cases)),
+            ("solve rate", lambda r: f"{r.summary.solve_rate:.1%}"), ("pass@1", lambda r: f"{r.summary.pass_at_1:.1%}"),
+            ("uplift from repair", lambda r: f"{r.summary.uplift:+.1%}"),
+            ("latency p50 / p95", lambda r: f"{r.summary.latency_p50_ms / 1000:.2f} s / {r.summary.latency_p95_ms / 1000:.2f} s"),
+            ("tokens in / out", lambda r: f"{r.summary.input_tokens} / {r.summary.output_tokens}"),
+            ("settings", lambda r: json.dumps(r.settings)), ("started", lambda r: r.started),
+        ]
+    )
+    cases = "".join(
+        f"<tr><td>{html.escape(c.id)}</td><td>{html.escape(c.category)}</td><td>{'✓' if c.solved else '✗'}</td><td>{c.attempts}</td>"
+        f"<td>{html.escape(', '.join(c.failure_kinds))}</td><td>{html.escape((c.error or c.final_failure or '')[:160])}</td></tr>"
+        for c in reports[-1].results
+    )
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>jsolve eval report</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4}}.legend span{{margin-right:1.5em}}</style>
+</head><body>
+<h1>jsolve eval report</h1>
+<table>{rows}</table>
+<p class="legend">{"".join(f'<span style="color:{c}">■ {html.escape(n)}</span>' for n, c in zip(names, ["#3b7dd8", "#e8833a", "#55a868", "#c44e52"]))}</p>
+{_bars("Attempts to success (solved cases)", [r.summary.attempts_to_success for r in reports], names)}
+{_bars("Failure kinds (failed attempts)", [r.summary.failure_kinds for r in reports], names)}
+<h2>Cases ({html.escape(names[-1])})</h2>
+<table><tr><th>case</th><th>category</th><th>solved</th><th>attempts</th><th>failure kinds</th><th>final failure</th></tr>{cases}</table>
+</body></html>
+"""

@@ -1,0 +1,143 @@
+"""Run eval cases concurrently against one sandbox pool and build the report."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import http.server
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic_ai.models import Model
+
+from agent.errors import ModelUnavailable, SolveFailed, UsageError
+from agent.evals.report import CaseResult, Report, summarize
+from agent.evals.suite import Case, judge
+from agent.model import resolve_model
+from agent.sandbox import NetworkPolicy, Sandbox
+from agent.solve import DEFAULT_ATTEMPTS, Solution, SolveSettings, asolve
+
+__all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "fixture_server", "run_cases"]
+
+DEFAULT_CONCURRENCY = 8
+"""Cases in flight at once: enough to keep a remote model and the sandbox pool busy."""
+
+FIXTURES = Path(__file__).resolve().parents[2] / "evals" / "fixtures"
+"""The files the fixture server serves to fetch cases."""
+
+
+@contextmanager
+def fixture_server(folder: Path = FIXTURES) -> Iterator[str]:
+    """Serve `folder` on a free loopback port while the block runs; yields the base URL."""
+    if not folder.is_dir():
+        raise UsageError(f"the fetch cases need their fixture folder {folder}, which does not exist")
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _solved(case: Case, solution: Solution, ok: bool, why: str | None, started: float) -> CaseResult:
+    return CaseResult(id=case.id, category=case.category, solved=ok, attempts=len(solution.attempts),
+                      failure_kinds=[a.failure.kind for a in solution.attempts if a.failure], final_failure=None if ok else f"wrong answer: {why}",
+                      input_tokens=solution.usage.input_tokens, output_tokens=solution.usage.output_tokens,
+                      model_ms=sum(a.model_ms for a in solution.attempts), total_ms=(time.perf_counter() - started) * 1000)
+
+
+def _failed(case: Case, error: SolveFailed, started: float) -> CaseResult:
+    return CaseResult(id=case.id, category=case.category, solved=False, attempts=len(error.attempts),
+                      failure_kinds=[a.failure.kind for a in error.attempts if a.failure],
+                      final_failure=f"{error.failure.kind}: {error.failure.message}",
+                      input_tokens=error.usage.input_tokens, output_tokens=error.usage.output_tokens,
+                      model_ms=sum(a.model_ms for a in error.attempts), total_ms=(time.perf_counter() - started) * 1000)
+
+
+async def run_cases(
+    cases: list[Case],
+    *,
+    model: str | Model | None = None,
+    max_attempts: int = DEFAULT_ATTEMPTS,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    sandbox: Sandbox | None = None,
+    settings: SolveSettings | None = None,
+    source: str = "",
+    on_result: Callable[[CaseResult], None] | None = None,
+) -> Report:
+    """Solve every case (at most `concurrency` at once) and judge the answers.
+
+    Cancelling the run (Ctrl-C under `asyncio.run`) stops it cleanly: the report holds the cases
+    that finished and says it was interrupted.
+    """
+    if not cases:
+        raise UsageError("there are no cases to run")
+    if concurrency < 1:
+        raise UsageError(f"concurrency must be at least 1, got {concurrency}")
+    resolved = resolve_model(model)
+    settings = settings or SolveSettings()
+    began, started_at = time.perf_counter(), datetime.now(timezone.utc).isoformat(timespec="seconds")
+    own_sandbox = sandbox is None
+    pool = sandbox or Sandbox()
+    gate = asyncio.Semaphore(concurrency)
+    network = NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+
+    async def one(case: Case, base: str) -> CaseResult:
+        async with gate:
+            started = time.perf_counter()
+            if case.network:
+                case = case.with_base(base)
+            try:
+                solution = await asolve(case.instruction, output=case.output, model=resolved, max_attempts=max_attempts,
+                                        network=network if case.network else None, check=case.check, sandbox=pool, settings=settings)
+                ok, why = await judge(case, solution.value, solution.code, pool)
+                result = _solved(case, solution, ok, why, started)
+            except SolveFailed as exc:
+                result = _failed(case, exc, started)
+            except ModelUnavailable as exc:
+                result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[],
+                                    final_failure=None, error=str(exc), total_ms=(time.perf_counter() - started) * 1000)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+    interrupted = False
+    needs_fixtures = any(c.network for c in cases)
+    try:
+        with fixture_server() if needs_fixtures else _no_server() as base:
+            tasks = [asyncio.ensure_future(one(case, base)) for case in cases]
+            try:
+                await asyncio.gather(*tasks)
+            except asyncio.CancelledError:
+                interrupted = True
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if own_sandbox:
+            pool.close()
+    results = [t.result() for t in tasks if t.done() and not t.cancelled() and t.exception() is None]
+    return Report(model=resolved.model_name, settings={"max_attempts": max_attempts, "concurrency": concurrency,
+                                                       **dataclasses.asdict(settings), "source": source},
+                  started=started_at, duration_s=time.perf_counter() - began, interrupted=interrupted,
+                  summary=summarize(results), results=results)
+
+
+@contextmanager
+def _no_server() -> Iterator[str]:
+    yield ""

@@ -1,0 +1,83 @@
+"""Benchmark loaders: the harness reproduces the canonical solutions' recorded pass counts."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from agent.errors import UsageError
+from agent.evals.datasets import load_dataset
+from agent.evals.suite import judge
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+needs_datasets = pytest.mark.skipif(not DATASETS.is_dir(), reason="the shared datasets folder (../shared/datasets) is not present")
+
+
+def canonical_passes(sandbox, cases) -> tuple[int, int]:
+    with_reference = [c for c in cases if c.reference]
+
+    async def grade():
+        return await asyncio.gather(*(judge(c, None, c.reference, sandbox) for c in with_reference))
+
+    return sum(ok for ok, _ in asyncio.run(grade())), len(with_reference)
+
+
+@needs_datasets
+def test_humaneval_x_canonical_solutions_pass_158_of_164(sandbox):
+    cases = load_dataset("humaneval-x", DATASETS / "humaneval-x-js" / "humaneval_js.jsonl.gz")
+    assert len(cases) == 164
+    assert canonical_passes(sandbox, cases) == (158, 164)
+
+
+@needs_datasets
+def test_mbjsp_canonical_solutions_pass_788_of_938(sandbox):
+    cases = load_dataset("mbjsp", DATASETS / "mbjsp" / "mbjsp_release_v1.2.jsonl")
+    assert len(cases) == 966
+    assert canonical_passes(sandbox, cases) == (788, 938)
+
+
+@needs_datasets
+def test_function_cases_ask_for_the_function_and_hide_the_tests():
+    case = load_dataset("humaneval-x", DATASETS / "humaneval-x-js" / "humaneval_js.jsonl.gz", limit=1)[0]
+    assert "export default hasCloseElements;" in case.instruction
+    assert "console.assert" not in case.instruction and "console.assert" in case.grade
+
+
+@needs_datasets
+def test_gsm8k_reads_the_number_after_the_marks():
+    cases = load_dataset("gsm8k", DATASETS / "gsm8k" / "test.jsonl", limit=3)
+    assert [type(c.expected) for c in cases] == [int, int, int]
+    assert cases[0].expected == 18 and cases[0].output == {"type": "number"}
+
+
+@needs_datasets
+def test_sampling_is_seeded():
+    path = DATASETS / "gsm8k" / "test.jsonl"
+    a = [c.id for c in load_dataset("gsm8k", path, sample=5, seed=1)]
+    assert a == [c.id for c in load_dataset("gsm8k", path, sample=5, seed=1)]
+    assert a != [c.id for c in load_dataset("gsm8k", path, sample=5, seed=2)]
+
+
+def test_gsm8k_answers_with_commas(tmp_path):
+    path = tmp_path / "g.jsonl"
+    path.write_text('{"question": "q", "answer": "work\\n#### 1,250"}\n')
+    assert load_dataset("gsm8k", path)[0].expected == 1250
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("nope", "", "unknown dataset 'nope'"),
+    ("gsm8k", "not json\n", "is not JSON lines"),
+    ("mbjsp", '{"task_id": "x"}\n', "does not look like mbjsp"),
+])
+def test_bad_datasets_are_usage_errors(tmp_path, name, text, message):
+    path = tmp_path / "d.jsonl"
+    path.write_text(text)
+    with pytest.raises(UsageError, match=message):
+        load_dataset(name, path)
+
+
+def test_a_missing_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="cannot read"):
+        load_dataset("gsm8k", tmp_path / "missing.jsonl")

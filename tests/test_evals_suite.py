@@ -1,0 +1,89 @@
+"""The project's own suite is proven correct: every reference solution, run through the real
+sandbox, passes its case's comparison; and the comparisons refuse wrong answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agent.errors import UsageError
+from agent.evals.runner import fixture_server
+from agent.evals.suite import Case, judge, load_suite
+from agent.sandbox import NetworkPolicy
+from agent.shape import OutputShape
+
+SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
+CASES = load_suite(SUITE)
+
+
+def test_the_suite_is_large_and_covers_every_area():
+    assert len(CASES) >= 80
+    categories = Counter(c.category for c in CASES)
+    for area in ("arithmetic", "number theory", "strings", "dates", "csv and json", "regex", "combinatorics",
+                 "simulations", "structured", "bigint", "fetch"):
+        assert categories[area] >= 3, area
+    assert all(c.reference for c in CASES)
+
+
+def test_every_reference_solution_passes_its_own_case(sandbox):
+    network = NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+
+    async def verdicts(base: str):
+        async def one(case: Case):
+            case = case.with_base(base)
+            result = await sandbox.run_async(case.reference, network=network if case.network else None, check=case.check)
+            if not result.ok:
+                return case.id, f"{result.error.kind}: {result.error.message}"
+            value = OutputShape.of(case.output).check(result.value)
+            if hasattr(value, "kind"):
+                return case.id, value.message
+            ok, why = await judge(case, value, case.reference, sandbox)
+            return case.id, None if ok else why
+
+        return await asyncio.gather(*(one(c) for c in CASES))
+
+    with fixture_server() as base:
+        failures = [(i, why) for i, why in asyncio.run(verdicts(base)) if why]
+    assert failures == []
+
+
+@pytest.mark.parametrize(("case", "wrong"), [
+    (Case(id="a", instruction="x", expected=17), 18),
+    (Case(id="a", instruction="x", expected=17), "17"),
+    (Case(id="b", instruction="x", expected=[1.0, 2.5], compare="approx", tolerance=0.01), [1.0, 2.6]),
+    (Case(id="b", instruction="x", expected={"a": 1.0}, compare="approx"), {"a": 1.0, "b": 2}),
+    (Case(id="c", instruction="x", expected=[1, 2, 3], compare="unordered"), [1, 2, 2]),
+    (Case(id="d", instruction="x", expected=10, compare="js", checker="if (value % expected !== 0) throw new Error('not a multiple')"), 15),
+])
+def test_comparisons_refuse_wrong_answers(sandbox, case, wrong):
+    ok, why = asyncio.run(judge(case, wrong, "", sandbox))
+    assert not ok and why
+
+
+@pytest.mark.parametrize(("case", "right"), [
+    (Case(id="b", instruction="x", expected=[1.0, 2.5], compare="approx", tolerance=0.01), [1.0, 2.505]),
+    (Case(id="c", instruction="x", expected=[1, 2, 3], compare="unordered"), [3, 1, 2]),
+    (Case(id="d", instruction="x", expected=10, compare="js", checker="if (value % expected !== 0) throw new Error('not a multiple')"), 30),
+])
+def test_comparisons_accept_right_answers(sandbox, case, right):
+    assert asyncio.run(judge(case, right, "", sandbox)) == (True, None)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (None, "cannot read the suite"),
+    ("cases: [", "not valid YAML"),
+    ("- a\n- b\n", "must be a mapping with a `cases` list"),
+    ("cases:\n  - id: x\n", "case x: instruction: Field required"),
+    ("cases:\n  - id: x\n    instruction: y\n    compare: fuzzy\n", "case x: compare"),
+    ("cases:\n  - {id: x, instruction: y}\n  - {id: x, instruction: z}\n", "appears twice"),
+    ("cases:\n  - {id: x, instruction: y, extra: 1}\n", "case x: extra"),
+])
+def test_bad_suites_are_usage_errors(tmp_path, text, message):
+    path = tmp_path / "suite.yaml"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(UsageError, match=message):
+        load_suite(path)
