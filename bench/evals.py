@@ -1,0 +1,73 @@
+"""Eval runner throughput with a scripted model: cases/s through one sandbox pool on this machine.
+
+    python bench/evals.py [--cases 400] [--concurrency 32] [--rounds 3]
+
+The model answers every case of the project's suite with its reference solution at once, so the
+figure is the runner's own cost: solving (pydantic-ai's loop, extraction, pre-validation, the
+sandbox run, the output check) and judging. Also prints the same cases through the sandbox alone,
+side by side, so the ratio shows what the loop costs on top of running the code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from pathlib import Path
+
+from pydantic_ai.messages import ModelResponse, TextPart
+from pydantic_ai.models.function import FunctionModel
+
+from agent.evals import load_suite, run_cases
+from agent.sandbox import Sandbox
+
+SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with Sandbox(1) as probe:  # the runner's cost is the point: keep the cases whose code runs in under 2 ms
+        suite = [c for c in load_suite(SUITE) if not c.network and probe.run(c.reference).duration_ms < 2.0]
+    cases = [suite[i % len(suite)].model_copy(update={"id": f"{suite[i % len(suite)].id}#{i}"}) for i in range(args.cases)]
+    replies = {c.instruction: f"```js\n{c.reference}```" for c in suite}
+
+    by_prompt: dict[str, str] = {}
+
+    async def answer(messages, info):  # async: a sync function would run on a thread per request
+        prompt = messages[0].parts[-1].content
+        if prompt not in by_prompt:
+            by_prompt[prompt] = next(reply for instruction, reply in replies.items() if prompt.startswith(f"Task: {instruction}\n"))
+        return ModelResponse(parts=[TextPart(by_prompt[prompt])])
+
+    model = FunctionModel(answer, model_name="reference")
+    with Sandbox() as sandbox:
+        async def sandbox_only() -> float:
+            gate = asyncio.Semaphore(args.concurrency)
+
+            async def one(code: str) -> None:
+                async with gate:
+                    await sandbox.run_async(code)
+
+            t = time.perf_counter()
+            await asyncio.gather(*(one(c.reference) for c in cases))
+            return len(cases) / (time.perf_counter() - t)
+
+        rates, raw, solved = [], [], 0
+        for _ in range(args.rounds):
+            t = time.perf_counter()
+            report = asyncio.run(run_cases(cases, model=model, sandbox=sandbox, concurrency=args.concurrency))
+            rates.append(len(cases) / (time.perf_counter() - t))
+            solved = report.summary.solved
+            raw.append(asyncio.run(sandbox_only()))
+    print(f"{len(cases)} cases drawn from {len(suite)} suite cases whose code runs in under 2 ms, {sandbox.size} workers, concurrency {args.concurrency}, {args.rounds} rounds; solved {solved}/{len(cases)}")
+    print(f"  eval runner:   median {statistics.median(rates):6.0f} cases/s   (runs: {', '.join(f'{r:.0f}' for r in rates)})   target >= 200")
+    print(f"  sandbox alone: median {statistics.median(raw):6.0f} runs/s    (the loop costs {statistics.median(raw) / statistics.median(rates):.1f}x the runs)")
+
+
+if __name__ == "__main__":
+    main()
