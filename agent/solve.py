@@ -10,6 +10,7 @@ or stop) is decided by `decide()`, a pure function of the attempt state.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 import uuid
@@ -262,8 +263,6 @@ def _instructions(network: NetworkPolicy | None) -> str:
 
 
 def _task(instruction: str, shape: OutputShape) -> str:
-    import json
-
     if shape.schema:
         text = prompts.render("shape", schema=json.dumps(shape.schema, separators=(",", ":")))
     else:
