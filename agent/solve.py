@@ -35,7 +35,7 @@ from agent.logs import get_logger
 from agent.model import resolve_model
 from agent.sandbox import Limits, Sandbox
 from agent.shape import OutputShape
-from agent.validate import prevalidate
+from agent.validate import prevalidate, same_code
 
 if TYPE_CHECKING:
     from agent.sandbox.network import NetworkPolicy
@@ -174,6 +174,8 @@ class _Run:
             code = None
         else:
             failure = prevalidate(code, network=self.network is not None, function_export=self.check is not None, failed=self.failed_code)
+            if failure is not None and failure.kind == "repeat":
+                failure = self._repeat_of(code)
         validate_ms = _since(started)
         log.debug("attempt.generated", model_ms=round(model_ms, 1), output_tokens=usage.output_tokens, code=code)
         value, logs, run_ms = None, (), 0.0
@@ -210,6 +212,15 @@ class _Run:
         if decision == "repair":
             raise ModelRetry(text)
         raise _BudgetSpent
+
+
+    def _repeat_of(self, code: str) -> Failure:
+        """A repeat names the attempt it repeats and how that one failed: the bounded history
+        no longer holds that feedback, and the model needs it to make a real change."""
+        earlier = next(a for a in self.attempts if a.code is not None and a.failure is not None and same_code(a.code, code))
+        assert earlier.failure is not None
+        first = earlier.feedback.splitlines()[0].removeprefix("Your code failed. ") if earlier.feedback else earlier.failure.message
+        return Failure(kind="repeat", message=f"this is the same code as attempt {earlier.number}, which failed with: {first}")
 
 
 async def _attempt(ctx: RunContext[_Run], reply: str) -> Any:

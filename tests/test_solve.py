@@ -93,7 +93,8 @@ def test_repeat_of_a_failed_attempt_is_caught_before_running(sandbox):
     s = solved(script, sandbox, output=int)
     assert [a.failure.kind if a.failure else None for a in s.attempts] == ["schema", "repeat", None]
     assert s.attempts[1].run_ms == 0.0, "a repeat is not run again"
-    assert "same code as an earlier attempt" in script.last_prompt(2)
+    assert ('same code as attempt 1, which failed with: schema error: the value does not match the required shape: '
+            'at $: input should be a valid integer, got string "17"') in script.last_prompt(2)
 
 
 class RegionTotal(BaseModel):
