@@ -7,7 +7,10 @@
     ├── SolveFailed           the model did not produce a passing value within the attempt budget;
     │                         carries the attempts, the summed usage and the last failure
     └── ModelUnavailable      the model could not be reached (network, rate limits, 5xx) even
-                              after retries; not the model's fault, so not a `SolveFailed`
+        │                     after retries; not the model's fault, so not a `SolveFailed`
+        └── LocalModelError   the local model could not be prepared or started: its file failed
+                              the pinned SHA-256, the parts do not add up, the cache folder is not
+                              writable, or llama.cpp could not load the file (with its reason)
 
 A failed *run* of guest code is not an exception: `Sandbox.run` returns a `RunResult` whose
 `error` says what went wrong. Exceptions of dependencies are translated where they are called,
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     from agent.failures import Failure
     from agent.solve import Attempt
 
-__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable"]
+__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "LocalModelError"]
 
 
 class JsolveError(Exception):
@@ -64,3 +67,9 @@ class ModelUnavailable(JsolveError):
         super().__init__(message)
         self.usage = usage
         """Requests and tokens spent before the provider failed, when known."""
+
+
+class LocalModelError(ModelUnavailable):
+    """The local model (embedded or a GGUF file) could not be prepared or started; the message says
+    why and what to do. A missing runtime or model package, or a path that is not a GGUF file, is
+    a `UsageError` instead."""
