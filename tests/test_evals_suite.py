@@ -14,6 +14,7 @@ from agent.evals.runner import fixture_server
 from agent.evals.suite import Case, judge, load_suite
 from agent.sandbox import NetworkPolicy
 from agent.shape import OutputShape
+from tests.evals_answers import ANSWERS
 
 SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
 CASES = load_suite(SUITE)
@@ -26,6 +27,17 @@ def test_the_suite_is_large_and_covers_every_area():
                  "simulations", "structured", "bigint", "fetch"):
         assert categories[area] >= 3, area
     assert all(c.reference for c in CASES)
+
+
+def test_every_expected_value_matches_an_independent_python_computation(sandbox):
+    assert sorted(ANSWERS) == sorted(c.id for c in CASES), "every case needs its answer computed in tests/evals_answers.py"
+    wrong = {}
+    for case in CASES:
+        answer = ANSWERS[case.id](case.instruction)
+        ok, why = asyncio.run(judge(case, answer, "", sandbox))
+        if not ok or (case.compare == "approx" and answer != case.expected):
+            wrong[case.id] = (answer, case.expected)
+    assert wrong == {}
 
 
 def test_every_reference_solution_passes_its_own_case(sandbox):
@@ -53,6 +65,9 @@ def test_every_reference_solution_passes_its_own_case(sandbox):
 @pytest.mark.parametrize(("case", "wrong"), [
     (Case(id="a", instruction="x", expected=17), 18),
     (Case(id="a", instruction="x", expected=17), "17"),
+    (Case(id="a", instruction="x", expected=1), True),
+    (Case(id="a", instruction="x", expected={"ok": False}), {"ok": 0}),
+    (Case(id="a", instruction="x", expected=0.3), 0.1 + 0.2),
     (Case(id="b", instruction="x", expected=[1.0, 2.5], compare="approx", tolerance=0.01), [1.0, 2.6]),
     (Case(id="b", instruction="x", expected={"a": 1.0}, compare="approx"), {"a": 1.0, "b": 2}),
     (Case(id="c", instruction="x", expected=[1, 2, 3], compare="unordered"), [1, 2, 2]),
@@ -66,6 +81,9 @@ def test_comparisons_refuse_wrong_answers(sandbox, case, wrong):
 @pytest.mark.parametrize(("case", "right"), [
     (Case(id="b", instruction="x", expected=[1.0, 2.5], compare="approx", tolerance=0.01), [1.0, 2.505]),
     (Case(id="c", instruction="x", expected=[1, 2, 3], compare="unordered"), [3, 1, 2]),
+    (Case(id="c", instruction="x", expected=[1, 2], compare="unordered"), [2.0, 1]),
+    (Case(id="a", instruction="x", expected={"a": 1, "b": [2]}), {"b": [2.0], "a": 1}),
+    (Case(id="a", instruction="x", expected=None), None),
     (Case(id="d", instruction="x", expected=10, compare="js", checker="if (value % expected !== 0) throw new Error('not a multiple')"), 30),
 ])
 def test_comparisons_accept_right_answers(sandbox, case, right):
@@ -78,8 +96,12 @@ def test_comparisons_accept_right_answers(sandbox, case, right):
     ("- a\n- b\n", "must be a mapping with a `cases` list"),
     ("cases:\n  - id: x\n", "case x: instruction: Field required"),
     ("cases:\n  - id: x\n    instruction: y\n    compare: fuzzy\n", "case x: compare"),
-    ("cases:\n  - {id: x, instruction: y}\n  - {id: x, instruction: z}\n", "appears twice"),
-    ("cases:\n  - {id: x, instruction: y, extra: 1}\n", "case x: extra"),
+    ("cases:\n  - {id: x, instruction: y, expected: 1}\n  - {id: x, instruction: z, expected: 1}\n", "appears twice"),
+    ("cases:\n  - {id: x, instruction: y, expected: 1, extra: 1}\n", "case x: extra"),
+    ("cases:\n  - {id: x, instruction: y}\n", "case x: compare: exact needs `expected`"),
+    ("cases:\n  - {id: x, instruction: y, compare: js, expected: 1}\n", "case x: compare: js needs a `checker`"),
+    ("cases:\n  - {id: x, instruction: y, compare: unordered, expected: 1}\n", "needs `expected` to be a list"),
+    ("cases:\n  - {id: x, instruction: y, compare: tests}\n", "compare: tests needs `grade`"),
 ])
 def test_bad_suites_are_usage_errors(tmp_path, text, message):
     path = tmp_path / "suite.yaml"

@@ -49,6 +49,21 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     """For tests: JS appended to the final code (it calls the functions by name) that throws when
     the code is wrong. Hidden from the model."""
 
+    @pydantic.model_validator(mode="after")
+    def _complete(self) -> Case:
+        """Each comparison has what it needs, so a case fails when the suite loads, not mid-run."""
+        if self.compare in ("exact", "approx", "unordered") and "expected" not in self.model_fields_set:
+            raise ValueError(f"compare: {self.compare} needs `expected` (the right answer)")
+        if self.compare == "unordered" and not isinstance(self.expected, list):
+            raise ValueError("compare: unordered needs `expected` to be a list")
+        if self.compare == "approx" and self.tolerance < 0:
+            raise ValueError("`tolerance` must not be negative")
+        if self.compare == "js" and not self.checker:
+            raise ValueError("compare: js needs a `checker` (JS that throws when `value` is wrong)")
+        if self.compare == "tests" and not self.grade:
+            raise ValueError("compare: tests needs `grade` (JS tests that throw when the code is wrong)")
+        return self
+
     def with_base(self, base: str) -> Case:
         """The case with `{base}` replaced by the fixture server's URL."""
         return self.model_copy(update={"instruction": self.instruction.replace("{base}", base),
@@ -72,9 +87,10 @@ def load_suite(path: str | Path) -> list[Case]:
             cases.append(Case.model_validate(raw))
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"])) or "case"
+            where = "".join(f"{part}: " for part in first["loc"])
             name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-            raise UsageError(f"{path}: case {name}: {where}: {first['msg']}") from None
+            message = first["msg"].removeprefix("Value error, ")
+            raise UsageError(f"{path}: case {name}: {where}{message}") from None
     seen: set[str] = set()
     for case in cases:
         if case.id in seen:
@@ -86,6 +102,22 @@ def load_suite(path: str | Path) -> list[Case]:
 def graded_module(code: str, tests: str) -> str:
     """`code` with a benchmark's tests appended, so they see its functions by name."""
     return f"{code}\n;\n{tests}\n"
+
+
+def _json_number(value: Any) -> Any:
+    """`value` with integral floats as ints: JSON has one number type, so 2.0 answers 2."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_json_number(x) for x in value]
+    if isinstance(value, dict):
+        return {k: _json_number(x) for k, x in value.items()}
+    return value
+
+
+def _canonical(value: Any) -> str:
+    """One spelling per JSON value (keys sorted), so equal means equal as JSON: true is not 1."""
+    return json.dumps(_json_number(value), sort_keys=True, ensure_ascii=False)
 
 
 def _close(a: Any, b: Any, tolerance: float) -> bool:
@@ -100,16 +132,18 @@ def _close(a: Any, b: Any, tolerance: float) -> bool:
     return a == b
 
 
+_PLAIN = pydantic.TypeAdapter(Any)
+
+
 async def judge(case: Case, value: Any, code: str, sandbox: Sandbox) -> tuple[bool, str | None]:
     """Whether `value` (produced by `code`) answers `case`, and why not."""
-    plain = pydantic.TypeAdapter(Any).dump_python(value, mode="json")
+    plain = _PLAIN.dump_python(value, mode="json")
     if case.compare == "exact":
-        ok = plain == case.expected
+        ok = _canonical(plain) == _canonical(case.expected)
     elif case.compare == "approx":
         ok = _close(plain, case.expected, case.tolerance)
     elif case.compare == "unordered":
-        key = lambda x: json.dumps(x, sort_keys=True)  # noqa: E731
-        ok = isinstance(plain, list) and isinstance(case.expected, list) and sorted(map(key, plain)) == sorted(map(key, case.expected))
+        ok = isinstance(plain, list) and sorted(map(_canonical, plain)) == sorted(map(_canonical, case.expected))
     elif case.compare == "js":
         result = await sandbox.run_async(f"export default {json.dumps(plain)};",
                                          check=f"const expected = {json.dumps(case.expected)};\n{case.checker}\nreturn true;")

@@ -1,0 +1,291 @@
+"""Every suite case's answer computed again in Python, independently of its JS reference and by
+another method where there is one (stdlib combinatorics, `ipaddress`, `csv`, `Decimal`, Euclid-Euler,
+`isocalendar`), from the data in the instruction itself or the fixture file it fetches. A new case
+needs an entry here: the suite test refuses a case without one."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import functools
+import io
+import ipaddress
+import itertools
+import json
+import math
+import os
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable
+
+FIXTURES = Path(__file__).resolve().parents[1] / "evals" / "fixtures"
+CENT = Decimal("0.01")
+
+
+def quoted(text: str) -> str:
+    """The first '...' in an instruction."""
+    return re.search(r"'(.*?)'", text).group(1)
+
+
+def block(text: str) -> str:
+    """What follows the instruction's first blank line (its inline data)."""
+    return text.split("\n\n", 1)[1].strip()
+
+
+def primes_below(n: int) -> list[int]:
+    sieve = bytearray([1]) * n
+    sieve[:2] = b"\0\0"
+    for i in range(2, math.isqrt(n - 1) + 1):
+        if sieve[i]:
+            sieve[i * i :: i] = bytes(len(range(i * i, n, i)))
+    return [i for i in range(n) if sieve[i]]
+
+
+def divisor_sums(n: int) -> list[int]:
+    s = [0] * n
+    for i in range(1, n):
+        for j in range(2 * i, n, i):
+            s[j] += i
+    return s
+
+
+def collatz_longest(limit: int) -> int:
+    lengths = {1: 1}
+
+    def length(n: int) -> int:
+        path = []
+        while n not in lengths:
+            path.append(n)
+            n = 3 * n + 1 if n % 2 else n // 2
+        total = lengths[n]
+        for m in reversed(path):
+            total += 1
+            lengths[m] = total
+        return total
+
+    return max(range(1, limit), key=length)
+
+
+def divisor_count(n: int) -> int:
+    count, p = 1, 2
+    while n > 1:
+        e = 0
+        while n % p == 0:
+            n //= p
+            e += 1
+        count *= e + 1
+        p += 1
+    return count
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def subsets_with_sum(items: range, target: int) -> int:
+    poly = [1] + [0] * target  # coefficients of prod(1 + x^k)
+    for k in items:
+        poly = [poly[s] + (poly[s - k] if s >= k else 0) for s in range(target + 1)]
+    return poly[target]
+
+
+def coin_ways(total: int, coins: list[int]) -> int:
+    @functools.cache
+    def ways(rest: int, i: int) -> int:
+        if rest == 0:
+            return 1
+        if i == len(coins):
+            return 0
+        return sum(ways(rest - k * coins[i], i + 1) for k in range(rest // coins[i] + 1))
+
+    return ways(total, 0)
+
+
+def josephus(n: int, k: int) -> int:
+    people, i = list(range(1, n + 1)), 0
+    while len(people) > 1:
+        i = (i + k - 1) % len(people)
+        people.pop(i)
+    return people[0]
+
+
+def life(cells: set[tuple[int, int]], steps: int) -> set[tuple[int, int]]:
+    for _ in range(steps):
+        counts = Counter((x + dx, y + dy) for x, y in cells for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
+        cells = {c for c, n in counts.items() if n == 3 or (n == 2 and c in cells)}
+    return cells
+
+
+def loan(balance: Decimal, months: int) -> Decimal:
+    for _ in range(months):
+        balance = (balance * Decimal("1.01")).quantize(CENT, ROUND_HALF_UP) - 30
+    return balance
+
+
+def fish(years: int) -> int:
+    p = Fraction(100)
+    for _ in range(years):
+        p = p * Fraction(108, 100) - 5
+    return int(p + Fraction(1, 2))  # p is positive: round half up
+
+
+def lcg(x: int, n: int) -> list[int]:
+    out = []
+    for _ in range(n):
+        x = (1103515245 * x + 12345) % 2**31
+        out.append(x % 100)
+    return out
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title, self.hrefs, self._in_title = "", [], False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_title = tag == "title"
+        if tag == "a":
+            self.hrefs.append(dict(attrs)["href"])
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def page() -> Links:
+    parser = Links()
+    parser.feed((FIXTURES / "page.html").read_text())
+    return parser
+
+
+def people(text: str) -> list[tuple[str, int, str]]:
+    return [(n, int(a), c) for n, a, c in re.findall(r"(\w+) \((\d+), (\w+)\)", text)]
+
+
+def tree(node: dict) -> tuple[int, int]:
+    below = [tree(c) for c in node["children"]]
+    return 1 + max((d for d, _ in below), default=0), node["v"] + sum(s for _, s in below)
+
+
+def orders(text: str) -> list[tuple[str, dict]]:
+    return [(o["customer"], i) for o in json.loads(block(text))["orders"] for i in o["items"]]
+
+
+ANSWERS: dict[str, Callable[[str], Any]] = {
+    "arith-apples": lambda t: float(12 * Decimal("0.35") + 7 * Decimal("0.50")),
+    "arith-train": lambda t: float(Fraction(84) / Fraction(70, 60)),
+    "arith-savings": lambda t: sum(15 + 4 * week for week in range(12)),
+    "arith-percent": lambda t: float(80 * Fraction(75, 100) * Fraction(110, 100)),
+    "arith-tank": lambda t: float(Fraction(1200, 40 - 15)),
+    "arith-ages": lambda t: next(4 * son for son in range(1, 100) if 4 * son + 20 == 2 * (son + 20)),
+    "arith-factorial-sum": lambda t: sum(math.factorial(int(d)) for d in "40585"),
+    "arith-big-product": lambda t: 987654321 * 123456789,
+    "arith-big-sum-squares": lambda t: 10**6 * (10**6 + 1) * (2 * 10**6 + 1) // 6,
+    "arith-compound": lambda t: float((10000 * (1 + Decimal("0.05") / 12) ** 120).quantize(CENT, ROUND_HALF_UP)),
+    "nt-prime-sum": lambda t: sum(primes_below(10_000)),
+    "nt-prime-sum-2m": lambda t: sum(primes_below(2_000_000)),
+    "nt-10001st-prime": lambda t: primes_below(200_000)[10_000],
+    "nt-gcd-lcm": lambda t: math.lcm(*range(1, 21)),
+    "nt-collatz": lambda t: collatz_longest(100_000),
+    "nt-perfect": lambda t: [2 ** (p - 1) * (2**p - 1) for p in (2, 3, 5, 7, 13) if 2 ** (p - 1) * (2**p - 1) < 10_000],
+    "nt-digit-sum-2-1000": lambda t: sum(map(int, str(2**1000))),
+    "nt-modpow": lambda t: pow(3, 10**18, 1_000_000_007),
+    "nt-divisors": lambda t: divisor_count(720720),
+    "nt-amicable": lambda t: (lambda s: sum(a for a in range(2, 10_000) if s[a] != a and s[s[a]] == a))(divisor_sums(50_000)),
+    "str-reverse-words": lambda t: " ".join(reversed(quoted(t).split())),
+    "str-palindromes": lambda t: [w for w in re.search(r"\? (.*)\. Return", t).group(1).split(", ") if w.lower() == w.lower()[::-1]],
+    "str-vowels": lambda t: sum(c in "aeiouAEIOU" for c in quoted(t)),
+    "str-emoji-length": lambda t: len(quoted(t)),  # Python counts code points
+    "str-utf8-bytes": lambda t: len(quoted(t).encode("utf-8")),
+    "str-caesar": lambda t: quoted(t).translate(str.maketrans(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "xyzabcdefghijklmnopqrstuvwXYZABCDEFGHIJKLMNOPQRSTUVW")),
+    "str-anagram-groups": lambda t: list({"".join(sorted(w)): [v for v in words if sorted(v) == sorted(w)]
+                                          for words in [re.search(r": (.*?)\. Return", t).group(1).split(", ")] for w in words}.values()),
+    "str-normalize": lambda t: unicodedata.normalize("NFC", "e\u0301") == "\u00e9",
+    "str-title-case": lambda t: " ".join(w.capitalize() for w in quoted(t).split()),
+    "str-run-length": lambda t: "".join(f"{c}{len(list(g))}" for c, g in itertools.groupby(quoted(t))),
+    "str-longest-common-prefix": lambda t: os.path.commonprefix(re.findall(r"'(\w+)'", t)),
+    "date-days-between": lambda t: (date(2024, 12, 25) - date(2024, 1, 1)).days,
+    "date-weekday": lambda t: calendar.day_name[date(2000, 2, 29).weekday()],
+    "date-add-days": lambda t: (date(2023, 3, 15) + timedelta(days=1000)).isoformat(),
+    "date-sundays": lambda t: sum(date(y, m, 1).weekday() == 6 for y in range(1901, 2001) for m in range(1, 13)),
+    "date-leap-years": lambda t: sum(calendar.isleap(y) for y in range(1900, 2101)),
+    "date-unix": lambda t: int(datetime(2021, 7, 4, 12, 30, tzinfo=timezone.utc).timestamp()),
+    "date-iso-week": lambda t: date(2021, 1, 3).isocalendar().week,
+    "date-duration": lambda t: int((datetime(2024, 3, 12, 7, 30) - datetime(2024, 3, 9, 22)).total_seconds() // 3600),
+    "csv-region-totals": lambda t: [{"region": r, "total": float(sum(Decimal(x["amount"]) for x in csv_rows(block(t)) if x["region"] == r))}
+                                    for r in sorted({x["region"] for x in csv_rows(block(t))})],
+    "csv-top-product": lambda t: max({x["product"] for x in csv_rows(block(t))},
+                                     key=lambda p: sum(Decimal(x["amount"]) for x in csv_rows(block(t)) if x["product"] == p)),
+    "csv-count": lambda t: sum(Decimal(x["amount"]) > 4 for x in csv_rows(block(t))),
+    "json-order-total": lambda t: float(sum(i["qty"] * Decimal(str(i["price"])) for _, i in orders(t))),
+    "json-per-customer": lambda t: {c: float(sum(i["qty"] * Decimal(str(i["price"])) for who, i in orders(t) if who == c)) for c, _ in orders(t)},
+    "json-sku-qty": lambda t: [{"sku": s, "qty": q} for s, q in sum((Counter({i["sku"]: i["qty"]}) for _, i in orders(t)), Counter()).most_common()],
+    "csv-quoted": lambda t: max(csv_rows(block(t)), key=lambda r: int(r["score"]))["name"],
+    "json-stats": lambda t: (lambda a: {"mean": statistics.mean(a), "median": statistics.median(a), "min": min(a), "max": max(a)})(
+        json.loads(re.search(r"\[.*?\]", t).group(0))),
+    "re-error-count": lambda t: sum(line.split()[2] == "ERROR" for line in block(t).splitlines()),
+    "re-devices": lambda t: [w for w in block(t).split() if w.startswith("/dev/")],
+    "re-emails": lambda t: [m.lower() for m in re.findall(r"[\w.]+@[\w]+(?:\.[\w]+)+", block(t))],
+    "re-prices": lambda t: float(sum(Decimal(m.replace(",", "")) for m in re.findall(r"\$([\d,.]*\d)", t))),
+    "re-hashtags": lambda t: list(dict.fromkeys(h.lower() for h in re.findall(r"#(\w+)", t))),
+    "re-dates-reformat": lambda t: re.sub(r"\d\d/\d\d/\d{4}", lambda m: datetime.strptime(m.group(0), "%m/%d/%Y").date().isoformat(), quoted(t)),
+    "re-ipv4-valid": lambda t: [a for a in re.search(r"\? (.*)\. Return", t).group(1).split(", ") if _ipv4(a)],
+    "comb-choose": lambda t: math.comb(49, 6),
+    "comb-lattice": lambda t: math.comb(40, 20),
+    "comb-derangements": lambda t: sum((-1) ** k * math.factorial(10) // math.factorial(k) for k in range(11)),
+    "comb-coins": lambda t: coin_ways(200, [200, 100, 50, 20, 10, 5, 2, 1]),
+    "comb-permutations-list": lambda t: ["".join(p) for p in itertools.permutations("abc")],
+    "comb-millionth-perm": lambda t: "".join(next(itertools.islice(itertools.permutations("0123456789"), 999_999, None))),
+    "comb-catalan": lambda t: math.comb(24, 12) // 13,
+    "comb-subsets-sum": lambda t: subsets_with_sum(range(1, 21), 50),
+    "sim-loan": lambda t: float(loan(Decimal("1000.00"), 24)),
+    "sim-population": lambda t: fish(30),
+    "sim-lcg": lambda t: lcg(42, 5),
+    "sim-josephus": lambda t: josephus(41, 3),
+    "sim-life": lambda t: len(life({(1, 0), (2, 1), (0, 2), (1, 2), (2, 2)}, 8)),
+    "sim-round-half": lambda t: [float(Decimal(s).quantize(CENT, ROUND_HALF_UP)) for s in ("2.345", "1.005", "8.675")],
+    "obj-people": lambda t: [{"name": n, "age": a, "city": c} for n, a, c in people(t)],
+    "obj-group-city": lambda t: {c: [n for n, _, c2 in people(t) if c2 == c] for _, _, c in people(t)},
+    "obj-oldest": lambda t: (lambda p: {"name": p[0], "age": p[1]})(max(people(t), key=lambda p: p[1])),
+    "obj-matrix": lambda t: [[int(i == j) for j in range(3)] for i in range(3)],
+    "obj-transpose": lambda t: [list(col) for col in zip(*[[1, 2, 3], [4, 5, 6]])],
+    "obj-word-freq": lambda t: [{"word": w, "count": c} for w, c in Counter(quoted(t).lower().split()).most_common(2)],
+    "obj-fizzbuzz": lambda t: ["Fizz" * (i % 3 == 0) + "Buzz" * (i % 5 == 0) or str(i) for i in range(1, 16)],
+    "obj-tree-depth": lambda t: dict(zip(("depth", "sum"), tree(json.JSONDecoder().raw_decode(t[t.index("{"):])[0]))),
+    "big-factorial": lambda t: math.factorial(50),
+    "big-fibonacci": lambda t: _fib(300),
+    "big-power": lambda t: 7**77,
+    "big-mersenne-digits": lambda t: len(str(2**4423 - 1)),
+    "big-grains": lambda t: sum(2**square for square in range(64)),
+    "big-binomial": lambda t: math.comb(100, 50),
+    "fetch-title": lambda t: page().title,
+    "fetch-json-sum": lambda t: float(sum(Decimal(str(s["amount"])) for s in json.loads((FIXTURES / "sales.json").read_text())["sales"])),
+    "fetch-links": lambda t: page().hrefs,
+    "fetch-csv": lambda t: max(csv_rows((FIXTURES / "temperatures.csv").read_text()), key=lambda r: float(r["temp_c"]))["city"],
+}
+
+
+def _ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)  # refuses leading zeros and numbers above 255
+    except ValueError:
+        return False
+    return True
+
+
+def _fib(n: int) -> int:
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
