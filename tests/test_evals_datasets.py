@@ -46,6 +46,21 @@ def test_function_cases_ask_for_the_function_and_hide_the_tests():
 
 
 @needs_datasets
+def test_the_check_seen_while_solving_accepts_every_canonical_solution_and_asks_for_the_named_function(sandbox):
+    cases = [c for name, path in [("humaneval-x", DATASETS / "humaneval-x-js" / "humaneval_js.jsonl.gz"),
+                                  ("mbjsp", DATASETS / "mbjsp" / "mbjsp_release_v1.2.jsonl")]
+             for c in load_dataset(name, path) if c.reference]
+
+    async def checked():
+        return await asyncio.gather(*(sandbox.run_async(c.reference, check=c.check) for c in cases))
+
+    assert [c.id for c, r in zip(cases, asyncio.run(checked())) if not r.ok] == []
+    anonymous = sandbox.run("export default (numbers, threshold) => false;", check=cases[0].check)
+    assert anonymous.error.kind == "check" and "export default hasCloseElements;" in anonymous.error.message
+    assert sandbox.run("export default 42;", check=cases[0].check).error.kind == "check"
+
+
+@needs_datasets
 def test_gsm8k_reads_the_number_after_the_marks():
     cases = load_dataset("gsm8k", DATASETS / "gsm8k" / "test.jsonl", limit=3)
     assert [type(c.expected) for c in cases] == [int, int, int]

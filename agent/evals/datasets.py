@@ -40,8 +40,13 @@ _REQUIRE_LODASH = re.compile(r"""(const|let|var)\s+_\s*=\s*require\(\s*["']lodas
 
 
 def _is_function(name: str) -> str:
+    """The check the model sees while solving: the export is the function, declared under its name
+    (the hidden tests call it by that name). It says nothing about the tests themselves."""
     return (f"if (typeof value !== 'function') throw new TypeError('the default export must be the function "
-            f"`{name}` itself: end the module with `export default {name};`');\nreturn true;")
+            f"`{name}` itself: end the module with `export default {name};`');\n"
+            f"if (value.name !== '{name}') throw new TypeError('the default export is a function named ' + "
+            f"JSON.stringify(value.name) + ', not `{name}`: declare `function {name}(...)` and end the module with "
+            f"`export default {name};`');\nreturn true;")
 
 
 def _instruction(name: str, prompt: str) -> str:
