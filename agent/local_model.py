@@ -103,33 +103,29 @@ Progress = Callable[[int, int], None]
 def installed_parts() -> list[Path] | None:
     """The installed part files, in order, or None when any part package is missing, has another
     version, or lacks its file. Reads only the packages' metadata (about 25 ms for all 22)."""
-    parts = []
-    for number in range(1, PART_COUNT + 1):
-        try:
-            dist = importlib.metadata.distribution(_PART_DIST.format(number))
-        except importlib.metadata.PackageNotFoundError:
-            return None
-        if dist.version != PART_VERSION:
-            return None
-        path = Path(str(dist.locate_file(_PART_FILE.format(number, number))))
-        if not path.is_file():
-            return None
-        parts.append(path)
-    return parts
+    found, problems = _find_parts()
+    return None if problems else found
 
 
-def _missing_parts() -> str:
-    missing = []
+def _find_parts() -> tuple[list[Path], list[str]]:
+    """The part files found, in order, and what is wrong with the others."""
+    found, problems = [], []
     for number in range(1, PART_COUNT + 1):
         name = _PART_DIST.format(number)
         try:
-            version = importlib.metadata.version(name)
+            dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
-            missing.append(name)
+            problems.append(name)
             continue
-        if version != PART_VERSION:
-            missing.append(f"{name} (found {version}, need {PART_VERSION})")
-    return ", ".join(missing) or "none (a part file is missing from its package)"
+        if dist.version != PART_VERSION:
+            problems.append(f"{name} {dist.version} (need {PART_VERSION})")
+            continue
+        path = Path(str(dist.locate_file(_PART_FILE.format(number, number))))
+        if not path.is_file():
+            problems.append(f"{name}'s {path.name}")
+            continue
+        found.append(path)
+    return found, problems
 
 
 def is_installed() -> bool:
@@ -205,9 +201,9 @@ def ensure_gguf(cache_dir: Path | None = None, progress: Progress | None = None,
             if _verified(target, marker, sha256, size, progress):
                 return target
             if parts is None:
-                parts = installed_parts()
-                if parts is None:
-                    raise UsageError(f"the embedded model is not installed (missing: {_missing_parts()}): "
+                parts, problems = _find_parts()
+                if problems:
+                    raise UsageError(f"the embedded model is not installed (missing: {', '.join(problems)}): "
                                      'pip install -e ".[local]", or pick another model with --model / JSOLVE_MODEL')
             _assemble(parts, target, sha256, size, progress)
             _write_marker(marker, _stamp(target, sha256))
@@ -336,16 +332,16 @@ class LocalServer:
     def start(self, *, timeout: float = SERVER_START_TIMEOUT) -> str:
         """Start the server, wait until the model is loaded and answers, and return the OpenAI base URL.
 
-        Raises `UsageError` when the runtime is not installed or the file is not a GGUF model,
+        Raises `UsageError` when the file is not a GGUF model or the runtime is not installed,
         `LocalModelError` when llama.cpp cannot load it (with its reason) or it takes longer than
         `timeout` seconds. Ctrl-C while waiting stops the child before the interrupt propagates.
         """
         if self.running:
             assert self.base_url is not None
             return self.base_url
+        _check_gguf(self.gguf)
         if importlib.util.find_spec("xllamacpp") is None:
             raise UsageError('the local model runtime (xllamacpp) is not installed: pip install -e ".[local]"')
-        _check_gguf(self.gguf)
         started = time.monotonic()
         self._log = tempfile.TemporaryFile()
         settings = {
@@ -413,15 +409,18 @@ class LocalServer:
         return self._log.read()[-20_000:].decode(errors="replace")
 
     def stop(self) -> None:
-        """End the server: close its stdin (it exits), kill it if it has not within `STOP_TIMEOUT`."""
+        """End the server: close its stdin (it exits), kill it if it has not within `STOP_TIMEOUT`.
+        A server still loading is killed at once: it holds nothing worth a clean exit."""
         process, self._process = self._process, None
-        self.base_url = None
+        loading, self.base_url = self.base_url is None, None
         atexit.unregister(self.stop)
         if process is not None:
             with contextlib.suppress(OSError):
                 assert process.stdin is not None
                 process.stdin.close()
             try:
+                if loading:
+                    process.kill()
                 process.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 process.kill()
@@ -500,16 +499,21 @@ def progress_bar(console: Console | None = None) -> Iterator[Progress]:
             model = local_model(progress=progress)
     """
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress as Bar, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress as Bar, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}"),
+               TimeElapsedColumn())
     with Bar(*columns, console=console or Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("loading the model", total=None)
+        loading = bar.add_task("loading the model", total=None, amount="")
+        file_task: list[TaskID] = []
 
         def report(done: int, total: int) -> None:
+            if not file_task:
+                bar.update(loading, visible=False)
+                file_task.append(bar.add_task("preparing the model file (first use only)", total=total, amount=""))
+            bar.update(file_task[0], completed=done, total=total, amount=f"{done / 1e9:.2f}/{total / 1e9:.2f} GB")
             if done >= total:
-                bar.update(task, description="loading the model", total=None, completed=0)
-            else:
-                bar.update(task, description="preparing the model file (first use only)", total=total, completed=done)
+                bar.remove_task(file_task.pop())
+                bar.reset(loading, visible=True)
 
         yield report
