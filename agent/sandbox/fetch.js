@@ -1,27 +1,56 @@
-// Compiled only when the run has a network policy: fetch, Headers and Response. A request is
-// queued here and performed by the supervisor (the worker has no network); hooks.outbox() hands
-// the queue to the worker and hooks.deliver() settles a request with the supervisor's reply.
-(function (g, hooks) {
+// Compiled only for a run that has a network policy, or whose code names fetch. With a policy:
+// fetch, Headers and Response; a request is queued here and performed by the supervisor (the
+// worker has no network): hooks.outbox() hands the queue to the worker and hooks.deliver()
+// settles a request with the supervisor's reply. Without one: a fetch that is a `policy` error.
+(function (g, hooks, enabled) {
   "use strict";
-  const norm = (name) => String(name).toLowerCase();
+  // An error raised here points at the guest's call, not into this file.
+  const at = (e, boundary) => { if (e instanceof Error) Error.captureStackTrace(e, boundary); return e; };
+
+  if (!enabled) {
+    const fetch = function fetch(input) {
+      const e = new Error("the network is off for this run, so fetch(" + JSON.stringify(String(input && input.url || input)) + ") is not allowed");
+      e.name = "PolicyError"; e.jsolveKind = "policy";
+      return Promise.reject(at(e, fetch));
+    };
+    Object.defineProperty(g, "fetch", { value: fetch, writable: true, configurable: true });
+    return;
+  }
+
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  // A header as fetch takes it: a token name, a value of bytes (code points up to 0xFF) without
+  // NUL, CR or LF, surrounding whitespace removed.
+  function header(name, value, boundary) {
+    name = String(name);
+    value = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    if (!TOKEN.test(name)) throw at(new TypeError("Headers: " + JSON.stringify(name) + " is not a valid header name"), boundary);
+    if (/[\0\r\n]|[^\0-\xff]/.test(value)) throw at(new TypeError("Headers: the value of " + name + " has a character a header cannot carry"), boundary);
+    return [name.toLowerCase(), value];
+  }
 
   class Headers {
     #map = new Map();
     constructor(init) {
-      if (init instanceof Headers) init.forEach((v, k) => this.append(k, v));
-      else if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
-      else if (init && typeof init === "object") for (const k of Object.keys(init)) this.append(k, init[k]);
+      try {
+        if (init instanceof Headers) init.forEach((v, k) => this.append(k, v));
+        else if (init && typeof init === "object" && Symbol.iterator in init) for (const [k, v] of init) this.append(k, v);
+        else if (init && typeof init === "object") for (const k of Object.keys(init)) this.append(k, init[k]);
+      } catch (e) { throw at(e, Headers); }
     }
-    append(name, value) { const k = norm(name); this.#map.set(k, this.#map.has(k) ? this.#map.get(k) + ", " + String(value) : String(value)); }
-    set(name, value) { this.#map.set(norm(name), String(value)); }
-    get(name) { const v = this.#map.get(norm(name)); return v === undefined ? null : v; }
-    has(name) { return this.#map.has(norm(name)); }
-    delete(name) { this.#map.delete(norm(name)); }
+    append(name, value) {
+      const [k, v] = header(name, value, Headers.prototype.append);
+      this.#map.set(k, this.#map.has(k) ? this.#map.get(k) + ", " + v : v);
+    }
+    set(name, value) { const [k, v] = header(name, value, Headers.prototype.set); this.#map.set(k, v); }
+    get(name) { const v = this.#map.get(String(name).toLowerCase()); return v === undefined ? null : v; }
+    has(name) { return this.#map.has(String(name).toLowerCase()); }
+    delete(name) { this.#map.delete(String(name).toLowerCase()); }
     forEach(fn, self) { for (const [k, v] of this.entries()) fn.call(self, v, k, this); }
     *entries() { yield* [...this.#map].sort((a, b) => (a[0] < b[0] ? -1 : 1)); }
     *keys() { for (const [k] of this.entries()) yield k; }
     *values() { for (const [, v] of this.entries()) yield v; }
     [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return "Headers"; }
   }
 
   class Response {
@@ -37,14 +66,27 @@
     }
     get ok() { return this.status >= 200 && this.status < 300; }
     get bodyUsed() { return this.#used; }
-    #take() {
-      if (this.#used) return Promise.reject(new TypeError("the body of this response was already read"));
+    #take(boundary) {
+      if (this.#used) return Promise.reject(at(new TypeError("the body of this response was already read"), boundary));
       this.#used = true;
       return Promise.resolve(this.#body);
     }
-    text() { return this.#take(); }
-    json() { return this.#take().then((t) => JSON.parse(t)); }
-    clone() { if (this.#used) throw new TypeError("cannot clone a response whose body was read"); return new Response(this.#body, this); }
+    text() { return this.#take(Response.prototype.text); }
+    json() {
+      const site = at(new Error(), Response.prototype.json).stack;
+      return this.#take(Response.prototype.json).then((text) => {
+        try { return JSON.parse(text); } catch (e) {
+          const problem = new SyntaxError("the response body is not JSON (" + e.message + "); it starts " + JSON.stringify(text.slice(0, 60)) + (text.length > 60 ? "..." : ""));
+          problem.stack = site;
+          throw problem;
+        }
+      });
+    }
+    clone() {
+      if (this.#used) throw at(new TypeError("cannot clone a response whose body was read"), Response.prototype.clone);
+      return new Response(this.#body, this);
+    }
+    get [Symbol.toStringTag]() { return "Response"; }
   }
 
   const queue = [];
@@ -55,7 +97,9 @@
     try {
       const isRequest = input !== null && typeof input === "object" && !(input instanceof g.URL) && "url" in input;
       const url = String(isRequest ? input.url : input);
-      const method = String(init.method || (isRequest && input.method) || "GET").toUpperCase();
+      const method = String(init.method || (isRequest && input.method) || "GET");
+      if (!TOKEN.test(method) || /^(connect|trace|track)$/i.test(method)) throw new TypeError("fetch: " + JSON.stringify(method) + " is not a method fetch can send");
+      const upper = /^(delete|get|head|options|post|put|patch)$/i.test(method) ? method.toUpperCase() : method;
       const headers = new Headers(init.headers || (isRequest ? input.headers : undefined));
       let body = init.body === undefined || init.body === null ? null : init.body;
       if (body instanceof g.URLSearchParams) {
@@ -64,13 +108,14 @@
       } else if (body !== null && typeof body !== "string") {
         throw new TypeError("fetch: the body must be a string or URLSearchParams (use JSON.stringify for objects)");
       }
-      if (body !== null && (method === "GET" || method === "HEAD")) throw new TypeError("fetch: a " + method + " request cannot have a body");
+      if (body !== null && (upper === "GET" || upper === "HEAD")) throw new TypeError("fetch: a " + upper + " request cannot have a body");
       if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
       const id = ++seq;
-      queue.push({ id, url, method, headers: [...headers], body });
-      return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+      queue.push({ id, url, method: upper, headers: [...headers], body });
+      const site = at(new Error(), fetch).stack;
+      return new Promise((resolve, reject) => waiting.set(id, { resolve, reject, site }));
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(at(e, fetch));
     }
   }
 
@@ -80,12 +125,13 @@
     if (!entry) return;
     waiting.delete(reply.id);
     if (reply.error) {
-      const e = reply.error.kind === "policy" ? new Error(reply.error.message) : new TypeError(reply.error.message);
-      if (reply.error.kind === "policy") { e.name = "PolicyError"; e.jsolveKind = "policy"; }
-      e.stack = "";  // made here, not in the guest's code: no position to report
+      const policy = reply.error.kind === "policy";
+      const e = policy ? new Error(reply.error.message) : new TypeError(reply.error.message);
+      if (policy) { e.name = "PolicyError"; e.jsolveKind = "policy"; }
+      e.stack = entry.site;  // where the guest called fetch
       entry.reject(e);
     } else {
-      entry.resolve(new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers, url: reply.url }));
+      entry.resolve(new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers, url: reply.url, redirected: reply.redirected }));
     }
   };
   hooks.inFlight = () => waiting.size + queue.length;

@@ -1,7 +1,7 @@
 // Evaluated as a script in every fresh context before the guest's code; `cfg` and the sources of
 // the lazily compiled parts come from the worker. Defines console, the timer functions, and the
 // hooks the worker drives (globalThis.__jsolve). Kept small: it is compiled on every run.
-(function (cfg, valuesSource, extrasSource, urlSource, fetchSource) {
+(function (cfg, valuesSource, extrasSource) {
   "use strict";
   const g = globalThis;
   class OutputProblem { constructor(message) { this.message = message; } }
@@ -28,16 +28,6 @@
   g.setTimeout = (fn, ms, ...args) => ext().add(fn, ms, args, false);
   g.setInterval = (fn, ms, ...args) => ext().add(fn, ms, args, true);
   g.clearTimeout = g.clearInterval = (id) => { if (extras) extras.clear(id); };
-  // URL and URLSearchParams are compiled on first touch; fetch, Headers and Response exist only
-  // when the run has a network policy.
-  let urls = null;
-  for (const name of ["URL", "URLSearchParams"]) {
-    Object.defineProperty(g, name, {
-      configurable: true,
-      get() { urls = urls || (0, eval)(urlSource)(); Object.defineProperty(g, name, { value: urls[name], writable: true, configurable: true }); return urls[name]; },
-      set(v) { Object.defineProperty(g, name, { value: v, writable: true, configurable: true }); },
-    });
-  }
 
   // The value as JSON text when plain JSON.stringify reads it exactly as values.js would;
   // undefined when anything needs values.js (BigInt, NaN, Map, cycles, the output cap...).
@@ -117,13 +107,6 @@
       } catch (e) { out.error = ext().describe(e); }
       return JSON.stringify(out);
     },
-  };
-  hooks.inFlight = () => 0;
-  if (fetchSource) (0, eval)(fetchSource)(g, hooks);
-  else g.fetch = function fetch(url) {
-    const e = new Error("the network is off for this run, so fetch(" + JSON.stringify(String(url)) + ") is not allowed");
-    e.name = "PolicyError"; e.jsolveKind = "policy"; e.stack = "";
-    return Promise.reject(e);
   };
   Object.defineProperty(g, "__jsolve", { value: hooks });
 })

@@ -1,7 +1,9 @@
-// Compiled on first use of URL or URLSearchParams (the engine has neither): the parts of the
-// WHATWG classes that model-written code uses. Returns { URL, URLSearchParams }.
-(function () {
+// Compiled only for a run whose code names URL (or that has a network): the engine has neither
+// URL nor URLSearchParams. The parts of the WHATWG classes that model-written code uses.
+(function (g) {
   "use strict";
+  // An error raised here points at the guest's call, not into this file.
+  const at = (e, boundary) => { if (e instanceof Error) Error.captureStackTrace(e, boundary); return e; };
   const SPECIAL = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21" };
   const enc = (s) => encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
   const dec = (s) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch (e) { return s; } };
@@ -10,14 +12,16 @@
     #list = [];
     #onChange = null;
     constructor(init = "") {
-      if (init instanceof URLSearchParams) this.#list = [...init.entries()];
-      else if (typeof init === "object" && init !== null) {
-        const pairs = Symbol.iterator in init ? [...init] : Object.entries(init);
-        for (const pair of pairs) {
-          if (pair.length !== 2) throw new TypeError("URLSearchParams: each pair needs a name and a value");
-          this.#list.push([String(pair[0]), String(pair[1])]);
-        }
-      } else this._parse(String(init));
+      try {
+        if (init instanceof URLSearchParams) this.#list = [...init.entries()];
+        else if (typeof init === "object" && init !== null) {
+          const pairs = Symbol.iterator in init ? [...init] : Object.entries(init);
+          for (const pair of pairs) {
+            if (pair.length !== 2) throw new TypeError("URLSearchParams: each pair needs a name and a value");
+            this.#list.push([String(pair[0]), String(pair[1])]);
+          }
+        } else this._parse(String(init));
+      } catch (e) { throw at(e, URLSearchParams); }
     }
     _parse(text) {
       this.#list = [];
@@ -67,6 +71,9 @@
     #p;
     #params;
     constructor(input, base) {
+      try { this.#init(input, base); } catch (e) { throw at(e, URL); }
+    }
+    #init(input, base) {
       let text = String(input).trim().replace(/[\t\n\r]/g, "");
       let m = PATTERN.exec(SPECIAL[(/^[A-Za-z][A-Za-z0-9+.-]*:/.exec(text) || [""])[0].toLowerCase()] !== undefined ? text.replace(/\\/g, "/") : text);
       if (!m || (m[1] && SPECIAL[m[1].toLowerCase()] !== undefined && m[4] === undefined)) {
@@ -76,7 +83,7 @@
         let path, search = "", hash = "";
         const h = text.indexOf("#"); if (h >= 0) { hash = text.slice(h); text = text.slice(0, h); }
         const q = text.indexOf("?"); if (q >= 0) { search = text.slice(q); text = text.slice(0, q); }
-        if (text.startsWith("//")) return new URL(b.protocol + text + search + hash);
+        if (text.startsWith("//")) return this.#init(b.protocol + text + search + hash);
         if (text.startsWith("/")) path = text;
         else if (text === "") { path = b.pathname; if (q < 0) search = b.search; }
         else path = b.pathname.replace(/[^/]*$/, "") + text;
@@ -121,5 +128,7 @@
     static canParse(input, base) { try { new URL(input, base); return true; } catch (e) { return false; } }
     get [Symbol.toStringTag]() { return "URL"; }
   }
-  return { URL, URLSearchParams };
+  for (const [name, value] of [["URL", URL], ["URLSearchParams", URLSearchParams]]) {
+    Object.defineProperty(g, name, { value, writable: true, configurable: true });
+  }
 })

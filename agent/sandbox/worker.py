@@ -106,11 +106,16 @@ def execute(request: dict[str, Any], channel: Channel | None = None) -> dict[str
         ctx.set_max_stack_size(limits["stack_kb"] << 10)
     network = channel if request.get("network") else None
     cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
-    sources = {"values": VALUES, "extras": EXTRAS, "url": URL, "fetch": FETCH if network else None}
-    for name, source in sources.items():
-        ctx.set(f"__jsolve_{name}", source)
-    names = ", ".join(f"__jsolve_{name}" for name in sources)
-    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, {names}); " + "".join(f"delete globalThis.__jsolve_{name};" for name in sources))
+    ctx.set("__jsolve_values", VALUES)
+    ctx.set("__jsolve_extras", EXTRAS)
+    ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, __jsolve_values, __jsolve_extras); delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras")
+    # The shims cost more to compile than small code costs to run: only a run that has a network,
+    # or whose code names them, gets them (code that does not name fetch cannot call it).
+    named = code + (request.get("check") or "")
+    if network or "URL" in named:
+        ctx.eval(f"({URL})(globalThis)")
+    if network or "fetch" in named:
+        ctx.eval(f"({FETCH})(globalThis, __jsolve, {json.dumps(network is not None)})")
     run_id = request.get("run_id")
     if timeout:
         ctx.set_time_limit(timeout)
@@ -182,7 +187,7 @@ def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | Non
                     ctx.eval("__jsolve.deliver(JSON.parse(__jsolve_reply)); delete globalThis.__jsolve_reply")
                 continue
             if deadline is not None and time.monotonic() >= deadline:
-                return _error("timeout", None, "", None)
+                return _error("timeout", None, "the code ran longer than its time limit while waiting for fetch", None)
         elif wait > 0:
             time.sleep(wait / 1000)
         ctx.eval("__jsolve.fire()")
