@@ -1,23 +1,35 @@
-"""The eval runner and its report, with scripted models and the real sandbox."""
+"""The eval runner and its report, with scripted models, the real sandbox and a real loopback
+fixture server."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from pydantic_ai import models
 from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.messages import ModelResponse, TextPart
 from pydantic_ai.models.function import FunctionModel
 
-from agent.evals import Case, Report, compare_reports, run_cases
+from agent.evals import Case, Report, compare_reports, load_dataset, load_suite, run_cases
 from agent.evals.report import render_html
 from tests.fake_provider import FakeProvider
 from tests.scripted import fenced
+
+models.ALLOW_MODEL_REQUESTS = False
+
+SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
 
 CASES = [
     Case(id="right", category="a", instruction="Task right: 6 * 7", output={"type": "integer"}, expected=42),
@@ -60,7 +72,8 @@ def test_each_case_is_judged(report):
     by_id = {r.id: r for r in report.results}
     assert {i: (r.solved, r.attempts) for i, r in by_id.items()} == {
         "right": (True, 1), "repaired": (True, 2), "wrong": (False, 1), "failed": (False, 4), "fetch": (True, 1)}
-    assert by_id["wrong"].final_failure == "wrong answer: expected 2, got 3"
+    assert by_id["wrong"].final_failure == "wrong answer: expected 2, got 3" and by_id["wrong"].final_kind == "answer"
+    assert by_id["failed"].final_kind == "repeat" and by_id["right"].final_kind is None
     assert by_id["failed"].final_failure.startswith("repeat: ")  # the same wrong code, sent again and again
     assert by_id["failed"].failure_kinds == ["runtime", "repeat", "repeat", "repeat"]
     assert by_id["repaired"].failure_kinds == ["runtime"]
@@ -73,6 +86,8 @@ def test_the_summary_answers_the_two_first_questions(report):
     assert s.pass_at_1 == pytest.approx(2 / 5) and s.solve_rate == pytest.approx(3 / 5) and s.uplift == pytest.approx(1 / 5)
     assert s.attempts_to_success == {"1": 2, "2": 1}
     assert s.failure_kinds == {"repeat": 3, "runtime": 2}
+    assert s.final_failures == {"answer": 1, "repeat": 1}
+    assert report.planned == 5 and not report.interrupted and report.model_unavailable is None
     assert s.latency_p95_ms >= s.latency_p50_ms > 0
     assert report.model == "scripted" and report.settings["max_attempts"] == 4 and report.settings["concurrency"] == 3
 
@@ -94,47 +109,107 @@ def test_compare_names_what_changed(report):
     assert "A: scripted" in render_html([report, better])
 
 
-def test_an_unreachable_model_is_recorded_not_scored_as_a_failure(sandbox):
+def test_an_unreachable_model_stops_the_run_and_is_not_scored_as_a_failure(sandbox):
+    calls = []
+
     def down(messages, info):
+        calls.append(1)
         raise ModelHTTPError(status_code=503, model_name="down")
 
-    report = asyncio.run(run_cases(CASES[:2], model=FunctionModel(down, model_name="down"), sandbox=sandbox))
-    assert report.summary.errors == 2 and report.summary.solved == 0
-    assert all("could not be reached" in r.error for r in report.results)
+    report = asyncio.run(run_cases(CASES[:3], model=FunctionModel(down, model_name="down"), sandbox=sandbox, concurrency=1))
+    assert len(calls) == 1 and report.planned == 3 and [r.id for r in report.results] == ["right"]
+    assert "could not be reached" in report.model_unavailable and "could not be reached" in report.results[0].error
+    assert report.summary.errors == 1 and report.summary.solved == 0 and report.summary.solve_rate == 0.0
+    assert report.summary.final_failures == {} and report.summary.latency_p50_ms == 0.0
+
+
+def test_rates_count_only_the_judged_cases(report):
+    errored = report.results[0].model_copy(update={"id": "down", "solved": False, "attempts": 0, "error": "unreachable"})
+    from agent.evals.report import summarize
+
+    with_error = summarize([*report.results, errored])
+    assert with_error.cases == 6 and with_error.errors == 1
+    assert (with_error.solve_rate, with_error.pass_at_1) == (report.summary.solve_rate, report.summary.pass_at_1)
 
 
 def test_cancelling_keeps_what_finished(sandbox):
-    slow_cases = [Case(id=f"c{i}", instruction=f"Task c{i}", expected=i) for i in range(6)]
+    cases = [Case(id=f"c{i}", instruction=f"Task c{i}", expected=i) for i in range(6)]
+    never = asyncio.Event()
 
     async def answer(messages, info):
-        prompt = messages[0].parts[-1].content
-        i = int(prompt.split("Task c")[1].split()[0])
+        i = int(messages[0].parts[-1].content.split("Task c")[1].split()[0])
         if i >= 2:
-            await asyncio.sleep(30)
+            await never.wait()
         return ModelResponse(parts=[TextPart(fenced(f"export default {i}"))])
 
     async def main():
-        run = asyncio.ensure_future(run_cases(slow_cases, model=FunctionModel(answer, model_name="m"), sandbox=sandbox, concurrency=6))
-        while True:
-            await asyncio.sleep(0.05)
-            if run.done():
-                break
-            finished = [t for t in asyncio.all_tasks() if t is not run]
-            if len(finished) and asyncio.get_running_loop().time() > start + 1.5:
-                run.cancel()
-                break
+        finished: list[str] = []
+        two_finished = asyncio.Event()
+
+        def record(result):
+            finished.append(result.id)
+            if len(finished) == 2:
+                two_finished.set()
+
+        run = asyncio.ensure_future(run_cases(cases, model=FunctionModel(answer, model_name="m"), sandbox=sandbox,
+                                              concurrency=6, on_result=record))
+        await two_finished.wait()
+        run.cancel()
         return await run
 
-    start = 0.0
-
-    async def timed():
-        nonlocal start
-        start = asyncio.get_running_loop().time()
-        return await main()
-
-    report = asyncio.run(timed())
-    assert report.interrupted
+    report = asyncio.run(main())
+    assert report.interrupted and report.planned == 6
     assert sorted(r.id for r in report.results) == ["c0", "c1"] and report.summary.solved == 2
+
+
+def test_every_suite_case_is_solved_through_the_runner_when_the_model_writes_its_reference(sandbox):
+    suite = load_suite(SUITE)
+    patterns = [(re.compile(re.escape(c.instruction).replace(re.escape("{base}"), r"(http://127\.0\.0\.1:\d+)")), c) for c in suite]
+
+    async def answer(messages, info):
+        prompt = messages[0].parts[-1].content
+        found = [(m, c) for pattern, c in patterns if (m := pattern.search(prompt))]
+        match, case = max(found, key=lambda f: len(f[1].instruction))
+        base = match.group(1) if case.network else ""
+        return ModelResponse(parts=[TextPart(fenced(case.reference.replace("{base}", base)))])
+
+    report = asyncio.run(run_cases(suite, model=FunctionModel(answer, model_name="reference"), sandbox=sandbox, concurrency=16))
+    assert [(r.id, r.final_failure) for r in report.results if not r.solved] == []
+    assert report.summary.pass_at_1 == 1.0 and report.summary.cases == len(suite) >= 80
+
+
+HUMANEVAL_LIKE = [
+    {"task_id": "HumanEval/0", "declaration": "const add = (a, b) => {\n",
+     "prompt": "/* Add two numbers.\n  >>> add(2, 3)\n  5\n  */\nconst add = (a, b) => {\n", "canonical_solution": "  return a + b;\n};\n",
+     "test": "const testAdd = () => {\n  console.assert(add(2, 3) === 5)\n  console.assert(add(-7, 7) === 0)\n}\ntestAdd()\n"},
+    {"task_id": "HumanEval/1", "declaration": "const twice = (s) => {\n",
+     "prompt": "/* The string repeated twice.\n  >>> twice('ab')\n  'abab'\n  */\nconst twice = (s) => {\n", "canonical_solution": "  return s + s;\n};\n",
+     "test": "const testTwice = () => {\n  console.assert(twice('ab') === 'abab')\n  console.assert(twice('') === '')\n}\ntestTwice()\n"},
+]
+
+
+def test_function_problems_are_repaired_against_the_check_and_graded_by_hidden_tests(sandbox, tmp_path):
+    path = tmp_path / "humaneval_js.jsonl.gz"
+    with gzip.open(path, "wt") as f:
+        f.writelines(json.dumps(row) + "\n" for row in HUMANEVAL_LIKE)
+    cases = load_dataset("humaneval-x", path)
+    replies = {"`add`": [fenced("export default (a, b) => a + b;"), fenced("const add = (a, b) => a + b;\nexport default add;")],
+               "`twice`": [fenced("const twice = (s) => s;\nexport default twice;")]}
+    seen: list[str] = []
+
+    def answer(messages, info):
+        text = "\n".join(str(getattr(part, "content", "")) for message in messages for part in message.parts)
+        seen.append(text)
+        return ModelResponse(parts=[TextPart(next(r for name, r in replies.items() if name in messages[0].parts[-1].content).pop(0))])
+
+    report = asyncio.run(run_cases(cases, model=FunctionModel(answer, model_name="scripted"), sandbox=sandbox))
+    by_id = {r.id: r for r in report.results}
+    assert (by_id["HumanEval/0"].solved, by_id["HumanEval/0"].failure_kinds) == (True, ["check"])
+    add_requests = [t for t in seen if "function `add`" in t]
+    assert len(add_requests) == 2 and 'a function named "default", not `add`' in add_requests[1]  # the check's feedback
+    assert (by_id["HumanEval/1"].solved, by_id["HumanEval/1"].attempts, by_id["HumanEval/1"].final_kind) == (False, 1, "answer")
+    assert "the tests failed" in by_id["HumanEval/1"].final_failure
+    assert not any("console.assert" in t or "testAdd" in t or "abab')" in t for t in seen)  # the tests stay hidden
 
 
 def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
@@ -145,7 +220,7 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
     try:
-        done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted",
+        done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted", "--limit", "3",
                                "--concurrency", "1", "--report", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120)
     finally:
         provider.close()
@@ -153,10 +228,80 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     assert "2/3 solved" in done.stdout and "pass@1" in done.stdout
     report = Report.read(tmp_path / "out" / "report.json")
     assert report.summary.solved == 2 and report.summary.uplift == pytest.approx(1 / 3)
+    assert report.model == "scripted" and report.settings["limit"] == 3 and report.settings["source"] == str(suite)
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 3
     compared = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "compare", str(tmp_path / "out" / "report.json"),
                                str(tmp_path / "out" / "report.json")], capture_output=True, text=True, env=env, timeout=60)
     assert compared.returncode == 0 and "newly solved in B: -" in compared.stdout
+
+
+class HoldingProvider:
+    """An OpenAI-compatible chat server on loopback: answers a prompt naming a fast task at once,
+    and holds one naming a slow task until closed (a model that never finishes)."""
+
+    def __init__(self) -> None:
+        release = self.release = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                prompt = json.dumps(body["messages"])
+                if "Task slow" in prompt:
+                    release.wait()
+                    return
+                value = re.search(r"Task fast(\d+)", prompt).group(1)
+                payload = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
+                                      "choices": [{"index": 0, "finish_reason": "stop",
+                                                   "message": {"role": "assistant", "content": fenced(f"export default {value}")}}],
+                                      "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_path):
+    cases = [Case(id=f"fast{i}", instruction=f"Task fast{i}", output={"type": "integer"}, expected=i) for i in (1, 2)]
+    cases += [Case(id=f"slow{i}", instruction=f"Task slow{i}", output={"type": "integer"}, expected=i) for i in (3, 4)]
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(json.dumps({"cases": [c.model_dump(exclude_none=True) for c in cases]}))
+    out = tmp_path / "out"
+    provider = HoldingProvider()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
+    env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
+    run = subprocess.Popen([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted",
+                            "--concurrency", "4", "--report", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120  # how long to wait for the fast cases before giving up, not a speed check
+        while not ((out / "results.jsonl").exists() and len((out / "results.jsonl").read_text().splitlines()) == 2):
+            assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() is not None else "no results"
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        provider.close()
+    assert run.returncode == 130, stderr
+    assert "Traceback" not in stderr and "(interrupted)" in stdout
+    report = Report.read(out / "report.json")
+    assert report.interrupted and report.planned == 4
+    assert sorted(r.id for r in report.results) == ["fast1", "fast2"] and report.summary.solved == 2
+    assert "report.html" in stdout and (out / "report.html").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -15,6 +15,8 @@ from agent.errors import UsageError
 
 EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, after the report of the finished cases is written (the shell's code for SIGINT)."""
 DEFAULT_SUITE = Path("evals/suite.yaml")
 
 
@@ -29,7 +31,10 @@ def eval_command(
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
     report: Annotated[Optional[Path], typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
 ) -> None:
-    """Run many instructions and report the solve rate, pass@1 and what the repair loop added."""
+    """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
+
+    Exit codes: 0 the run finished (whatever it solved), 2 bad usage, 3 the model could not be
+    reached (the run stopped; finished cases are reported), 130 Ctrl-C (likewise)."""
     from agent.evals.report import Report, print_comparison, print_report, render_html
     from agent.model import resolve_model
     from agent.terminal import model_loading
@@ -47,6 +52,7 @@ def eval_command(
                 (report / "compare.html").write_text(render_html([a, b]))
             return
         cases, source = _cases(args, dataset, limit, sample, seed)
+        selection = {k: v for k, v in {"limit": limit, "sample": sample, "seed": seed if sample is not None else None}.items() if v is not None}
         if concurrency < 1 or max_attempts < 1:
             raise UsageError("--concurrency and --max-attempts must be at least 1")
         with model_loading() as progress:
@@ -54,13 +60,20 @@ def eval_command(
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    result = _run(cases, resolved, max_attempts, concurrency, source, report, console)
+    try:
+        result = _run(cases, resolved, max_attempts, concurrency, source, selection, report, console)
+    except KeyboardInterrupt:  # a second Ctrl-C while the first was winding down
+        typer.echo("interrupted" + (f"; finished cases are in {report / 'results.jsonl'}" if report else ""), err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     print_report(result, console)
     if report is not None:
         data, page = result.write(report)
         console.print(f"wrote {data} and {page}")
-    if result.summary.errors == result.summary.cases:
+    if result.model_unavailable:
+        typer.echo(f"error: {result.model_unavailable}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE)
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample: Optional[int], seed: int) -> tuple[list, str]:
@@ -82,7 +95,8 @@ def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample
     return (cases[:limit] if limit is not None else cases), str(path)
 
 
-def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, folder: Optional[Path], console: Console):
+def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, selection: dict, folder: Optional[Path],
+         console: Console):
     from agent.evals.runner import run_cases
 
     solved = 0
@@ -91,21 +105,24 @@ def _run(cases: list, model: object, max_attempts: int, concurrency: int, source
         folder.mkdir(parents=True, exist_ok=True)
         log = (folder / "results.jsonl").open("w")
     columns = (TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TextColumn("solved {task.fields[solved]}"),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+               TextColumn("{task.fields[speed]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("cases", total=len(cases), solved=0, rate="")
+        task = progress.add_task("cases", total=len(cases), solved="0", speed="")
 
         def done(result) -> None:
             nonlocal solved
             solved += result.solved
             finished = progress.tasks[0].completed + 1
-            progress.update(task, advance=1, solved=solved, rate=f"{solved / finished:.0%}")
+            elapsed = progress.tasks[0].elapsed or 0.0
+            speed = f"{finished / elapsed:.1f} cases/s" if elapsed >= 1 else ""
+            progress.update(task, advance=1, solved=f"{solved} ({solved / finished:.0%})", speed=speed)
             if log is not None:
                 log.write(json.dumps(result.model_dump()) + "\n")
                 log.flush()
 
         try:
-            return asyncio.run(run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency, source=source, on_result=done))  # type: ignore[arg-type]
+            return asyncio.run(run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
+                                         source=source, selection=selection, on_result=done))
         finally:
             if log is not None:
                 log.close()

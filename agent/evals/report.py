@@ -33,6 +33,9 @@ class CaseResult(pydantic.BaseModel):
     """The failure kind of every failed attempt, in order."""
     final_failure: str | None
     """Why the case is not solved: the last failure's kind and message, or the comparison's verdict."""
+    final_kind: str | None = None
+    """The kind of `final_failure`: a solve failure kind (`runtime`, `schema`, `repeat`...), or
+    `answer` when the value passed every check of the solve loop but is not the right answer."""
     input_tokens: int = 0
     output_tokens: int = 0
     model_ms: float = 0.0
@@ -42,9 +45,11 @@ class CaseResult(pydantic.BaseModel):
 
 
 class Summary(pydantic.BaseModel):
-    """The run's figures."""
+    """The run's figures. Rates are over the judged cases: a case the model could not be reached
+    for says nothing about solving, so it counts in `errors` only."""
 
     cases: int
+    """Cases that finished (judged, or errored)."""
     solved: int
     solve_rate: float
     """Solved within the full attempt budget."""
@@ -56,6 +61,8 @@ class Summary(pydantic.BaseModel):
     """How many solved cases needed 1, 2, ... attempts."""
     failure_kinds: dict[str, int]
     """Failed attempts counted by kind, over all cases."""
+    final_failures: dict[str, int] = {}
+    """Unsolved cases counted by the kind of their final failure (`answer`: a wrong value)."""
     latency_p50_ms: float
     latency_p95_ms: float
     input_tokens: int
@@ -73,8 +80,12 @@ class Report(pydantic.BaseModel):
     """The knobs of the run: attempts budget, concurrency, sampling, source of the cases."""
     started: str
     duration_s: float
+    planned: int = 0
+    """Cases the run was asked to do; `summary.cases` finished."""
     interrupted: bool = False
     """Ctrl-C stopped the run; the report holds the cases that finished."""
+    model_unavailable: str | None = None
+    """The model could not be reached (after the provider retries), so the run stopped there."""
     summary: Summary
     results: list[CaseResult]
 
@@ -105,15 +116,17 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def summarize(results: list[CaseResult]) -> Summary:
-    n = len(results)
-    solved = [r for r in results if r.solved]
+    judged = [r for r in results if r.error is None]
+    n = len(judged)
+    solved = [r for r in judged if r.solved]
     first = sum(1 for r in solved if r.attempts == 1)
-    latencies = [r.total_ms for r in results if r.error is None]
+    latencies = [r.total_ms for r in judged]
     return Summary(
-        cases=n, solved=len(solved), solve_rate=len(solved) / n if n else 0.0, pass_at_1=first / n if n else 0.0,
+        cases=len(results), solved=len(solved), solve_rate=len(solved) / n if n else 0.0, pass_at_1=first / n if n else 0.0,
         uplift=(len(solved) - first) / n if n else 0.0,
         attempts_to_success={str(k): v for k, v in sorted(Counter(r.attempts for r in solved).items())},
         failure_kinds=dict(Counter(kind for r in results for kind in r.failure_kinds).most_common()),
+        final_failures=dict(Counter(r.final_kind for r in judged if not r.solved and r.final_kind).most_common()),
         latency_p50_ms=_percentile(latencies, 50), latency_p95_ms=_percentile(latencies, 95),
         input_tokens=sum(r.input_tokens for r in results), output_tokens=sum(r.output_tokens for r in results),
         errors=sum(1 for r in results if r.error is not None),
@@ -124,13 +137,17 @@ def print_report(report: Report, console: Console | None = None) -> None:
     """The report as tables on the terminal."""
     console = console or Console()
     s = report.summary
-    table = Table(title=f"{report.model}: {s.solved}/{s.cases} solved" + (" (interrupted)" if report.interrupted else ""), show_header=False)
+    stopped = " (interrupted)" if report.interrupted else " (stopped: model unreachable)" if report.model_unavailable else ""
+    table = Table(title=f"{report.model}: {s.solved}/{s.cases - s.errors} solved{stopped}", show_header=False)
     for label, value in [
         ("solve rate (full budget)", f"{s.solve_rate:.1%}"), ("pass@1 (first attempt)", f"{s.pass_at_1:.1%}"),
         ("uplift from repair", f"{s.uplift:+.1%}"), ("attempts to success", ", ".join(f"{k}: {v}" for k, v in s.attempts_to_success.items()) or "-"),
         ("failure kinds", ", ".join(f"{k}: {v}" for k, v in s.failure_kinds.items()) or "-"),
+        ("unsolved, by final failure", ", ".join(f"{k}: {v}" for k, v in s.final_failures.items()) or "-"),
+        ("cases finished / planned", f"{s.cases} / {report.planned or s.cases}"),
         ("latency p50 / p95", f"{s.latency_p50_ms / 1000:.2f} s / {s.latency_p95_ms / 1000:.2f} s"),
-        ("tokens in / out", f"{s.input_tokens} / {s.output_tokens}"), ("unreachable model", str(s.errors)),
+        ("tokens in / out", f"{s.input_tokens} / {s.output_tokens}"),
+        ("model unreachable", report.model_unavailable or "-"),
         ("settings", json.dumps(report.settings)), ("wall time", f"{report.duration_s:.1f} s"),
     ]:
         table.add_row(label, value)
@@ -202,7 +219,9 @@ def render_html(reports: list[Report]) -> str:
     rows = "".join(
         f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(get(r))}</td>" for r in reports) + "</tr>"
         for label, get in [
-            ("model", lambda r: r.model), ("cases", lambda r: str(r.summary.cases)),
+            ("model", lambda r: r.model), ("cases", lambda r: f"{r.summary.solved} solved of {r.summary.cases - r.summary.errors} judged"
+                                                                   + (f" ({r.summary.errors} not run: model unreachable)" if r.summary.errors else "")
+                                                                   + (f"; {r.planned - r.summary.cases} never started" if r.planned > r.summary.cases else "")),
             ("solve rate", lambda r: f"{r.summary.solve_rate:.1%}"), ("pass@1", lambda r: f"{r.summary.pass_at_1:.1%}"),
             ("uplift from repair", lambda r: f"{r.summary.uplift:+.1%}"),
             ("latency p50 / p95", lambda r: f"{r.summary.latency_p50_ms / 1000:.2f} s / {r.summary.latency_p95_ms / 1000:.2f} s"),

@@ -11,7 +11,9 @@ import pydantic
 import yaml
 
 from agent.errors import UsageError
+from agent.failures import Failure
 from agent.sandbox import Sandbox
+from agent.shape import OutputShape
 
 __all__ = ["Case", "graded_module", "judge", "load_suite"]
 
@@ -62,6 +64,12 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
             raise ValueError("compare: js needs a `checker` (JS that throws when `value` is wrong)")
         if self.compare == "tests" and not self.grade:
             raise ValueError("compare: tests needs `grade` (JS tests that throw when the code is wrong)")
+        try:
+            shape = OutputShape.of(self.output)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        if self.compare in ("exact", "approx", "unordered") and isinstance(mismatch := shape.check(self.expected), Failure):
+            raise ValueError(f"`expected` does not fit `output`, so no answer could pass: {mismatch.message}")
         return self
 
     def with_base(self, base: str) -> Case:
