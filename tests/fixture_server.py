@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 
 class FixtureServer:
     """Routes: /page (HTML), /echo (GET/POST, echoes method, headers and body as JSON), /missing (404),
-    /redirect/N (a chain of N redirects ending at /page), /to?url=U (302 to U), /slow (answers after
-    3 s), /big?n=N (N bytes), /json (a JSON document)."""
+    /redirect/N (a chain of N redirects ending at /page), /to?url=U[&status=S] (a redirect to U,
+    302 unless S), /slow (answers only when the server closes), /big?n=N (N bytes), /json (a JSON
+    document)."""
 
     def __init__(self) -> None:
         self.hits: list[tuple[str, str, dict[str, str]]] = []
+        self.closing = threading.Event()
         fixture = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +39,7 @@ class FixtureServer:
                 body = self.rfile.read(length).decode() if length else ""
                 fixture.hits.append((self.command, self.path, dict(self.headers)))
                 path, _, query = self.path.partition("?")
+                params = {k: v[0] for k, v in parse_qs(query).items()}
                 if path == "/page":
                     self._send(200, b"<html><head><title>Fixture page</title></head><body>hi</body></html>", "text/html; charset=utf-8", {"X-Fixture": "page"})
                 elif path == "/echo":
@@ -48,12 +51,12 @@ class FixtureServer:
                     left = int(path.rsplit("/", 1)[1])
                     self._send(302, b"", headers={"Location": f"/redirect/{left - 1}" if left > 1 else "/page"})
                 elif path == "/to":
-                    self._send(302, b"", headers={"Location": query.removeprefix("url=")})
+                    self._send(int(params.get("status", 302)), b"", headers={"Location": params["url"]})
                 elif path == "/slow":
-                    time.sleep(3)
+                    fixture.closing.wait(60)
                     self._send(200, b"late")
                 elif path == "/big":
-                    self._send(200, b"x" * int(query.removeprefix("n=")))
+                    self._send(200, b"x" * int(params["n"]))
                 else:
                     self._send(404, b"no such page")
 
@@ -67,5 +70,6 @@ class FixtureServer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()

@@ -31,12 +31,21 @@ URLS = [
     "http://0x7f000001:{port}/page",
     "http://0x7f.1:{port}/page",
     "http://0177.0.0.1:{port}/page",
+    "http://0X7F000001:{port}/page",
+    "http://017700000001:{port}/page",
+    "http://0x7f.0x0.0x0.0x1:{port}/page",
+    "http://１２７.０.０.１:{port}/page",
+    "http://127。0。0。1:{port}/page",
+    "http://12\t7.0.0.1:{port}/page",
+    "http://127.0.0.1%2e:{port}/page",
     "http://127.000.000.001:{port}/page",
     "http://127.0.0.1.:{port}/page",
     "http://%31%32%37.0.0.1:{port}/page",
     "http://[::1]:{port}/page",
     "http://[::ffff:127.0.0.1]:{port}/page",
     "http://[0:0:0:0:0:ffff:7f00:1]:{port}/page",
+    "http://[0000:0000:0000:0000:0000:FFFF:127.0.0.1]:{port}/page",
+    "http://[::ffff:0:127.0.0.1]:{port}/page",
     "http://[::127.0.0.1]:{port}/page",
     "http://[64:ff9b::7f00:1]:{port}/page",
     "http://[2002:7f00:1::]:{port}/page",
@@ -65,6 +74,9 @@ URLS = [
     "http://255.255.255.255/",
     "http://[::ffff:10.0.0.1]/",
     "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[2002:a9fe:a9fe::1]/",
+    "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+    "http://169.254.169.254\\@example.com/",
     "file:///etc/passwd",
     "ftp://127.0.0.1:{port}/",
     "gopher://127.0.0.1:{port}/_GET",
@@ -93,6 +105,24 @@ def test_the_fixture_is_reachable_when_loopback_is_allowed(sandbox, server):
     assert r.value == 200
 
 
+@pytest.mark.parametrize(("url", "host"), [
+    ("http://a@127.0.0.1/", "127.0.0.1"),
+    ("http://127.0.0.1:80\\@example.com/", "127.0.0.1"),
+    ("http://example.com@127.0.0.1/", "127.0.0.1"),
+    ("http://u:p@ss@10.0.0.1/", "10.0.0.1"),
+    ("http://example.com#@127.0.0.1/", "example.com"),
+    ("http://example.com?@127.0.0.1/", "example.com"),
+    ("http:/\\example.com/", "example.com"),
+    ("HTTP://EXAMPLE.COM./a", "example.com"),
+])
+def test_a_url_is_judged_by_the_host_it_really_connects_to(url, host):
+    assert parse_url(url).host == host
+
+
+def test_backslashes_are_slashes_only_before_the_query():
+    assert parse_url("http://example.com\\a\\b?q=\\x#\\y").target == "/a/b?q=%5Cx"
+
+
 # Property tests of the address checker.
 
 NON_PUBLIC_V4 = [ipaddress.ip_network(n) for n in (
@@ -109,7 +139,24 @@ def non_public_v4(draw) -> ipaddress.IPv4Address:
     return net[draw(st.integers(0, net.num_addresses - 1))]
 
 
+FULLWIDTH = str.maketrans("0123456789.xX", "０１２３４５６７８９．ｘＸ")
+
+
 def _spellings(address: ipaddress.IPv4Address, draw) -> str:
+    spelled = _spelling(address, draw)
+    disguise = draw(st.sampled_from(["none", "none", "upper", "percent", "fullwidth", "tab"]))
+    if disguise == "upper":
+        return spelled.upper()
+    if disguise == "percent":
+        return "".join(f"%{ord(c):02x}" for c in spelled)
+    if disguise == "fullwidth":
+        return spelled.translate(FULLWIDTH)
+    if disguise == "tab":
+        return spelled[:1] + "\t" + spelled[1:]
+    return spelled
+
+
+def _spelling(address: ipaddress.IPv4Address, draw) -> str:
     n = int(address)
     b = list(address.packed)
     style = draw(st.sampled_from(["dotted", "decimal", "hex", "octal-parts", "hex-parts", "three", "two", "mixed", "trailing-dot"]))
@@ -148,7 +195,8 @@ def spelled_non_public_host(draw) -> str:
     if form == "6to4":
         return f"[2002:{n >> 16:x}:{n & 0xFFFF:x}::{draw(st.integers(0, 0xFFFF)):x}]"
     net = draw(st.sampled_from(NON_PUBLIC_V6))
-    return f"[{net[draw(st.integers(0, min(net.num_addresses - 1, 2**64)))]}]"
+    v6 = net[draw(st.integers(0, min(net.num_addresses - 1, 2**64)))]
+    return f"[{draw(st.sampled_from([str(v6), v6.exploded, v6.exploded.upper()]))}]"
 
 
 @settings(max_examples=600, deadline=None)

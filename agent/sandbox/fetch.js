@@ -131,7 +131,13 @@
       e.stack = entry.site;  // where the guest called fetch
       entry.reject(e);
     } else {
-      entry.resolve(new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers, url: reply.url, redirected: reply.redirected }));
+      try {
+        entry.resolve(new Response(reply.body, { status: reply.status, statusText: reply.statusText, headers: reply.headers, url: reply.url, redirected: reply.redirected }));
+      } catch (e) {  // a header the server sent that a Headers cannot hold
+        const failed = new TypeError("fetch failed: " + reply.url + ": the response cannot be read (" + e.message + ")");
+        failed.stack = entry.site;
+        entry.reject(failed);
+      }
     }
   };
   hooks.inFlight = () => waiting.size + queue.length;

@@ -11,7 +11,9 @@ and performs it here with httpx:
    (`refusal()`): loopback, private, link-local, cloud metadata, shared, reserved, multicast,
    unspecified, and the IPv6 forms that embed an IPv4 address are refused.
 4. It connects to the address it checked (Host header and TLS name stay the real host), so no
-   second lookup can rebind it. Redirects are followed by hand, each hop checked again.
+   second lookup can rebind it. Redirects are followed by hand, each hop checked again, and
+   credentials do not follow a redirect to another origin.
+5. Every request counts against the run's caps (requests, bytes) and ends by its deadline.
 
 A refusal is a `policy` error the model can read: which URL, which rule.
 """
@@ -43,7 +45,8 @@ DEFAULT_MAX_RESPONSE_BYTES = 5 << 20
 """Bytes of one response body: a large web page or JSON document; a bigger body is an error."""
 
 DEFAULT_MAX_TOTAL_BYTES = 20 << 20
-"""Bytes of all response bodies in one run."""
+"""Bytes of all response bodies in one run: a few large documents; the bodies pass through the
+caller's memory and the worker's, so a run may not pull in more."""
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
 """Seconds for one request, redirects included; the run's own deadline also applies."""
@@ -77,33 +80,36 @@ class NetworkPolicy:
     """Seconds per request, redirects included. None: only the run's deadline."""
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     """Redirect hops followed per request."""
-    _loopback: bool = field(default=False, repr=False)
+    _loopback: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         hosts = (self.allow_hosts,) if isinstance(self.allow_hosts, str) else tuple(self.allow_hosts)
         if not hosts or not all(isinstance(h, str) and h.strip() for h in hosts):
             raise UsageError("allow_hosts must name at least one host, e.g. ['api.github.com'] or ['*']")
-        cleaned = []
-        for host in hosts:
-            host = host.strip().lower().rstrip(".")
-            pattern = host[2:] if host.startswith("*.") else host
-            if host != "*" and (not pattern or "*" in pattern or _FORBIDDEN_HOST_CHARS.search(pattern)):
-                raise UsageError(f"allow_hosts entry {host!r} is not a host name, `*.domain` or `*`")
-            cleaned.append(host)
-        object.__setattr__(self, "allow_hosts", tuple(cleaned))
+        object.__setattr__(self, "allow_hosts", tuple(_allow_entry(host) for host in hosts))
         for name in ("max_requests", "max_response_bytes", "max_total_bytes", "request_timeout"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise UsageError(f"NetworkPolicy.{name} must be positive or None, got {value!r}")
-        if self.max_redirects < 0:
-            raise UsageError(f"NetworkPolicy.max_redirects must be 0 or more, got {self.max_redirects}")
+            kinds = (int, float) if name == "request_timeout" else int
+            if value is not None and (isinstance(value, bool) or not isinstance(value, kinds) or not value > 0):
+                raise UsageError(f"NetworkPolicy.{name} must be a positive number or None (no limit), got {value!r}")
+        if isinstance(self.max_redirects, bool) or not isinstance(self.max_redirects, int) or self.max_redirects < 0:
+            raise UsageError(f"NetworkPolicy.max_redirects must be 0 or more, got {self.max_redirects!r}")
 
     def allowing_loopback(self) -> NetworkPolicy:
         """A copy that may also reach loopback addresses, for tests and local fixture servers.
-        Private, link-local and metadata addresses stay refused."""
-        return dataclasses.replace(self, _loopback=True)
+        Private, link-local and metadata addresses stay refused. Not a constructor argument, so
+        nothing that only builds a policy from settings (the CLI) can turn it on."""
+        copy = dataclasses.replace(self)
+        object.__setattr__(copy, "_loopback", True)
+        return copy
+
+    @property
+    def loopback_allowed(self) -> bool:
+        """Whether `allowing_loopback()` made this policy."""
+        return self._loopback
 
     def allows_host(self, host: str) -> bool:
+        """Whether `host` (lowercase, as `parse_url` gives it) is on the allow list."""
         host = host.rstrip(".")
         for pattern in self.allow_hosts:
             if pattern == "*" or pattern == host:
@@ -111,6 +117,26 @@ class NetworkPolicy:
             if pattern.startswith("*.") and (host == pattern[2:] or host.endswith(pattern[1:])):
                 return True
         return False
+
+
+def _allow_entry(entry: str) -> str:
+    """An allow-list entry in the form `parse_url` gives hosts: lowercase ASCII, IP addresses in
+    canonical form, no trailing dot."""
+    host = entry.strip().lower()
+    if host == "*":
+        return host
+    wildcard, name = ("*.", host[2:]) if host.startswith("*.") else ("", host)
+    name = name.removesuffix(".")
+    try:
+        if not wildcard and name.startswith("[") and name.endswith("]"):
+            return str(ipaddress.IPv6Address(name[1:-1]))
+        if "" in name.split(".") or "*" in name or _FORBIDDEN_HOST_CHARS.search(name):
+            raise ValueError(name)
+        name = name.encode("idna").decode("ascii") if any(ord(c) > 127 for c in name) else name
+        address = None if wildcard else _parse_ipv4(name)
+    except (ValueError, UnicodeError, Refused):
+        raise UsageError(f"allow_hosts entry {entry!r} is not a host name, an IP address, `*.domain` or `*`") from None
+    return wildcard + (str(address) if address is not None else name)
 
 
 # --- addresses ----------------------------------------------------------------------------
@@ -176,6 +202,12 @@ class ParsedURL:
     target: str  # path and query, percent-encoded
 
 
+def _slashes(text: str) -> str:
+    """`text` with `\\` read as `/` before the query, as browsers read http(s) URLs."""
+    end = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=len(text))
+    return text[:end].replace("\\", "/") + text[end:]
+
+
 def _ipv4_number(part: str) -> int | None:
     if not _IPV4_NUMBER.match(part):
         return None
@@ -191,7 +223,7 @@ def _parse_ipv4(host: str) -> ipaddress.IPv4Address | None:
     parts = host.split(".")
     if parts[-1] == "" and len(parts) > 1:
         parts.pop()
-    if not parts or not _IPV4_NUMBER.match(parts[-1]):
+    if not parts or not (parts[-1].isascii() and parts[-1].isdigit() or _IPV4_NUMBER.match(parts[-1])):
         return None  # the last label is not a number: a domain name
     numbers = [_ipv4_number(p) for p in parts]
     if len(parts) > 4 or any(n is None for n in numbers):
@@ -214,7 +246,7 @@ def parse_url(url: str) -> ParsedURL:
     scheme, rest = match[1].lower(), match[2]
     if scheme not in ("http", "https"):
         raise Refused(f"the scheme {scheme!r} is not allowed (only http and https)")
-    rest = rest.replace("\\", "/").lstrip("/")
+    rest = _slashes(rest).lstrip("/")
     end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     authority, target = rest[:end], rest[end:]
     host_port = authority.rpartition("@")[2]  # userinfo ends at the last @
@@ -256,6 +288,7 @@ def parse_url(url: str) -> ParsedURL:
 # --- performing requests --------------------------------------------------------------------
 
 Resolver = Callable[[str, int], list[str]]
+"""Looks a host name up: the addresses (as text) a connection to the host and port could use."""
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
@@ -263,115 +296,198 @@ def _system_resolver(host: str, port: int) -> list[str]:
 
 
 _REDIRECTS = {301, 302, 303, 307, 308}
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_HEADER_VALUE = re.compile(r"[\x00\r\n]")
+_NOT_FORWARDED = {b"host", b"content-length", b"transfer-encoding", b"connection"}
+_CREDENTIALS = {b"authorization", b"cookie", b"proxy-authorization"}
+"""Headers dropped on a redirect to another origin, as browsers drop them."""
+_BODY_HEADERS = {b"content-type", b"content-encoding", b"content-language", b"content-location"}
+"""Headers dropped with the body when a redirect turns a request into a GET."""
+
+
+class FetchFailed(Exception):
+    """A request that was allowed but did not complete (the guest sees a TypeError, as in browsers)."""
+
+
+@dataclass(frozen=True)
+class _Request:
+    url: str
+    method: str
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes | None
+    via: str | None = None
+    """The URL whose redirect led here."""
+
+    @property
+    def named(self) -> str:
+        """The URL as messages name it."""
+        return self.url if self.via is None else f"{self.url} (a redirect from {self.via})"
+
+    @classmethod
+    def from_frame(cls, frame: dict[str, Any]) -> _Request:
+        """The request in a worker's `fetch` frame. fetch.js sends it well formed, but the worker
+        runs guest code, so it is checked here, not trusted."""
+        url, method, body = frame.get("url"), frame.get("method"), frame.get("body")
+        try:
+            if not (isinstance(url, str) and isinstance(method, str) and _TOKEN.match(method) and (body is None or isinstance(body, str))):
+                raise ValueError(frame)
+            headers = []
+            for name, value in frame.get("headers") or ():
+                if not (isinstance(name, str) and isinstance(value, str) and _TOKEN.match(name)) or _BAD_HEADER_VALUE.search(value):
+                    raise ValueError(name)
+                if name.lower().encode() not in _NOT_FORWARDED:
+                    headers.append((name.lower().encode(), value.encode("latin-1")))
+        except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+            raise FetchFailed("fetch failed: the request is malformed") from None
+        return cls(url, method, tuple(headers), body.encode() if body is not None else None)
+
+    def redirected(self, status: int, location: str, origin: tuple[str, str, int], to: ParsedURL) -> _Request:
+        """The request for the next hop, as browsers make it: 303 (and 301/302 after a POST)
+        become a GET without a body; credentials do not follow to another origin."""
+        headers, method, body = self.headers, self.method, self.body
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, body = "GET", None
+            headers = tuple(h for h in headers if h[0] not in _BODY_HEADERS)
+        if (to.scheme, to.host, to.port) != origin:
+            headers = tuple(h for h in headers if h[0] not in _CREDENTIALS)
+        return _Request(location, method, headers, body, self.url)
+
+
+def _join(base: str, location: str) -> str:
+    """The URL a redirect's `Location` points to, read as browsers read it."""
+    location = location.strip("\x00\x20\t\n\r\x0b\x0c").replace("\t", "").replace("\n", "").replace("\r", "")
+    return urljoin(base, _slashes(location))
 
 
 class Fetcher:
-    """Performs one run's requests under a policy, counting them against its caps and deadline."""
+    """Performs one run's requests under a policy, counting them against its caps and deadline.
+    Thread-safe: a run's requests are performed concurrently."""
 
     def __init__(self, policy: NetworkPolicy, deadline: float | None, *, resolver: Resolver = _system_resolver) -> None:
         self.policy = policy
         self.deadline = deadline
+        """`time.monotonic()` after which no request of the run may go on, or None."""
         self.resolver = resolver
         self.requests = 0
         self.total_bytes = 0
         self._lock = threading.Lock()
-        self._client = httpx.Client(follow_redirects=False, trust_env=False)
+        self._clients: dict[str, httpx.Client] | None = {}
 
     def close(self) -> None:
-        self._client.close()
+        """Close every connection; a request still out fails."""
+        with self._lock:
+            clients, self._clients = self._clients or {}, None
+        for client in clients.values():
+            client.close()
 
-    def _remaining(self, started: float) -> float:
-        limits = [t for t in (self.policy.request_timeout and started + self.policy.request_timeout, self.deadline) if t]
-        return max(0.0, min(limits) - time.monotonic()) if limits else 60.0
+    def _client(self, host: str) -> httpx.Client:
+        """The client for one host name. Connections are pooled by address, so each name gets
+        its own pool: a connection is only reused for the name its TLS certificate was checked
+        against."""
+        with self._lock:
+            if self._clients is None:
+                raise FetchFailed("fetch failed: the run is over")
+            client = self._clients.get(host)
+            if client is None:
+                client = self._clients[host] = httpx.Client(follow_redirects=False, trust_env=False)
+            return client
 
-    def _count_request(self, url: str) -> None:
+    def _remaining(self, started: float) -> float | None:
+        """Seconds left for a request that started at `started`; None when nothing limits it."""
+        ends = [t for t in (self.policy.request_timeout and started + self.policy.request_timeout, self.deadline) if t]
+        return max(0.0, min(ends) - time.monotonic()) if ends else None
+
+    def _count_request(self, request: _Request) -> None:
         with self._lock:
             if self.policy.max_requests is not None and self.requests >= self.policy.max_requests:
-                raise Refused(f"refused {url}: the run already made its {self.policy.max_requests} allowed requests")
+                raise Refused(f"refused {request.named}: the run already made its {self.policy.max_requests} allowed requests")
             self.requests += 1
 
-    def check(self, url: str, started: float) -> tuple[ParsedURL, str]:
+    def _check(self, request: _Request, started: float) -> tuple[ParsedURL, str]:
         """The parsed URL and the checked address to connect to; `Refused` otherwise."""
+        url = request.named
         try:
-            parsed = parse_url(url)
+            parsed = parse_url(request.url)
         except Refused as exc:
             raise Refused(f"refused {url}: {exc}") from None
         if parsed.address is None and (parsed.host == "localhost" or parsed.host.endswith(".localhost")):
-            if not self.policy._loopback:
+            if not self.policy.loopback_allowed:
                 raise Refused(f"refused {url}: `localhost` is this machine")
         if not self.policy.allows_host(parsed.host):
             raise Refused(f"refused {url}: the host {parsed.host!r} is not on the allow list ({', '.join(self.policy.allow_hosts)})")
-        if parsed.address is not None:
-            addresses = [str(parsed.address)]
-        else:
-            with ThreadPoolExecutor(1) as pool:
-                future = pool.submit(self.resolver, parsed.host, parsed.port)
-                try:
-                    addresses = future.result(timeout=max(0.1, self._remaining(started)))
-                except FutureTimeout:
-                    raise Refused(f"refused {url}: looking up {parsed.host!r} took too long") from None
-                except OSError:
-                    raise FetchFailed(f"fetch failed: the host {parsed.host!r} was not found") from None
+        addresses = [str(parsed.address)] if parsed.address is not None else self._lookup(parsed.host, parsed.port, started)
         if not addresses:
             raise FetchFailed(f"fetch failed: the host {parsed.host!r} has no address")
         for text in addresses:
-            why = refusal(ipaddress.ip_address(text.partition("%")[0]), loopback_ok=self.policy._loopback)
+            why = refusal(ipaddress.ip_address(text.partition("%")[0]), loopback_ok=self.policy.loopback_allowed)
             if why:
                 where = f"the address {text}" if parsed.address is not None else f"{parsed.host} resolves to {text}, and"
                 raise Refused(f"refused {url}: {where} {why.removeprefix('it ')}")
         return parsed, addresses[0]
 
-    def fetch(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Perform one guest request; the reply frame for the worker."""
-        started = time.monotonic()
-        url = str(request.get("url", ""))
-        method = str(request.get("method") or "GET").upper()
-        headers = [(str(k), str(v)) for k, v in request.get("headers") or []]
-        body = request.get("body")
+    def _lookup(self, host: str, port: int, started: float) -> list[str]:
+        """The addresses of `host`, looked up once, here; a lookup cannot outlast the request."""
+        lookups = ThreadPoolExecutor(1, thread_name_prefix="jsolve-dns")
         try:
-            for _hop in range(self.policy.max_redirects + 1):
-                self._count_request(url)
-                parsed, address = self.check(url, started)
-                response_or_next = self._one(parsed, address, url, method, headers, body, started)
-                if isinstance(response_or_next, dict):
-                    return response_or_next
-                url, method, body = response_or_next
-            raise FetchFailed(f"fetch failed: more than {self.policy.max_redirects} redirects")
+            return lookups.submit(self.resolver, host, port).result(timeout=self._remaining(started))
+        except FutureTimeout:
+            raise FetchFailed(f"fetch failed: looking up {host!r} timed out") from None
+        except OSError:
+            raise FetchFailed(f"fetch failed: the host {host!r} was not found") from None
+        finally:
+            lookups.shutdown(wait=False)  # a lookup that hangs ends on its own; nobody waits for it
+
+    def fetch(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """Perform one guest request (a worker's `fetch` frame); the reply for the worker."""
+        started = time.monotonic()
+        try:
+            request = _Request.from_frame(frame)
+            for hop in range(self.policy.max_redirects + 1):
+                self._count_request(request)
+                parsed, address = self._check(request, started)
+                outcome = self._one(request, parsed, address, started)
+                if isinstance(outcome, dict):
+                    return {**outcome, "redirected": hop > 0}
+                request = outcome
+            raise FetchFailed(f"fetch failed: {frame.get('url')} redirected more than {self.policy.max_redirects} times")
         except Refused as exc:
             return {"error": {"kind": "policy", "message": str(exc)}}
         except FetchFailed as exc:
             return {"error": {"kind": "network", "message": str(exc)}}
 
-    def _one(self, parsed: ParsedURL, address: str, url: str, method: str, headers: list[tuple[str, str]],
-             body: str | None, started: float) -> dict[str, Any] | tuple[str, str, str | None]:
-        host_header = parsed.host if (parsed.port in (80, 443)) else f"{parsed.host}:{parsed.port}"
-        if ":" in parsed.host and parsed.address is not None:
-            host_header = f"[{parsed.host}]" + ("" if parsed.port in (80, 443) else f":{parsed.port}")
+    def _one(self, request: _Request, parsed: ParsedURL, address: str, started: float) -> dict[str, Any] | _Request:
+        """One hop: the reply for the worker, or the request for the next hop of a redirect."""
+        default_port = parsed.port == (443 if parsed.scheme == "https" else 80)
+        host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+        headers = [*request.headers, (b"host", (host if default_port else f"{host}:{parsed.port}").encode())]
         ip = f"[{address}]" if ":" in address else address
-        sent = [(k, v) for k, v in headers if k.lower() not in ("host", "content-length", "transfer-encoding", "connection")]
-        sent.append(("Host", host_header))
         extensions = {"sni_hostname": parsed.host} if parsed.scheme == "https" and parsed.address is None else {}
         timeout = self._remaining(started)
-        if timeout <= 0:
-            raise FetchFailed(f"fetch failed: {url} timed out")
+        if timeout is not None and timeout <= 0:
+            raise FetchFailed(f"fetch failed: {request.url} timed out")
         try:
-            with self._client.stream(method, f"{parsed.scheme}://{ip}:{parsed.port}{parsed.target}", headers=sent,
-                                     content=body.encode() if isinstance(body, str) else None,
-                                     timeout=httpx.Timeout(timeout), extensions=extensions) as response:
-                if response.status_code in _REDIRECTS and "location" in response.headers:
-                    target = urljoin(url, response.headers["location"])
-                    if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
-                        return target, "GET", None
-                    return target, method, body
-                data = self._read(response, url, started)
+            with self._client(parsed.host).stream(request.method, f"{parsed.scheme}://{ip}:{parsed.port}{parsed.target}",
+                                                  headers=headers, content=request.body, timeout=httpx.Timeout(timeout),
+                                                  extensions=extensions) as response:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECTS and location is not None:
+                    target = _join(request.url, location)
+                    try:
+                        to = parse_url(target)
+                    except Refused as exc:
+                        raise Refused(f"refused {target} (a redirect from {request.url}): {exc}") from None
+                    return request.redirected(response.status_code, target, (parsed.scheme, parsed.host, parsed.port), to)
+                data = self._read(response, request.url, started)
         except httpx.TimeoutException:
-            raise FetchFailed(f"fetch failed: {url} timed out") from None
-        except httpx.HTTPError as exc:
-            raise FetchFailed(f"fetch failed: {url}: {type(exc).__name__} {exc}".rstrip()) from None
-        return {"status": response.status_code, "statusText": response.reason_phrase, "url": url,
-                "headers": [[k, v] for k, v in response.headers.multi_items()], "body": data.decode(response.encoding or "utf-8", errors="replace")}
+            raise FetchFailed(f"fetch failed: {request.url} timed out") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise FetchFailed(f"fetch failed: {request.url}: {type(exc).__name__} {exc}".rstrip()) from None
+        return {"status": response.status_code, "statusText": response.reason_phrase, "url": request.url,
+                "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw],
+                "body": data.decode(response.encoding or "utf-8", errors="replace")}
 
     def _read(self, response: httpx.Response, url: str, started: float) -> bytes:
+        """The body, decoded as sent (gzip...), refused as soon as it passes a cap."""
         cap = self.policy.max_response_bytes
         declared = response.headers.get("content-length")
         if cap is not None and declared and declared.isdigit() and int(declared) > cap:
@@ -386,11 +502,8 @@ class Fetcher:
                 total = self.total_bytes
             if self.policy.max_total_bytes is not None and total > self.policy.max_total_bytes:
                 raise Refused(f"refused {url}: the run's responses passed the cap of {self.policy.max_total_bytes} bytes in all")
-            if self._remaining(started) <= 0:
+            remaining = self._remaining(started)
+            if remaining is not None and remaining <= 0:
                 raise FetchFailed(f"fetch failed: {url} timed out")
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-class FetchFailed(Exception):
-    """A request that was allowed but did not complete (the guest sees a TypeError, as in browsers)."""

@@ -154,14 +154,15 @@ class Sandbox:
             run_id = next(self._run_ids)
             deadline = time.monotonic() + limits.timeout + KILL_GRACE if limits.timeout else None
             if network is not None:
-                exchange = _Exchange(worker.channel, Fetcher(network, deadline and deadline - KILL_GRACE), run_id, self._fetch_pool())
+                # Requests may run to the kill deadline: the worker's own deadline comes first,
+                # so a run cut short while it waits for fetch is reported as a `timeout`.
+                exchange = _Exchange(worker.channel, Fetcher(network, deadline), run_id, self._fetch_pool())
             worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": asdict(limits), "check": check,
                                  "network": network is not None})
-            while True:
-                reply = worker.channel.recv(deadline)
-                if reply.get("op") != "fetch" or exchange is None:
-                    break
+            while (reply := worker.channel.recv(deadline)).get("op") == "fetch" and exchange is not None:
                 exchange.start(reply)
+            if reply.get("op") != "result":
+                return _failure("crash", f"the sandbox worker broke the protocol (sent {str(reply.get('op'))[:20]!r}); the next run gets a new one", started)
             healthy = reply.get("rss", 0) < WORKER_RSS_CAP
             return _result(reply, time.perf_counter() - started, limits)
         except ChannelTimeout:
@@ -170,12 +171,12 @@ class Sandbox:
             code_ = worker.process.poll()
             return _failure("crash", f"the sandbox worker died (exit status {code_}); the next run gets a new one", started)
         finally:
+            if not healthy:
+                self._retire(worker)  # first: a fetch thread blocked writing to it is released
             if exchange is not None:
                 exchange.close()
             if healthy:
                 self._idle.put(worker)
-            else:
-                self._retire(worker)
 
     def _fetch_pool(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -110,7 +110,8 @@ def execute(request: dict[str, Any], channel: Channel | None = None) -> dict[str
     ctx.set("__jsolve_extras", EXTRAS)
     ctx.eval(f"({PRELUDE})({json.dumps(cfg)}, __jsolve_values, __jsolve_extras); delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras")
     # The shims cost more to compile than small code costs to run: only a run that has a network,
-    # or whose code names them, gets them (code that does not name fetch cannot call it).
+    # or whose code names them, gets them. Without a network, code that names fetch gets one that
+    # refuses, and any other code finds no fetch at all: either way there is no way out.
     named = code + (request.get("check") or "")
     if network or "URL" in named:
         ctx.eval(f"({URL})(globalThis)")
