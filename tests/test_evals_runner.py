@@ -310,6 +310,7 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
     (["--dataset", "gsm8k"], "needs the path"),
     (["--dataset", "nope", "x.jsonl"], "unknown dataset 'nope'"),
     (["/no/suite.yaml"], "cannot read the suite"),
+    ([str(SUITE), "--limit", "0"], "limit must be at least 1"),
 ])
 def test_cli_usage_errors(args, message):
     done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60)

@@ -8,6 +8,6 @@ much the repair loop adds over a single attempt.
 from agent.evals.datasets import DATASETS, load_dataset
 from agent.evals.report import CaseResult, Report, compare_reports
 from agent.evals.runner import run_cases
-from agent.evals.suite import Case, judge, load_suite
+from agent.evals.suite import Case, judge, load_suite, select_cases
 
-__all__ = ["DATASETS", "Case", "CaseResult", "Report", "compare_reports", "judge", "load_dataset", "load_suite", "run_cases"]
+__all__ = ["DATASETS", "Case", "CaseResult", "Report", "compare_reports", "judge", "load_dataset", "load_suite", "run_cases", "select_cases"]

@@ -78,7 +78,7 @@ def eval_command(
 
 def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample: Optional[int], seed: int) -> tuple[list, str]:
     from agent.evals.datasets import load_dataset
-    from agent.evals.suite import load_suite
+    from agent.evals.suite import load_suite, select_cases
 
     if len(args) > 1:
         raise UsageError("give one suite or dataset file")
@@ -87,12 +87,7 @@ def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample
             raise UsageError(f"--dataset {dataset} needs the path of its file")
         return load_dataset(dataset, args[0], limit=limit, sample=sample, seed=seed), f"{dataset}:{args[0]}"
     path = Path(args[0]) if args else DEFAULT_SUITE
-    cases = load_suite(path)
-    if sample is not None:
-        import random
-
-        cases = random.Random(seed).sample(cases, min(sample, len(cases)))
-    return (cases[:limit] if limit is not None else cases), str(path)
+    return select_cases(load_suite(path), limit=limit, sample=sample, seed=seed), str(path)
 
 
 def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, selection: dict, folder: Optional[Path],

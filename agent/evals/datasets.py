@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import random
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from agent.errors import UsageError
-from agent.evals.suite import Case
+from agent.evals.suite import Case, select_cases
 
 __all__ = ["DATASETS", "function_module", "load_dataset"]
 
@@ -120,8 +119,4 @@ def load_dataset(name: str, path: str | Path, *, limit: int | None = None, sampl
         cases = DATASETS[name](_read_lines(Path(path)))
     except KeyError as exc:
         raise UsageError(f"{path} does not look like {name}: its items have no {exc.args[0]!r} field") from None
-    if sample is not None:
-        cases = random.Random(seed).sample(cases, min(sample, len(cases)))
-    if limit is not None:
-        cases = cases[:limit]
-    return cases
+    return select_cases(cases, limit=limit, sample=sample, seed=seed)

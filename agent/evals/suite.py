@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from agent.failures import Failure
 from agent.sandbox import Sandbox
 from agent.shape import OutputShape
 
-__all__ = ["Case", "graded_module", "judge", "load_suite"]
+__all__ = ["Case", "graded_module", "judge", "load_suite", "select_cases"]
 
 Compare = Literal["exact", "approx", "unordered", "js", "tests"]
 
@@ -105,6 +106,16 @@ def load_suite(path: str | Path) -> list[Case]:
             raise UsageError(f"{path}: the case id {case.id!r} appears twice")
         seen.add(case.id)
     return cases
+
+
+def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[Case]:
+    """A `sample` of the cases drawn with `seed` (the same seed, the same cases), then the first `limit`."""
+    for name, n in (("limit", limit), ("sample", sample)):
+        if n is not None and n < 1:
+            raise UsageError(f"{name} must be at least 1, got {n}")
+    if sample is not None:
+        cases = random.Random(seed).sample(cases, min(sample, len(cases)))
+    return cases[:limit] if limit is not None else cases
 
 
 def graded_module(code: str, tests: str) -> str:
