@@ -224,6 +224,8 @@ def render_html(reports: list[Report]) -> str:
                                                                    + (f"; {r.planned - r.summary.cases} never started" if r.planned > r.summary.cases else "")),
             ("solve rate", lambda r: f"{r.summary.solve_rate:.1%}"), ("pass@1", lambda r: f"{r.summary.pass_at_1:.1%}"),
             ("uplift from repair", lambda r: f"{r.summary.uplift:+.1%}"),
+            ("unsolved, by final failure", lambda r: ", ".join(f"{k}: {v}" for k, v in r.summary.final_failures.items()) or "-"),
+            ("stopped early", lambda r: "Ctrl-C" if r.interrupted else r.model_unavailable or "no"),
             ("latency p50 / p95", lambda r: f"{r.summary.latency_p50_ms / 1000:.2f} s / {r.summary.latency_p95_ms / 1000:.2f} s"),
             ("tokens in / out", lambda r: f"{r.summary.input_tokens} / {r.summary.output_tokens}"),
             ("settings", lambda r: json.dumps(r.settings)), ("started", lambda r: r.started),
