@@ -17,6 +17,7 @@ import os
 import re
 import statistics
 import unicodedata
+import uuid
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -273,7 +274,39 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "fetch-json-sum": lambda t: float(sum(Decimal(str(s["amount"])) for s in json.loads((FIXTURES / "sales.json").read_text())["sales"])),
     "fetch-links": lambda t: page().hrefs,
     "fetch-csv": lambda t: max(csv_rows((FIXTURES / "temperatures.csv").read_text()), key=lambda r: float(r["temp_c"]))["city"],
+    "nt-prime-factors": lambda t: sorted(prime_factors(1_234_567_890)),
+    "date-friday-13": lambda t: [calendar.month_name[m] for m in range(1, 13) if date(2026, m, 13).weekday() == calendar.FRIDAY],
+    "csv-apple-regions": lambda t: list(dict.fromkeys(r["region"] for r in csv_rows(block(t)) if r["product"] == "apples")),
+    "comb-pythagorean": lambda t: [[a, b, c] for c in range(1, 31) for b in range(1, c) for a in range(1, b) if a * a + b * b == c * c],
+    # answers with many right values: one of them, found by search (the case's JS checker must accept it)
+    "comb-magic-square": lambda t: next([list(p[0:3]), list(p[3:6]), list(p[6:9])] for p in itertools.permutations(range(1, 10))
+                                        if all(sum(line) == 15 for line in (p[0:3], p[3:6], p[6:9], p[0::3], p[1::3], p[2::3], p[0::4], p[2:7:2]))),
+    "nt-five-primes": lambda t: list(next(c for c in itertools.combinations(primes_below(100), 5) if sum(c) == 100)),
+    "arith-diophantine": lambda t: next({"pencils": x, "pens": (47 - 3 * x) // 5} for x in range(1, 16) if (47 - 3 * x) % 5 == 0),
+    "str-uuid-v4": lambda t: str(uuid.uuid4()),
 }
+
+# For the cases compared in any order or by a JS checker: a wrong answer the comparison must refuse.
+WRONG: dict[str, Any] = {
+    "nt-prime-factors": [2, 3, 5, 3607],
+    "date-friday-13": ["February", "March", "November", "December"],
+    "csv-apple-regions": ["north", "east", "south", "south"],
+    "comb-pythagorean": [[3, 4, 5], [6, 8, 10]],
+    "comb-magic-square": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+    "nt-five-primes": [3, 5, 7, 11, 74],
+    "arith-diophantine": {"pencils": 14, "pens": 2},
+    "str-uuid-v4": str(uuid.uuid1()),
+}
+
+
+def prime_factors(n: int) -> set[int]:
+    factors, p = set(), 2
+    while n > 1:
+        while n % p == 0:
+            factors.add(p)
+            n //= p
+        p += 1
+    return factors
 
 
 def _ipv4(text: str) -> bool:

@@ -14,7 +14,7 @@ from agent.evals.runner import fixture_server
 from agent.evals.suite import Case, judge, load_suite
 from agent.sandbox import NetworkPolicy
 from agent.shape import OutputShape
-from tests.evals_answers import ANSWERS
+from tests.evals_answers import ANSWERS, WRONG
 
 SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
 CASES = load_suite(SUITE)
@@ -26,6 +26,7 @@ def test_the_suite_is_large_and_covers_every_area():
     for area in ("arithmetic", "number theory", "strings", "dates", "csv and json", "regex", "combinatorics",
                  "simulations", "structured", "bigint", "fetch"):
         assert categories[area] >= 3, area
+    assert {c.compare for c in CASES} == {"exact", "approx", "unordered", "js"}
     assert all(c.reference for c in CASES)
 
 
@@ -38,6 +39,12 @@ def test_every_expected_value_matches_an_independent_python_computation(sandbox)
         if not ok or (case.compare == "approx" and answer != case.expected):
             wrong[case.id] = (answer, case.expected)
     assert wrong == {}
+
+
+def test_order_free_and_checked_cases_refuse_a_wrong_answer(sandbox):
+    loose = [c for c in CASES if c.compare in ("unordered", "js")]
+    assert sorted(c.id for c in loose) == sorted(WRONG) and {c.compare for c in loose} == {"unordered", "js"}
+    assert [c.id for c in loose if asyncio.run(judge(c, WRONG[c.id], "", sandbox))[0]] == []
 
 
 def test_every_reference_solution_passes_its_own_case(sandbox):
