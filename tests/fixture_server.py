@@ -1,10 +1,13 @@
-"""A real HTTP server on 127.0.0.1 for the network tests: it records every request it gets."""
+"""A real HTTP(S) server on 127.0.0.1 for the network tests: it records every request it gets."""
 
 from __future__ import annotations
 
 import json
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 
@@ -12,10 +15,11 @@ class FixtureServer:
     """Routes: /page (HTML), /echo (GET/POST, echoes method, headers and body as JSON), /missing (404),
     /redirect/N (a chain of N redirects ending at /page), /to?url=U[&status=S] (a redirect to U,
     302 unless S), /slow (answers only when the server closes), /big?n=N (N bytes), /json (a JSON
-    document)."""
+    document). With `tls`, it speaks HTTPS and records the name each client asked for (SNI)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.hits: list[tuple[str, str, dict[str, str]]] = []
+        self.server_names: list[str | None] = []
         self.closing = threading.Event()
         fixture = self
 
@@ -66,10 +70,29 @@ class FixtureServer:
         self.server.daemon_threads = True
         self.server.handle_error = lambda request, address: None  # clients that hang up early are expected here
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        if tls is not None:
+            tls.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
         self.closing.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def certificates(folder: Path, name: str) -> tuple[Path, Path, Path]:
+    """A test CA and a certificate it signed for `name`, made with the openssl command:
+    (CA certificate, certificate, its key) as PEM files in `folder`."""
+    ca, ca_key, cert, key, request = (folder / f for f in ("ca.pem", "ca.key", "cert.pem", "cert.key", "cert.csr"))
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    subprocess.run(["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=jsolve test CA",
+                    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"], check=True, capture_output=True)
+    subprocess.run(["openssl", "req", *ec, "-keyout", key, "-out", request, "-subj", f"/CN={name}"], check=True, capture_output=True)
+    extensions = folder / "cert.ext"
+    extensions.write_text(f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
+                          "extendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
+                    "-days", "2", "-extfile", extensions], check=True, capture_output=True)
+    return ca, cert, key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 
@@ -13,7 +14,7 @@ from agent.cli import app
 from agent.errors import UsageError
 from agent.sandbox import Limits, NetworkPolicy
 from agent.sandbox.network import Fetcher
-from tests.fixture_server import FixtureServer
+from tests.fixture_server import FixtureServer, certificates
 
 MARGIN = 2.0  # seconds past a deadline: the kill grace, a worker restart and a loaded machine
 
@@ -322,6 +323,44 @@ def test_credentials_do_not_follow_a_redirect_to_another_origin(server):
     assert reply["url"] == other and echoed["x-keep"] == "yes" and "authorization" not in echoed and "cookie" not in echoed
     reply = _fetch_with(policy, lambda host, port: ["127.0.0.1"], {"url": f"{server.url}/to?url=/echo", "method": "GET", "headers": headers})
     assert json.loads(reply["body"])["headers"]["authorization"] == "Bearer secret"
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    ca, cert, key = certificates(tmp_path_factory.mktemp("tls"), "fixture.test")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    fixture = FixtureServer(tls=context)
+    yield fixture, ssl.create_default_context(cafile=str(ca))
+    fixture.close()
+
+
+def test_https_keeps_the_real_name_for_sni_host_and_certificate(tls_server):
+    """The connection goes to the checked address, but TLS asks for the URL's name and checks the
+    certificate against it: a name the certificate does not cover fails, though the address is the same."""
+    server, trust = tls_server
+    names, hits = len(server.server_names), len(server.hits)
+    policy = NetworkPolicy(allow_hosts=["fixture.test", "other.test"]).allowing_loopback()
+    fetcher = Fetcher(policy, None, resolver=lambda host, port: ["127.0.0.1"], tls=trust)
+    try:
+        good = fetcher.fetch({"url": f"https://fixture.test:{server.port}/echo", "method": "GET", "headers": []})
+        bad = fetcher.fetch({"url": f"https://other.test:{server.port}/echo", "method": "GET", "headers": []})
+    finally:
+        fetcher.close()
+    assert good["status"] == 200 and json.loads(good["body"])["headers"]["host"] == f"fixture.test:{server.port}"
+    assert bad["error"]["kind"] == "network" and "certificate is not valid for 'other.test'" in bad["error"]["message"]
+    assert server.server_names[names:] == ["fixture.test", "other.test"]
+    assert len(server.hits) == hits + 1
+
+
+def test_https_checks_certificates_by_default(tls_server):
+    server, _ = tls_server
+    fetcher = Fetcher(NetworkPolicy(allow_hosts=["fixture.test"]).allowing_loopback(), None, resolver=lambda host, port: ["127.0.0.1"])
+    try:
+        reply = fetcher.fetch({"url": f"https://fixture.test:{server.port}/echo", "method": "GET", "headers": []})
+    finally:
+        fetcher.close()
+    assert reply["error"]["kind"] == "network" and "CERTIFICATE_VERIFY_FAILED" in reply["error"]["message"]
 
 
 def test_a_lookup_that_hangs_is_cut_by_the_request_timeout():

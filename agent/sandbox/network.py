@@ -24,6 +24,7 @@ import dataclasses
 import ipaddress
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -363,11 +364,15 @@ class Fetcher:
     """Performs one run's requests under a policy, counting them against its caps and deadline.
     Thread-safe: a run's requests are performed concurrently."""
 
-    def __init__(self, policy: NetworkPolicy, deadline: float | None, *, resolver: Resolver = _system_resolver) -> None:
+    def __init__(self, policy: NetworkPolicy, deadline: float | None, *, resolver: Resolver = _system_resolver,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.policy = policy
         self.deadline = deadline
         """`time.monotonic()` after which no request of the run may go on, or None."""
         self.resolver = resolver
+        """How host names are looked up (tests give fixed answers)."""
+        self.tls = tls
+        """The TLS settings, certificates checked; None: httpx's defaults (the certifi roots)."""
         self.requests = 0
         self.total_bytes = 0
         self._lock = threading.Lock()
@@ -389,7 +394,7 @@ class Fetcher:
                 raise FetchFailed("fetch failed: the run is over")
             client = self._clients.get(host)
             if client is None:
-                client = self._clients[host] = httpx.Client(follow_redirects=False, trust_env=False)
+                client = self._clients[host] = httpx.Client(follow_redirects=False, trust_env=False, verify=self.tls or True)
             return client
 
     def _remaining(self, started: float) -> float | None:
