@@ -311,7 +311,10 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
     (["--dataset", "nope", "x.jsonl"], "unknown dataset 'nope'"),
     (["/no/suite.yaml"], "cannot read the suite"),
     ([str(SUITE), "--limit", "0"], "limit must be at least 1"),
+    ([str(SUITE), "--report", "A_FILE"], "cannot use"),
 ])
-def test_cli_usage_errors(args, message):
+def test_cli_usage_errors(args, message, tmp_path):
+    args = [str(tmp_path / "a-file") if a == "A_FILE" else a for a in args]
+    (tmp_path / "a-file").write_text("")
     done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

@@ -109,6 +109,7 @@ def test_comparisons_accept_right_answers(sandbox, case, right):
     ("cases:\n  - {id: x, instruction: y, compare: js, expected: 1}\n", "case x: compare: js needs a `checker`"),
     ("cases:\n  - {id: x, instruction: y, compare: unordered, expected: 1}\n", "needs `expected` to be a list"),
     ("cases:\n  - {id: x, instruction: y, compare: tests}\n", "compare: tests needs `grade`"),
+    ("cases:\n  - {id: x, instruction: '  ', expected: 1}\n", "case x: instruction: String should match pattern"),
     ("cases:\n  - {id: x, instruction: y, expected: 1, output: {type: nonsense}}\n", "case x: output is not a valid JSON Schema"),
     ("cases:\n  - {id: x, instruction: y, expected: 1.5, output: {type: integer}}\n", "`expected` does not fit `output`"),
 ])

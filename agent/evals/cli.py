@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agent.errors import UsageError
+from agent.errors import ModelUnavailable, UsageError
 
 EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
@@ -42,13 +42,14 @@ def eval_command(
     console = Console()
     args = args or []
     try:
+        if report is not None:
+            _report_folder(report)
         if args[:1] == ["compare"]:
             if len(args) != 3:
                 raise UsageError("usage: jsolve eval compare A.json B.json")
             a, b = Report.read(Path(args[1])), Report.read(Path(args[2]))
             print_comparison(a, b, console)
             if report is not None:
-                report.mkdir(parents=True, exist_ok=True)
                 (report / "compare.html").write_text(render_html([a, b]))
             return
         cases, source = _cases(args, dataset, limit, sample, seed)
@@ -60,6 +61,12 @@ def eval_command(
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except ModelUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted before the first case", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     try:
         result = _run(cases, resolved, max_attempts, concurrency, source, selection, report, console)
     except KeyboardInterrupt:  # a second Ctrl-C while the first was winding down
@@ -74,6 +81,14 @@ def eval_command(
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _report_folder(folder: Path) -> None:
+    """Create the report folder now, so a path that cannot hold the report fails before the run."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot use {folder} as the report folder: {exc.strerror or exc}; give --report a folder path") from None
 
 
 def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample: Optional[int], seed: int) -> tuple[list, str]:
@@ -95,10 +110,7 @@ def _run(cases: list, model: object, max_attempts: int, concurrency: int, source
     from agent.evals.runner import run_cases
 
     solved = 0
-    log = None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        log = (folder / "results.jsonl").open("w")
+    log = (folder / "results.jsonl").open("w") if folder is not None else None
     columns = (TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TextColumn("solved {task.fields[solved]}"),
                TextColumn("{task.fields[speed]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:

@@ -24,11 +24,11 @@ Compare = Literal["exact", "approx", "unordered", "js", "tests"]
 class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     """One eval case."""
 
-    id: str
+    id: str = pydantic.Field(min_length=1)
     """Unique within a suite."""
     category: str = "uncategorized"
     """For grouping in reports."""
-    instruction: str
+    instruction: str = pydantic.Field(pattern=r"\S")
     """What the model is asked; `{base}` is replaced by the fixture server's URL."""
     output: dict[str, Any] | None = None
     """JSON Schema of the answer (None: any JSON value)."""
