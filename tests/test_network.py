@@ -199,6 +199,28 @@ def test_a_body_is_read_once(sandbox, server, net):
     assert r.value == [2, True, "the body of this response was already read"]
 
 
+def test_an_abort_controller_ends_a_request_and_the_run_goes_on(sandbox, server, net):
+    r = sandbox.run(f"""
+        const c = new AbortController();
+        setTimeout(() => c.abort(), 100);
+        let why;
+        try {{ await fetch("{server.url}/slow", {{ signal: c.signal }}) }} catch (e) {{ why = e.name }}
+        export default [why, c.signal.aborted, (await (await fetch("{server.url}/json")).json()).items.length];
+    """, network=net)
+    assert r.value == ["AbortError", True, 2]
+
+
+def test_an_uncaught_abort_signal_timeout_names_the_guests_line(sandbox, server, net):
+    r = sandbox.run(f'const a = 1;\nexport default (await fetch("{server.url}/slow", {{ signal: AbortSignal.timeout(100) }})).status', network=net)
+    assert (r.error.kind, r.error.name, r.error.message, r.error.line) == ("runtime", "TimeoutError", "The operation timed out.", 2)
+
+
+def test_an_aborted_signal_sends_nothing(sandbox, server, net):
+    before = len(server.hits)
+    r = sandbox.run(f'export default await fetch("{server.url}/page", {{ signal: AbortSignal.abort() }}).catch((e) => e.name)', network=net)
+    assert r.value == "AbortError" and len(server.hits) == before
+
+
 def test_a_caught_refusal_is_the_guests_business(sandbox, server, net):
     r = sandbox.run('let why;\ntry { await fetch("http://10.0.0.1/") } catch (e) { why = e.name }\nexport default why', network=net)
     assert r.value == "PolicyError"

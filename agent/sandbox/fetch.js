@@ -1,5 +1,5 @@
 // Compiled only for a run that has a network policy, or whose code names fetch. With a policy:
-// fetch, Headers and Response; a request is queued here and performed by the supervisor (the
+// fetch, Headers, Response, AbortController and AbortSignal; a request is queued here and performed by the supervisor (the
 // worker has no network): hooks.outbox() hands the queue to the worker and hooks.deliver()
 // settles a request with the supervisor's reply. Without one: a fetch that is a `policy` error.
 (function (g, hooks, enabled) {
@@ -89,6 +89,38 @@
     get [Symbol.toStringTag]() { return "Response"; }
   }
 
+  // Model-written code often gives fetch a timeout with an AbortController or AbortSignal.timeout().
+  const aborted = (boundary) => at(new g.DOMException("This operation was aborted", "AbortError"), boundary);
+  let fire;
+  class AbortSignal {
+    #listeners = new Set();
+    aborted = false; reason = undefined; onabort = null;
+    addEventListener(type, fn) { if (type === "abort" && typeof fn === "function") this.#listeners.add(fn); }
+    removeEventListener(type, fn) { this.#listeners.delete(fn); }
+    throwIfAborted() { if (this.aborted) throw this.reason; }
+    static abort(reason) { const signal = new AbortSignal(); fire(signal, reason === undefined ? aborted(AbortSignal.abort) : reason); return signal; }
+    static timeout(ms) {
+      const signal = new AbortSignal(), reason = at(new g.DOMException("The operation timed out.", "TimeoutError"), AbortSignal.timeout);
+      g.setTimeout(() => fire(signal, reason), ms);
+      return signal;
+    }
+    static {
+      fire = (signal, reason) => {
+        if (signal.aborted) return;
+        signal.aborted = true;
+        signal.reason = reason;
+        const event = { type: "abort", target: signal };
+        if (typeof signal.onabort === "function") signal.onabort(event);
+        for (const fn of signal.#listeners) fn.call(signal, event);
+      };
+    }
+    get [Symbol.toStringTag]() { return "AbortSignal"; }
+  }
+  class AbortController {
+    signal = new AbortSignal();
+    abort(reason) { fire(this.signal, reason === undefined ? aborted(AbortController.prototype.abort) : reason); }
+  }
+
   const queue = [];
   const waiting = new Map();
   let seq = 0;
@@ -110,10 +142,20 @@
       }
       if (body !== null && (upper === "GET" || upper === "HEAD")) throw new TypeError("fetch: a " + upper + " request cannot have a body");
       if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+      const signal = init.signal || (isRequest ? input.signal : undefined);
+      if (signal && signal.aborted) return Promise.reject(signal.reason);
       const id = ++seq;
       queue.push({ id, url, method: upper, headers: [...headers], body });
       const site = at(new Error(), fetch).stack;
-      return new Promise((resolve, reject) => waiting.set(id, { resolve, reject, site }));
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject, site });
+        if (signal && typeof signal.addEventListener === "function") signal.addEventListener("abort", () => {
+          if (!waiting.delete(id)) return;  // already settled; a reply that comes later is dropped
+          const queued = queue.findIndex((q) => q.id === id);
+          if (queued >= 0) queue.splice(queued, 1);
+          reject(signal.reason);
+        });
+      });
     } catch (e) {
       return Promise.reject(at(e, fetch));
     }
@@ -142,7 +184,7 @@
   };
   hooks.inFlight = () => waiting.size + queue.length;
 
-  for (const [name, value] of [["fetch", fetch], ["Headers", Headers], ["Response", Response]]) {
+  for (const [name, value] of [["fetch", fetch], ["Headers", Headers], ["Response", Response], ["AbortController", AbortController], ["AbortSignal", AbortSignal]]) {
     Object.defineProperty(g, name, { value, writable: true, configurable: true });
   }
 })
