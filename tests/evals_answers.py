@@ -19,12 +19,13 @@ import statistics
 import unicodedata
 import uuid
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[1] / "evals" / "fixtures"
 CENT = Decimal("0.01")
@@ -49,12 +50,16 @@ def primes_below(n: int) -> list[int]:
     return [i for i in range(n) if sieve[i]]
 
 
-def divisor_sums(n: int) -> list[int]:
-    s = [0] * n
-    for i in range(1, n):
-        for j in range(2 * i, n, i):
-            s[j] += i
-    return s
+def amicable_sum(limit: int) -> int:
+    proper = [0] * (5 * limit)  # sums of proper divisors; below `limit` they stay under 5 * limit
+    for i in range(1, len(proper)):
+        for j in range(2 * i, len(proper), i):
+            proper[j] += i
+    return sum(a for a in range(2, limit) if proper[a] != a and proper[proper[a]] == a)
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    return {"mean": statistics.mean(values), "median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def collatz_longest(limit: int) -> int:
@@ -202,7 +207,7 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "nt-digit-sum-2-1000": lambda t: sum(map(int, str(2**1000))),
     "nt-modpow": lambda t: pow(3, 10**18, 1_000_000_007),
     "nt-divisors": lambda t: divisor_count(720720),
-    "nt-amicable": lambda t: (lambda s: sum(a for a in range(2, 10_000) if s[a] != a and s[s[a]] == a))(divisor_sums(50_000)),
+    "nt-amicable": lambda t: amicable_sum(10_000),
     "str-reverse-words": lambda t: " ".join(reversed(quoted(t).split())),
     "str-palindromes": lambda t: [w for w in re.search(r"\? (.*)\. Return", t).group(1).split(", ") if w.lower() == w.lower()[::-1]],
     "str-vowels": lambda t: sum(c in "aeiouAEIOU" for c in quoted(t)),
@@ -221,7 +226,7 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "date-add-days": lambda t: (date(2023, 3, 15) + timedelta(days=1000)).isoformat(),
     "date-sundays": lambda t: sum(date(y, m, 1).weekday() == 6 for y in range(1901, 2001) for m in range(1, 13)),
     "date-leap-years": lambda t: sum(calendar.isleap(y) for y in range(1900, 2101)),
-    "date-unix": lambda t: int(datetime(2021, 7, 4, 12, 30, tzinfo=timezone.utc).timestamp()),
+    "date-unix": lambda t: int(datetime(2021, 7, 4, 12, 30, tzinfo=UTC).timestamp()),
     "date-iso-week": lambda t: date(2021, 1, 3).isocalendar().week,
     "date-duration": lambda t: int((datetime(2024, 3, 12, 7, 30) - datetime(2024, 3, 9, 22)).total_seconds() // 3600),
     "csv-region-totals": lambda t: [{"region": r, "total": float(sum(Decimal(x["amount"]) for x in csv_rows(block(t)) if x["region"] == r))}
@@ -233,8 +238,7 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "json-per-customer": lambda t: {c: float(sum(i["qty"] * Decimal(str(i["price"])) for who, i in orders(t) if who == c)) for c, _ in orders(t)},
     "json-sku-qty": lambda t: [{"sku": s, "qty": q} for s, q in sum((Counter({i["sku"]: i["qty"]}) for _, i in orders(t)), Counter()).most_common()],
     "csv-quoted": lambda t: max(csv_rows(block(t)), key=lambda r: int(r["score"]))["name"],
-    "json-stats": lambda t: (lambda a: {"mean": statistics.mean(a), "median": statistics.median(a), "min": min(a), "max": max(a)})(
-        json.loads(re.search(r"\[.*?\]", t).group(0))),
+    "json-stats": lambda t: stats(json.loads(re.search(r"\[.*?\]", t).group(0))),
     "re-error-count": lambda t: sum(line.split()[2] == "ERROR" for line in block(t).splitlines()),
     "re-devices": lambda t: [w for w in block(t).split() if w.startswith("/dev/")],
     "re-emails": lambda t: [m.lower() for m in re.findall(r"[\w.]+@[\w]+(?:\.[\w]+)+", block(t))],
@@ -258,7 +262,7 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "sim-round-half": lambda t: [float(Decimal(s).quantize(CENT, ROUND_HALF_UP)) for s in ("2.345", "1.005", "8.675")],
     "obj-people": lambda t: [{"name": n, "age": a, "city": c} for n, a, c in people(t)],
     "obj-group-city": lambda t: {c: [n for n, _, c2 in people(t) if c2 == c] for _, _, c in people(t)},
-    "obj-oldest": lambda t: (lambda p: {"name": p[0], "age": p[1]})(max(people(t), key=lambda p: p[1])),
+    "obj-oldest": lambda t: dict(zip(("name", "age"), max(people(t), key=lambda p: p[1])[:2])),
     "obj-matrix": lambda t: [[int(i == j) for j in range(3)] for i in range(3)],
     "obj-transpose": lambda t: [list(col) for col in zip(*[[1, 2, 3], [4, 5, 6]])],
     "obj-word-freq": lambda t: [{"word": w, "count": c} for w, c in Counter(quoted(t).lower().split()).most_common(2)],

@@ -221,7 +221,7 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
     try:
         done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted", "--limit", "3",
-                               "--concurrency", "1", "--report", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120)
+                               "--concurrency", "1", "--report", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120, check=False)
     finally:
         provider.close()
     assert done.returncode == 0, done.stderr
@@ -231,7 +231,7 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     assert report.model == "scripted" and report.settings["limit"] == 3 and report.settings["source"] == str(suite)
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 3
     compared = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "compare", str(tmp_path / "out" / "report.json"),
-                               str(tmp_path / "out" / "report.json")], capture_output=True, text=True, env=env, timeout=60)
+                               str(tmp_path / "out" / "report.json")], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert compared.returncode == 0 and "newly solved in B: -" in compared.stdout
 
 
@@ -316,5 +316,6 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
 def test_cli_usage_errors(args, message, tmp_path):
     args = [str(tmp_path / "a-file") if a == "A_FILE" else a for a in args]
     (tmp_path / "a-file").write_text("")
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

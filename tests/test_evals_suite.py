@@ -35,7 +35,7 @@ def test_every_expected_value_matches_an_independent_python_computation(sandbox)
     wrong = {}
     for case in CASES:
         answer = ANSWERS[case.id](case.instruction)
-        ok, why = asyncio.run(judge(case, answer, "", sandbox))
+        ok, _ = asyncio.run(judge(case, answer, "", sandbox))
         if not ok or (case.compare == "approx" and answer != case.expected):
             wrong[case.id] = (answer, case.expected)
     assert wrong == {}

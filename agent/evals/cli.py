@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,15 +21,15 @@ DEFAULT_SUITE = Path("evals/suite.yaml")
 
 
 def eval_command(
-    args: Annotated[Optional[list[str]], typer.Argument(help="SUITE.yaml (default evals/suite.yaml), or the dataset file with --dataset, or: compare A.json B.json")] = None,
-    dataset: Annotated[Optional[str], typer.Option("--dataset", help="humaneval-x, mbjsp or gsm8k: read the file given as argument.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Run only the first N cases.")] = None,
-    sample: Annotated[Optional[int], typer.Option(help="Run N cases drawn at random (see --seed).")] = None,
+    args: Annotated[list[str] | None, typer.Argument(help="SUITE.yaml (default evals/suite.yaml), or the dataset file with --dataset, or: compare A.json B.json")] = None,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="humaneval-x, mbjsp or gsm8k: read the file given as argument.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Run only the first N cases.")] = None,
+    sample: Annotated[int | None, typer.Option(help="Run N cases drawn at random (see --seed).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
-    model: Annotated[Optional[str], typer.Option("--model", help="The model (default: $JSOLVE_MODEL, then the embedded model).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="The model (default: $JSOLVE_MODEL, then the embedded model).")] = None,
     concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = 8,
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
 
@@ -91,7 +91,7 @@ def _report_folder(folder: Path) -> None:
         raise UsageError(f"cannot use {folder} as the report folder: {exc.strerror or exc}; give --report a folder path") from None
 
 
-def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample: Optional[int], seed: int) -> tuple[list, str]:
+def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int | None, seed: int) -> tuple[list, str]:
     from agent.evals.datasets import load_dataset
     from agent.evals.suite import load_suite, select_cases
 
@@ -105,7 +105,7 @@ def _cases(args: list[str], dataset: Optional[str], limit: Optional[int], sample
     return select_cases(load_suite(path), limit=limit, sample=sample, seed=seed), str(path)
 
 
-def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, selection: dict, folder: Optional[Path],
+def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, selection: dict, folder: Path | None,
          console: Console):
     from agent.evals.runner import run_cases
 

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +106,7 @@ async def run_cases(
         raise UsageError(f"concurrency must be at least 1, got {concurrency}")
     resolved = resolve_model(model)
     settings = settings or SolveSettings()
-    began, started_at = time.perf_counter(), datetime.now(timezone.utc).isoformat(timespec="seconds")
+    began, started_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     own_sandbox = sandbox is None
     pool = sandbox or Sandbox()
     gate = asyncio.Semaphore(concurrency)
