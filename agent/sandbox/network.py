@@ -21,6 +21,7 @@ A refusal is a `policy` error the model can read: which URL, which rule.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import re
 import socket
@@ -296,6 +297,13 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
 
 
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    """httpx's TLS settings (the certifi roots), made once: loading the roots takes ~40 ms, more
+    than a whole run without network."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 _REDIRECTS = {301, 302, 303, 307, 308}
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_HEADER_VALUE = re.compile(r"[\x00\r\n]")
@@ -371,8 +379,8 @@ class Fetcher:
         """`time.monotonic()` after which no request of the run may go on, or None."""
         self.resolver = resolver
         """How host names are looked up (tests give fixed answers)."""
-        self.tls = tls
-        """The TLS settings, certificates checked; None: httpx's defaults (the certifi roots)."""
+        self.tls = tls or _default_tls()
+        """The TLS settings, certificates checked; by default httpx's (the certifi roots)."""
         self.requests = 0
         self.total_bytes = 0
         self._lock = threading.Lock()
@@ -394,7 +402,7 @@ class Fetcher:
                 raise FetchFailed("fetch failed: the run is over")
             client = self._clients.get(host)
             if client is None:
-                client = self._clients[host] = httpx.Client(follow_redirects=False, trust_env=False, verify=self.tls or True)
+                client = self._clients[host] = httpx.Client(follow_redirects=False, trust_env=False, verify=self.tls)
             return client
 
     def _remaining(self, started: float) -> float | None:
