@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -101,6 +102,25 @@ def test_a_verified_file_is_reused_without_reading_the_parts_or_hashing(parts, t
     calls = []
     again = ensure_gguf(tmp_path / "cache", lambda *a: calls.append(a), parts=paths, sha256=sha, size=size)
     assert again == first and calls == [], "neither assembled nor re-hashed"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the folder lock uses fcntl")
+def test_two_first_uses_at_once_assemble_once(parts, tmp_path):
+    paths, sha, size, whole = parts
+    started, results, second_calls = threading.Event(), [], []
+
+    def slow(done: int, total: int) -> None:
+        started.set()
+        time.sleep(0.05)
+
+    first = threading.Thread(target=lambda: results.append(
+        ensure_gguf(tmp_path / "cache", slow, parts=paths, sha256=sha, size=size)))
+    first.start()
+    started.wait(5)
+    second = ensure_gguf(tmp_path / "cache", lambda *a: second_calls.append(a), parts=paths, sha256=sha, size=size)
+    first.join()
+    assert results == [second] and second.read_bytes() == whole
+    assert second_calls == [], "the second waited for the first and took its verified file"
 
 
 def test_a_file_without_its_marker_is_hashed_once_not_reassembled(parts, tmp_path):
