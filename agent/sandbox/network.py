@@ -29,7 +29,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urljoin
@@ -294,7 +295,7 @@ Resolver = Callable[[str, int], list[str]]
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
-    return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+    return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
 
 
 @functools.cache
@@ -423,9 +424,9 @@ class Fetcher:
             parsed = parse_url(request.url)
         except Refused as exc:
             raise Refused(f"refused {url}: {exc}") from None
-        if parsed.address is None and (parsed.host == "localhost" or parsed.host.endswith(".localhost")):
-            if not self.policy.loopback_allowed:
-                raise Refused(f"refused {url}: `localhost` is this machine")
+        is_localhost = parsed.address is None and (parsed.host == "localhost" or parsed.host.endswith(".localhost"))
+        if is_localhost and not self.policy.loopback_allowed:
+            raise Refused(f"refused {url}: `localhost` is this machine")
         if not self.policy.allows_host(parsed.host):
             raise Refused(f"refused {url}: the host {parsed.host!r} is not on the allow list ({', '.join(self.policy.allow_hosts)})")
         addresses = [str(parsed.address)] if parsed.address is not None else self._lookup(parsed.host, parsed.port, started)
