@@ -6,8 +6,12 @@ The model answers every case of the project's suite with its reference solution 
 figure is the runner's own cost: solving (pydantic-ai's loop, extraction, pre-validation, the
 sandbox run, the output check) and judging. Also prints the same cases through the sandbox alone,
 side by side, so the ratio shows what the loop costs on top of running the code. A first round
-warms the caches (output shapes, the agent) and is not counted. Other load on the machine lowers
-the figure: the load average is printed with it.
+warms the caches (output shapes, the agent) and is not counted.
+
+Other load on the machine lowers the wall-clock figure (the load average is printed with it), so
+the CPU time the run used is measured too (this process and its sandbox workers, from /proc): it
+does not depend on other load, and gives what idle cores would sustain, bounded by the one
+event-loop process.
 """
 
 from __future__ import annotations
@@ -26,6 +30,19 @@ from agent.evals import load_suite, run_cases
 from agent.sandbox import Sandbox
 
 SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time used so far by this process, and by its live child processes (the sandbox workers)."""
+    tick, me, children = os.sysconf("SC_CLK_TCK"), os.getpid(), 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:  # the parent pid; then user and system time in clock ticks
+            children += (int(fields[11]) + int(fields[12])) / tick
+    return time.process_time(), children
 
 
 def main() -> None:
@@ -61,17 +78,25 @@ def main() -> None:
             return len(cases) / (time.perf_counter() - t)
 
         asyncio.run(run_cases(cases, model=model, sandbox=sandbox, concurrency=args.concurrency))  # warm-up
-        rates, raw, solved = [], [], 0
+        rates, raw, main_cpu, worker_cpu, solved = [], [], [], [], 0
         for _ in range(args.rounds):
-            t = time.perf_counter()
+            t, (main0, workers0) = time.perf_counter(), cpu_seconds()
             report = asyncio.run(run_cases(cases, model=model, sandbox=sandbox, concurrency=args.concurrency))
             rates.append(len(cases) / (time.perf_counter() - t))
+            main1, workers1 = cpu_seconds()
+            main_cpu.append((main1 - main0) / len(cases))
+            worker_cpu.append((workers1 - workers0) / len(cases))
             solved = report.summary.solved
             raw.append(asyncio.run(sandbox_only()))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{len(cases)} cases drawn from {len(suite)} suite cases whose code runs in under 2 ms, {sandbox.size} workers, concurrency {args.concurrency}, {args.rounds} rounds; solved {solved}/{len(cases)}")
     print(f"  eval runner:   median {statistics.median(rates):6.0f} cases/s   (runs: {', '.join(f'{r:.0f}' for r in rates)})   target >= 200")
     print(f"  sandbox alone: median {statistics.median(raw):6.0f} runs/s    (the loop costs {statistics.median(raw) / statistics.median(rates):.1f}x the runs)")
+    main, workers = statistics.median(main_cpu), statistics.median(worker_cpu)
+    cores = os.cpu_count() or 1
+    idle = min(cores / (main + workers), 1 / main)
+    print(f"  CPU per case:  {main * 1000:.2f} ms in the runner's process + {workers * 1000:.2f} ms in the workers"
+          f"   -> {cores} idle cores would sustain about {idle:.0f} cases/s")
 
 
 if __name__ == "__main__":
