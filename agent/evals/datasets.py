@@ -2,10 +2,10 @@
 it is). Formats: ../shared/datasets/README.md.
 
 Function benchmarks (HumanEval-X JavaScript, MBJSP) ask for a module whose default export is the
-named function. While solving, the model only learns whether its export is a function; the
-benchmark's own tests grade the final code in the sandbox: they are appended to the module (they
-call the function and its helpers by name), with `console.assert` made to throw and a small
-deep-equal standing in for lodash's `_.isEqual`.
+named function. While solving, the model only learns whether its export is a function declared
+under that name; the benchmark's own tests grade the final code in the sandbox, unseen by the
+model: they are appended to the module (they call the function and its helpers by name), with
+`console.assert` made to throw and a small deep-equal standing in for lodash's `_.isEqual`.
 """
 
 from __future__ import annotations
