@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,31 @@ def test_sampling_is_seeded():
     a = [c.id for c in load_dataset("gsm8k", path, sample=5, seed=1)]
     assert a == [c.id for c in load_dataset("gsm8k", path, sample=5, seed=1)]
     assert a != [c.id for c in load_dataset("gsm8k", path, sample=5, seed=2)]
+
+
+GIVEN_HELPER = {
+    "task_id": "JavaScript/50", "declaration": "const encodeShift = (s) => {\n  return s.replace(/[a-z]/g, (c) => "
+    "String.fromCharCode((c.charCodeAt(0) - 92) % 26 + 97));\n}\n\nconst decodeShift = (s) => {\n",
+    "prompt": "/* shifts by 5 */\nconst encodeShift = (s) => {\n  return s.replace(/[a-z]/g, (c) => String.fromCharCode((c.charCodeAt(0) - 92) % 26 + 97));\n}\n\n"
+              "/* decodes encodeShift */\nconst decodeShift = (s) => {\n",
+    "canonical_solution": "  return s.replace(/[a-z]/g, (c) => String.fromCharCode((c.charCodeAt(0) - 102 + 26) % 26 + 97));\n}\n",
+    "test": "const testDecodeShift = () => {\n  console.assert(decodeShift(encodeShift('hello')) === 'hello')\n}\ntestDecodeShift()\n",
+}
+DECODE = "const decodeShift = (s) => s.replace(/[a-z]/g, (c) => String.fromCharCode((c.charCodeAt(0) - 102 + 26) % 26 + 97));\n"
+
+
+@pytest.mark.parametrize(("code", "solved"), [
+    (DECODE + "export default decodeShift;", True),  # the given helper left out: graded with it, as the benchmark does
+    ("const encodeShift = (s) => s.replace(/[a-z]/g, (c) => String.fromCharCode((c.charCodeAt(0) - 92) % 26 + 97));\n"
+     + DECODE + "export default decodeShift;", True),  # kept: not declared twice
+    ("const decodeShift = (s) => s;\nexport default decodeShift;", False),
+])
+def test_functions_given_with_a_problem_are_part_of_it(sandbox, tmp_path, code, solved):
+    path = tmp_path / "he.jsonl"
+    path.write_text(json.dumps(GIVEN_HELPER) + "\n")
+    case = load_dataset("humaneval-x", path)[0]
+    assert "(`encodeShift`) are part of the problem: keep them in the module" in case.instruction
+    assert asyncio.run(judge(case, None, code, sandbox))[0] is solved
 
 
 def test_gsm8k_answers_with_commas(tmp_path):

@@ -48,9 +48,10 @@ def _is_function(name: str) -> str:
             f"`export default {name};`');\nreturn true;")
 
 
-def _instruction(name: str, prompt: str) -> str:
+def _instruction(name: str, prompt: str, helpers: list[str] | None = None) -> str:
+    keep = f" The functions given above it ({', '.join(f'`{h}`' for h in helpers)}) are part of the problem: keep them in the module." if helpers else ""
     return (f"Write the JavaScript function `{name}` described below, and export the function itself: end the module "
-            f"with `export default {name};`.\n\n```js\n{prompt.strip()}\n```")
+            f"with `export default {name};`.{keep}\n\n```js\n{prompt.strip()}\n```")
 
 
 def function_module(prompt: str, body: str, name: str) -> str:
@@ -76,8 +77,11 @@ def _humaneval(rows: list[dict[str, Any]]) -> list[Case]:
         if not names:
             raise UsageError(f"HumanEval-X item {row.get('task_id')} has no function declaration")
         name = names[-1]  # helpers come first, the function under test last
-        cases.append(Case(id=row["task_id"], category="humaneval-x", instruction=_instruction(name, row["prompt"]),
-                          compare="tests", check=_is_function(name), grade=f"{_ASSERT_THROWS}{row['test']}",
+        declaration = row["declaration"]
+        given = declaration[: re.search(rf"^(?:const|function)\s+{name}\b", declaration, flags=re.MULTILINE).start()].strip()
+        helpers = re.findall(r"^(?:const|function)\s+(\w+)", given, flags=re.MULTILINE)
+        cases.append(Case(id=row["task_id"], category="humaneval-x", instruction=_instruction(name, row["prompt"], helpers),
+                          compare="tests", check=_is_function(name), grade=f"{_ASSERT_THROWS}{row['test']}", given=given or None,
                           reference=function_module(row["prompt"], row["canonical_solution"], name)))
     return cases
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +52,10 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     grade: str | None = None
     """For tests: JS appended to the final code (it calls the functions by name) that throws when
     the code is wrong. Hidden from the model."""
+    given: str | None = None
+    """For tests: code the benchmark gives with the problem (helper functions, which its tests may
+    call too). When the final code declares none of its functions, it is added for grading, as the
+    benchmark itself runs the given code with the solution."""
 
     @pydantic.model_validator(mode="after")
     def _complete(self) -> Case:
@@ -118,9 +123,13 @@ def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | N
     return cases[:limit] if limit is not None else cases
 
 
-def graded_module(code: str, tests: str) -> str:
-    """`code` with a benchmark's tests appended, so they see its functions by name."""
-    return f"{code}\n;\n{tests}\n"
+def graded_module(code: str, tests: str, given: str | None = None) -> str:
+    """`code` with a benchmark's tests appended, so they see its functions by name; with the
+    `given` code between them when `code` declares none of the given functions."""
+    names = re.findall(r"^(?:async\s+)?(?:function\*?|const|let|var|class)\s+([\w$]+)", given or "", flags=re.MULTILINE)
+    declared = any(re.search(rf"\b(?:function\*?|const|let|var|class)\s+{re.escape(n)}\b", code) for n in names)
+    middle = f"\n;\n{given}" if names and not declared else ""
+    return f"{code}{middle}\n;\n{tests}\n"
 
 
 def _json_number(value: Any) -> Any:
@@ -168,6 +177,6 @@ async def judge(case: Case, value: Any, code: str, sandbox: Sandbox) -> tuple[bo
                                          check=f"const expected = {json.dumps(case.expected)};\n{case.checker}\nreturn true;")
         return result.ok, None if result.ok else f"the checker refused it: {result.error.message if result.error else ''}"
     else:
-        result = await sandbox.run_async(graded_module(code, case.grade or ""), check="return true;")
+        result = await sandbox.run_async(graded_module(code, case.grade or "", case.given), check="return true;")
         return result.ok, None if result.ok else f"the tests failed: {result.error.kind}: {result.error.message}" if result.error else "the tests failed"
     return ok, None if ok else f"expected {json.dumps(case.expected)[:200]}, got {json.dumps(plain)[:200]}"
