@@ -8,6 +8,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def completion(model: str, content: str) -> bytes:
+    """A chat-completion answer as an OpenAI-compatible server sends it (50 tokens in, 20 out)."""
+    return json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": model,
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                       "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}).encode()
+
+
 class FakeProvider:
     """Serves `/v1/chat/completions`; each entry of `script` is a reply text or an HTTP status."""
 
@@ -29,9 +36,7 @@ class FakeProvider:
                     self.send_response(step)
                     self.send_header("Retry-After", "0")
                 else:
-                    payload = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
-                                          "choices": [{"index": 0, "message": {"role": "assistant", "content": step}, "finish_reason": "stop"}],
-                                          "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}).encode()
+                    payload = completion(body["model"], step)
                     self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

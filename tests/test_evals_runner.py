@@ -24,7 +24,7 @@ from pydantic_ai.models.function import FunctionModel
 
 from agent.evals import Case, Report, compare_reports, load_dataset, load_suite, run_cases
 from agent.evals.report import render_html
-from tests.fake_provider import FakeProvider
+from tests.fake_provider import FakeProvider, completion
 from tests.scripted import fenced
 
 models.ALLOW_MODEL_REQUESTS = False
@@ -253,10 +253,7 @@ class HoldingProvider:
                     release.wait()
                     return
                 value = re.search(r"Task fast(\d+)", prompt).group(1)
-                payload = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
-                                      "choices": [{"index": 0, "finish_reason": "stop",
-                                                   "message": {"role": "assistant", "content": fenced(f"export default {value}")}}],
-                                      "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}).encode()
+                payload = completion(body["model"], fenced(f"export default {value}"))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
