@@ -1,6 +1,6 @@
 // Compiled on first use by prelude.js: timers, describing a thrown error, the caller's check.
 // Most runs use none of these, and compiling costs more than running small code.
-(function (cfg, state, OutputProblem) {
+(cfg, state, OutputProblem) => {
   "use strict";
   let timerSeq = 0;
   const timers = new Map();
@@ -50,4 +50,4 @@
   }
 
   return { add, clear: (id) => { timers.delete(id); }, nextDue, fire: jsolve_fire, describe, check };
-})
+}

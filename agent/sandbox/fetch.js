@@ -2,7 +2,7 @@
 // fetch, Headers, Response, AbortController and AbortSignal; a request is queued here and performed by the supervisor (the
 // worker has no network): hooks.outbox() hands the queue to the worker and hooks.deliver()
 // settles a request with the supervisor's reply. Without one: a fetch that is a `policy` error.
-(function (g, hooks, enabled) {
+(g, hooks, enabled) => {
   "use strict";
   // An error raised here points at the guest's call, not into this file.
   const at = (e, boundary) => { if (e instanceof Error) Error.captureStackTrace(e, boundary); return e; };
@@ -187,4 +187,4 @@
   for (const [name, value] of [["fetch", fetch], ["Headers", Headers], ["Response", Response], ["AbortController", AbortController], ["AbortSignal", AbortSignal]]) {
     Object.defineProperty(g, name, { value, writable: true, configurable: true });
   }
-})
+}

@@ -1,6 +1,6 @@
 // Compiled only for a run whose code names URL (or that has a network): the engine has neither
 // URL nor URLSearchParams. The parts of the WHATWG classes that model-written code uses.
-(function (g) {
+(g) => {
   "use strict";
   // An error raised here points at the guest's call, not into this file.
   const at = (e, boundary) => { if (e instanceof Error) Error.captureStackTrace(e, boundary); return e; };
@@ -131,4 +131,4 @@
   for (const [name, value] of [["URL", URL], ["URLSearchParams", URLSearchParams]]) {
     Object.defineProperty(g, name, { value, writable: true, configurable: true });
   }
-})
+}

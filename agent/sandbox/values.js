@@ -1,5 +1,6 @@
-// Compiled on first use by prelude.js: console formatting and reading the value out as JSON.
-(function (cfg, OutputProblem) {
+// Compiled on first use by prelude.js: formatting a logged value that is not a primitive, and
+// reading out a value that is not one (or is over the output cap) as JSON.
+(cfg, OutputProblem) => {
   "use strict";
   function fmt(v, depth, seen) {
     switch (typeof v) {
@@ -74,5 +75,58 @@
     return { value: walk(root), bigints };
   }
 
-  return { fmt, toPlain };
-})
+  // The value as JSON text when plain JSON.stringify reads it exactly as toPlain would;
+  // undefined when anything needs toPlain (BigInt, NaN, Map, cycles, the output cap...).
+  const SPECIAL = {};
+  let depths = null;
+  function plain(k, v) {
+    const original = this[k];
+    if (typeof v === "object" && v !== null) {  // nesting past toPlain's limit: let it say where
+      const depth = (depths.get(this) || 0) + 1;
+      if (depth > MAX_DEPTH) throw SPECIAL;
+      depths.set(v, depth);
+    }
+    if (original !== v) {  // toJSON() replaced it: only a valid Date's ISO string is read alike
+      if (!(original instanceof Date) || isNaN(original)) throw SPECIAL;
+    } else if (typeof v === "object" && v !== null) {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null && !Array.isArray(v)) throw SPECIAL;  // Map, Set, boxed, class instances...
+    } else if (typeof v === "bigint" || (typeof v === "number" && !Number.isFinite(v))) throw SPECIAL;
+    return v;
+  }
+  function plainJson(v) {
+    try {
+      depths = new WeakMap();
+      const text = JSON.stringify(v, plain);
+      if (cfg.output == null || text.length <= cfg.output) return text;
+    } catch (e) {
+      if (e !== SPECIAL && !(e instanceof TypeError) && !(e instanceof RangeError)) throw e;  // else: a cycle, or too deep
+    }
+    return undefined;
+  }
+
+  const contract = (message) => ({ error: { kind: "contract", name: null, message, stack: null } });
+  const output = (message) => ({ error: { kind: "output", name: null, message, stack: null } });
+  // The run's value read out: { value: JSON text, bigints: [paths] } or { error }. `v` is the
+  // module's namespace when `isModule`.
+  function read(v, isModule) {
+    if (isModule) {
+      if (!("default" in v)) return contract("the module has no `export default`: end it with `export default <value>`");
+      v = v.default;
+    }
+    if (typeof v === "function") return contract("the default export is a function" + (v.name ? " (`" + v.name + "`)" : "") + " that was never called: export its result, e.g. `export default await " + (v.name || "main") + "()`");
+    if (v === undefined) return output("the default export is undefined: export the value itself (did a function forget to `return`?)");
+    if (typeof v === "symbol") return output("the default export is a Symbol, which JSON cannot carry");
+    try {
+      const text = plainJson(v);
+      if (text !== undefined) return { value: text, bigints: [] };
+      const p = toPlain(v);
+      return { value: JSON.stringify(p.value), bigints: p.bigints };
+    } catch (e) {
+      if (e instanceof RangeError) throw new OutputProblem("reading the value out overflowed the stack: it is nested too deeply, or a getter recurses");
+      throw e;
+    }
+  }
+
+  return { fmt, read };
+}
