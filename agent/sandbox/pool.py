@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import itertools
 import json
 import os
@@ -157,7 +158,7 @@ class Sandbox:
                 # Requests may run to the kill deadline: the worker's own deadline comes first,
                 # so a run cut short while it waits for fetch is reported as a `timeout`.
                 exchange = _Exchange(worker.channel, Fetcher(network, deadline), run_id, self._fetch_pool())
-            worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": asdict(limits), "check": check,
+            worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": _wire(limits), "check": check,
                                  "network": network is not None})
             while (reply := worker.channel.recv(deadline)).get("op") == "fetch" and exchange is not None:
                 exchange.start(reply)
@@ -237,6 +238,12 @@ class _Exchange:
         with self._lock:
             self._open = False
         self.fetcher.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _wire(limits: Limits) -> dict[str, Any]:
+    """The limits as a run frame carries them (read-only: one dict is shared by every run)."""
+    return asdict(limits)
 
 
 def _failure(kind: Any, message: str, started: float) -> RunResult:

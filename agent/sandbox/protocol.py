@@ -28,6 +28,7 @@ class Channel:
     def __init__(self, read_fd: int, write_fd: int) -> None:
         self.read_fd = read_fd
         self.write_fd = write_fd
+        self._pending = bytearray()  # bytes read past the last frame returned
 
     def send(self, message: dict[str, Any]) -> None:
         data = json.dumps(message, separators=(",", ":")).encode()
@@ -40,25 +41,27 @@ class Channel:
 
     def readable(self, timeout: float) -> bool:
         """Whether a frame starts arriving within `timeout` seconds."""
-        return bool(select.select([self.read_fd], [], [], max(0.0, timeout))[0])
+        return bool(self._pending) or bool(select.select([self.read_fd], [], [], max(0.0, timeout))[0])
 
     def recv(self, deadline: float | None = None) -> dict[str, Any]:
-        (size,) = _HEADER.unpack(self._read_exactly(_HEADER.size, deadline))
-        return json.loads(self._read_exactly(size, deadline))
+        self._fill(_HEADER.size, deadline)
+        (size,) = _HEADER.unpack_from(self._pending)
+        self._fill(_HEADER.size + size, deadline)
+        frame = self._pending[_HEADER.size:_HEADER.size + size]
+        del self._pending[:_HEADER.size + size]
+        return json.loads(frame)
 
-    def _read_exactly(self, size: int, deadline: float | None) -> bytes:
-        chunks: list[bytes] = []
-        while size:
+    def _fill(self, size: int, deadline: float | None) -> None:
+        """Read until `size` bytes are pending: a frame usually arrives whole, in one read."""
+        while len(self._pending) < size:
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([self.read_fd], [], [], remaining)[0]:
                     raise ChannelTimeout()
             try:
-                chunk = os.read(self.read_fd, min(size, 1 << 20))
+                chunk = os.read(self.read_fd, max(size - len(self._pending), 1 << 16))
             except OSError as exc:
                 raise ChannelClosed(str(exc)) from exc
             if not chunk:
                 raise ChannelClosed("end of stream")
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            self._pending += chunk
