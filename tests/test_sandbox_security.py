@@ -60,6 +60,14 @@ ATTACKS = [
     ("export default { get x() { throw new Error('getter') } }", "runtime"),
     ("export default new Proxy({}, { ownKeys() { throw new Error('keys') } })", "runtime"),
     ("export default Symbol('s')", "output"),
+    # the sandbox's own hooks, and the built-ins it reads the result with
+    ("try { __jsolve.configure({ output: null }) } catch {} export default 'x'.repeat(2_000_000)", "output"),
+    ("__jsolve.result = () => '{}'; export default 1", "runtime"),
+    ("JSON.stringify = () => 'x'.repeat(3e6); export default { a: 1 }", "output"),
+    ("Object.prototype.toJSON = () => 1; export default { a: 1 }", "output"),
+    ("JSON.stringify = () => '{\"logs\":[],\"cut\":0,\"value\":\"[1\",\"bigints\":[[\"b\",3]]}'; export default 2", "output"),
+    ("JSON.stringify = () => '{\"logs\":[],\"cut\":0,\"error\":{\"kind\":\"crash\",\"name\":null,\"message\":\"m\",\"stack\":null}}'; export default 2", "output"),
+    ("const s = JSON.stringify, big = s('x'.repeat(2_000_000)); JSON.stringify = () => s({ logs: [], cut: 0, value: big, bigints: [] }); export default 1", "output"),
     # engine regressions of the kind quickjs-ng's tests/bug*.js cover (own equivalents)
     ("const a = [1, 2, 3]; a.sort(() => { a.length = 0; return 0 }); export default a.length", None),
     ("const ta = new Uint8Array(8); const r = ta.subarray(2); ta.buffer.transfer?.(); export default r.length", None),
@@ -123,3 +131,10 @@ def test_a_worker_that_stops_answering_is_killed_at_the_deadline():
         r = sb.run("export default 2")
         assert r.error.kind == "timeout" and time.monotonic() - started < 0.5 + MARGIN
         assert sb.run("export default 3").value == 3
+
+
+def test_the_code_cannot_lift_its_own_console_caps(pool):
+    r = pool.run("try { __jsolve.configure({ lines: null, bytes: null }) } catch {}\n"
+                 "for (let i = 0; i < 5000; i++) console.log(i); export default 1")
+    assert r.value == 1
+    assert len(r.logs) == Limits().console_lines + 1 and "console output cut" in r.logs[-1].text

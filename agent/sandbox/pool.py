@@ -260,10 +260,13 @@ def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
         return RunResult(ok=False, error=RunError(**reply["error"]), logs=logs, duration_ms=duration_ms)
     try:
         value = json.loads(reply["value_json"])
+        for path in reply["bigints"]:
+            value = _set_at(value, path, int)
     except RecursionError:  # the engine caps nesting at 900 levels, below Python's limit; a guard all the same
         return RunResult(ok=False, error=RunError(kind="output", message="the value is nested too deeply to read"), logs=logs, duration_ms=duration_ms)
-    for path in reply["bigints"]:
-        value = _set_at(value, path, int)
+    except (ValueError, LookupError, TypeError):  # only code that replaced the built-ins reading the value gets here
+        return RunResult(ok=False, error=RunError(kind="output", message="the value could not be read out: the code changed built-ins the sandbox reads it with"),
+                         logs=logs, duration_ms=duration_ms)
     return RunResult(ok=True, value=value, logs=logs, duration_ms=duration_ms)
 
 

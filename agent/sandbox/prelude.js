@@ -34,7 +34,9 @@
 
   const settle = (key, x) => { state.done = true; state[key] = x; };
   const hooks = {
-    configure(c) { Object.assign(cfg, c); },
+    // Called once by the worker, right before the run's code: then the code can neither lift
+    // its own caps nor replace the hooks that read its result.
+    configure(c) { Object.assign(cfg, c); delete hooks.configure; Object.freeze(hooks); },
     module() { import("<input>").then((m) => { state.isModule = true; settle("value", m); }, (e) => settle("error", e)); },
     script: function jsolve_script(src) {
       let v;

@@ -123,8 +123,6 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     timeout = limits.get("timeout")
     deadline = time.monotonic() + timeout if timeout else None
     ctx = ctx or fresh_context()
-    cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
-    ctx.eval(f"__jsolve.configure({json.dumps(cfg)})")
     if limits.get("memory_mb"):
         ctx.set_memory_limit(limits["memory_mb"] << 20)
     if limits.get("stack_kb"):
@@ -138,6 +136,8 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
         ctx.eval(URL)
     if network or "fetch" in named:
         ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network is not None)}"))
+    cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
+    ctx.eval(f"__jsolve.configure({json.dumps(cfg)})")
     run_id = request.get("run_id")
     if timeout:
         ctx.set_time_limit(timeout)
@@ -160,7 +160,7 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     if limits.get("memory_mb"):
         ctx.set_memory_limit((limits["memory_mb"] << 20) + COLLECT_HEADROOM)
     try:
-        outcome = json.loads(ctx.eval("__jsolve.result()"))
+        outcome = _outcome(ctx.eval("__jsolve.result()"), limits)
     except quickjs.JSException as exc:
         outcome = {"logs": [], "cut": 0, "error": dict(zip(("name", "message", "stack"), _split_exception(exc)), kind=None)}
     if error is None and "error" in outcome:
@@ -174,6 +174,41 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
         result["value_json"] = outcome["value"]
         result["bigints"] = outcome["bigints"]
     return result
+
+
+_KINDS = {None, "syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy"}
+_TAMPERED = {"logs": [], "cut": 0, "error": {
+    "kind": "output", "name": None, "stack": None,
+    "message": "the result could not be read out: the code changed built-ins the sandbox reads it with "
+               "(such as JSON.stringify or Object.prototype.toJSON); leave those as they are"}}
+
+
+def _outcome(text: Any, limits: dict[str, Any]) -> dict[str, Any]:
+    """The prelude's report of the run (logs, then the value as JSON text or the error), checked.
+    Code that replaces built-ins can make the report anything, so what does not have its shape,
+    or is over the caps, is reported as an `output` error rather than trusted."""
+    try:
+        outcome = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return _TAMPERED
+    if not isinstance(outcome, dict) or not isinstance(outcome.get("cut"), int) or not isinstance(logs := outcome.get("logs"), list):
+        return _TAMPERED
+    if not all(isinstance(e, dict) and e.get("level") in ("log", "info", "warn", "error", "debug") and isinstance(e.get("text"), str) for e in logs):
+        return _TAMPERED
+    lines, size = limits.get("console_lines"), limits.get("console_bytes")
+    if (lines is not None and len(logs) > lines) or (size is not None and sum(len(e["text"]) for e in logs) > size):
+        return _TAMPERED
+    if isinstance(err := outcome.get("error"), dict):
+        fields_ok = isinstance(err.get("message"), str) and all(isinstance(err.get(k), (str, type(None))) for k in ("name", "stack"))
+        return outcome if fields_ok and err.get("kind") in _KINDS else _TAMPERED
+    value, bigints = outcome.get("value"), outcome.get("bigints")
+    if not isinstance(value, str) or not isinstance(bigints, list):
+        return _TAMPERED
+    if not all(isinstance(path, list) and all(isinstance(k, (str, int)) for k in path) for path in bigints):
+        return _TAMPERED
+    if (cap := limits.get("output_bytes")) is not None and len(value) > cap:
+        return _TAMPERED
+    return outcome
 
 
 def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None, run_id: Any) -> dict[str, Any] | None:
