@@ -1,6 +1,7 @@
-"""Cost per run of the sandbox, side by side in one run: the pool (inter-process hop included),
-the bare binding in process (the floor), a new `node` process per run, and the npm package
-`@sebastianwessel/quickjs` warm (installed into a scratch folder when npm can reach its registry).
+"""Cost per run of the sandbox, side by side in one run: the pool with 1 worker and with its
+default size (inter-process hop included), the bare binding in process (the floor), a new `node`
+process per run, and the npm package `@sebastianwessel/quickjs` warm (installed into a scratch
+folder when npm can reach its registry); then runs/s through the pool.
 
     python bench/sandbox.py [--runs N] [--npm-dir DIR]
 """
