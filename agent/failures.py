@@ -35,6 +35,9 @@ FailureKind = Literal[
 MAX_LOG_LINES = 20
 """Console lines quoted back to the model: enough to debug, few enough for a small context."""
 
+MAX_QUOTED_LINE = 200
+"""Characters of the failing line quoted back to the model."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Failure:
@@ -59,14 +62,25 @@ def from_run_error(error: RunError, logs: tuple[str, ...] = ()) -> Failure:
     return Failure(kind=error.kind, message=error.message, line=error.line, column=error.column, name=error.name, logs=logs)
 
 
-def feedback(failure: Failure) -> str:
-    """The text the model reads about `failure` (also logged and recorded)."""
+def feedback(failure: Failure, code: str | None = None) -> str:
+    """The text the model reads about `failure` (also logged and recorded). Given the attempt's
+    `code`, it quotes the line the error points at: small models do not count lines."""
     where = f" at line {failure.line}" + (f", column {failure.column}" if failure.column else "") if failure.line else ""
     name = f"{failure.name}: " if failure.name else ""
     problem = f"{failure.kind} error{where}: {name}{failure.message}"
-    details = [f"Hint: {prompts.hints()[failure.kind]}"]
+    details = []
+    if code is not None and failure.line and (source := _source_line(code, failure.line)):
+        details.append(f"Line {failure.line} is: {source}")
+    details.append(f"Hint: {prompts.hints()[failure.kind]}")
     if failure.logs:
         shown = failure.logs[-MAX_LOG_LINES:]
         cut = f" (last {len(shown)} of {len(failure.logs)})" if len(shown) < len(failure.logs) else ""
         details.append(f"Console output{cut}:\n" + "\n".join(shown))
     return prompts.render("repair", problem=problem, details="\n".join(details))
+
+
+def _source_line(code: str, number: int) -> str | None:
+    lines = code.splitlines()
+    if not 1 <= number <= len(lines) or not (text := lines[number - 1].strip()):
+        return None
+    return text if len(text) <= MAX_QUOTED_LINE else text[:MAX_QUOTED_LINE] + "..."

@@ -60,6 +60,9 @@ class SolveSettings:
     """The temperature never rises above this."""
     max_tokens: int | None = 1500
     """Longest reply; a module that needs more is usually on the wrong track. None: no limit."""
+    show_failed_code: bool = True
+    """Whether a repair request shows the model the code that failed, with the feedback. False:
+    only the feedback (which quotes the failing line), so the model writes the module afresh."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.temperature <= self.max_temperature or self.temperature_step < 0:
@@ -194,7 +197,7 @@ class _Run:
             log.debug("attempt.ran", ok=result.ok, run_ms=round(run_ms, 2))
         else:
             log.info("attempt.rejected", kind=failure.kind)
-        text = feedback(failure) if failure is not None else None
+        text = feedback(failure, code) if failure is not None else None
         record = Attempt(number=number, code=code, failure=failure, feedback=text, value=value, logs=logs,
                          model_ms=model_ms, validate_ms=validate_ms, run_ms=run_ms, usage=usage)
         self.attempts.append(record)
@@ -236,9 +239,11 @@ def _model_settings(ctx: RunContext[_Run]) -> ModelSettings:
     return settings
 
 
-def _bounded_history(messages: list[ModelMessage]) -> list[ModelMessage]:
-    """The instruction, then only the latest failed reply and its feedback."""
-    return messages if len(messages) <= 3 else [messages[0], *messages[-2:]]
+def _bounded_history(ctx: RunContext[_Run], messages: list[ModelMessage]) -> list[ModelMessage]:
+    """The instruction, then only the latest failed reply (unless the settings hide it) and its feedback."""
+    if len(messages) < 3:
+        return messages
+    return [messages[0], *messages[-2:]] if ctx.deps.settings.show_failed_code else [messages[0], messages[-1]]
 
 
 _agent: Agent[_Run, Any] | None = None

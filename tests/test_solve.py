@@ -9,6 +9,7 @@ import httpx
 import pytest
 from openai import AsyncOpenAI
 from pydantic import BaseModel
+from pydantic_ai.messages import ModelResponse
 from pydantic_ai.models import override_allow_model_requests
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
@@ -64,12 +65,22 @@ def test_each_failure_kind_is_fed_back_and_repaired(sandbox, kind, wrong, expect
     assert s.value == 17 and len(s.attempts) == 2
     first, second = s.attempts
     assert first.failure is not None and first.failure.kind == kind
-    assert first.feedback == feedback(first.failure)
+    assert first.feedback == feedback(first.failure, first.code)
     if expected_text:
         assert expected_text in first.feedback
     assert first.feedback in script.last_prompt(1), "the model must see exactly the recorded feedback"
     assert first.code == (None if kind == "extract" else wrong)
     assert second.ok and second.value == 17
+
+
+def test_the_feedback_quotes_the_line_the_error_points_at(sandbox):
+    wrong = "const rows = [1, 2];\nconst total = rows.reduce((a, b) => a + b.weight.kg, 0);\nexport default total;"
+    script = Script([fenced(wrong), fenced(GOOD)])
+    s = solved(script, sandbox)
+    first = s.attempts[0].feedback
+    assert "runtime error at line 2" in first
+    assert "Line 2 is: const total = rows.reduce((a, b) => a + b.weight.kg, 0);" in first
+    assert first in script.last_prompt(1)
 
 
 def test_console_output_is_part_of_the_feedback(sandbox):
@@ -141,6 +152,18 @@ def test_history_keeps_the_instruction_and_only_the_latest_failure(sandbox):
     assert "Sum the primes below 10." in third
     assert codes[1] in third and codes[0] not in third
     assert len(script.requests[3]) == 3
+
+
+def test_a_repair_can_show_only_the_feedback_not_the_failed_code(sandbox):
+    wrong = "const xs = [1, 2, 3];\nexport default xs.missing.length;"
+    script = Script([fenced(wrong), fenced(GOOD)])
+    s = solved(script, sandbox, settings=SolveSettings(show_failed_code=False))
+    assert s.value == 17
+    second = script.text_of(1)
+    assert "Sum the primes below 10." in second
+    assert "const xs = [1, 2, 3];" not in second, "the failed module is not shown again"
+    assert "Line 2 is: export default xs.missing.length;" in second, "the feedback still quotes the failing line"
+    assert not any(isinstance(m, ModelResponse) for m in script.requests[1])
 
 
 def test_temperature_rises_after_each_failure(sandbox):
