@@ -221,12 +221,17 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
     try:
         done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted", "--limit", "3",
-                               "--concurrency", "1", "--report", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120, check=False)
+                               "--concurrency", "1", "--report", str(tmp_path / "out"), "--setting", "temperature=0.3",
+                               "--setting", "show-failed-code=false"], capture_output=True, text=True, env=env, timeout=120, check=False)
     finally:
         provider.close()
     assert done.returncode == 0, done.stderr
     assert "2/3 solved" in done.stdout and "pass@1" in done.stdout
+    assert provider.requests[0]["temperature"] == 0.3
+    repair = provider.requests[2]["messages"]  # the second case's repair: its feedback, not its failed code
+    assert [m["role"] for m in repair if m["role"] == "assistant"] == [] and "runtime error" in json.dumps(repair)
     report = Report.read(tmp_path / "out" / "report.json")
+    assert report.settings["temperature"] == 0.3 and report.settings["show_failed_code"] is False
     assert report.summary.solved == 2 and report.summary.uplift == pytest.approx(1 / 3)
     assert report.model == "scripted" and report.settings["limit"] == 3 and report.settings["source"] == str(suite)
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 3
@@ -309,6 +314,11 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
     (["/no/suite.yaml"], "cannot read the suite"),
     ([str(SUITE), "--limit", "0"], "limit must be at least 1"),
     ([str(SUITE), "--report", "A_FILE"], "cannot use"),
+    ([str(SUITE), "--setting", "warmth=1"], "NAME is one of temperature"),
+    ([str(SUITE), "--setting", "temperature"], "give NAME=VALUE"),
+    ([str(SUITE), "--setting", "max_tokens=lots"], "max_tokens: give a number or none"),
+    ([str(SUITE), "--setting", "show_failed_code=maybe"], "give true or false"),
+    ([str(SUITE), "--setting", "temperature=2"], "SolveSettings needs 0 <= temperature"),
 ])
 def test_cli_usage_errors(args, message, tmp_path):
     args = [str(tmp_path / "a-file") if a == "A_FILE" else a for a in args]

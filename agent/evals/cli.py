@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import typing
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +32,7 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = 8,
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
 
@@ -56,6 +59,7 @@ def eval_command(
         selection = {k: v for k, v in {"limit": limit, "sample": sample, "seed": seed if sample is not None else None}.items() if v is not None}
         if concurrency < 1 or max_attempts < 1:
             raise UsageError("--concurrency and --max-attempts must be at least 1")
+        settings = _settings(setting or [])
         with model_loading() as progress:
             resolved = resolve_model(model, progress=progress)
     except UsageError as exc:
@@ -68,7 +72,7 @@ def eval_command(
         typer.echo("interrupted before the first case", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     try:
-        result = _run(cases, resolved, max_attempts, concurrency, source, selection, report, console)
+        result = _run(cases, resolved, settings, max_attempts, concurrency, source, selection, report, console)
     except KeyboardInterrupt:  # a second Ctrl-C while the first was winding down
         typer.echo("interrupted" + (f"; finished cases are in {report / 'results.jsonl'}" if report else ""), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -105,8 +109,42 @@ def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int 
     return select_cases(load_suite(path), limit=limit, sample=sample, seed=seed), str(path)
 
 
-def _run(cases: list, model: object, max_attempts: int, concurrency: int, source: str, selection: dict, folder: Path | None,
-         console: Console):
+def _settings(pairs: list[str]):
+    """SolveSettings from NAME=VALUE pairs, each value read as its field's type."""
+    from agent.solve import SolveSettings
+
+    types = typing.get_type_hints(SolveSettings)
+    names = ", ".join(f.name for f in dataclasses.fields(SolveSettings))
+    values: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in types:
+            raise UsageError(f"--setting {pair!r}: give NAME=VALUE, where NAME is one of {names}")
+        values[name] = _read_setting(name, text.strip(), types[name])
+    return SolveSettings(**values)
+
+
+def _read_setting(name: str, text: str, kind: object) -> object:
+    if text.lower() == "none" and type(None) in _typing_args(kind):
+        return None
+    if kind is bool:
+        if text.lower() not in ("true", "false"):
+            raise UsageError(f"--setting {name}: give true or false, got {text!r}")
+        return text.lower() == "true"
+    number = int if int in _typing_args(kind) else float
+    try:
+        return number(text)
+    except ValueError:
+        raise UsageError(f"--setting {name}: give a number{' or none' if type(None) in _typing_args(kind) else ''}, got {text!r}") from None
+
+
+def _typing_args(kind: object) -> tuple[object, ...]:
+    return typing.get_args(kind) or (kind,)
+
+
+def _run(cases: list, model: object, settings: object, max_attempts: int, concurrency: int, source: str, selection: dict,
+         folder: Path | None, console: Console):
     from agent.evals.runner import run_cases
 
     solved = 0
@@ -129,7 +167,7 @@ def _run(cases: list, model: object, max_attempts: int, concurrency: int, source
 
         try:
             return asyncio.run(run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
-                                         source=source, selection=selection, on_result=done))
+                                         settings=settings, source=source, selection=selection, on_result=done))  # type: ignore[arg-type]
         finally:
             if log is not None:
                 log.close()
