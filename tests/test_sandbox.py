@@ -42,6 +42,8 @@ def test_script_returning_a_promise_is_awaited(sandbox):
         ("export default {toJSON() { return 'custom' }}", "custom"),
         ("export default 'héllo ✓ 𝄞'", "héllo ✓ 𝄞"),
         ("export default -0", 0),
+        ("async function main() { return [1, 2] }\nexport default main()", [1, 2]),
+        ("export default new Promise((r) => setTimeout(() => r({ late: true }), 5))", {"late": True}),
     ],
 )
 def test_values_cross_as_documented(sandbox, code, expected):
@@ -64,6 +66,9 @@ def test_values_cross_as_documented(sandbox, code, expected):
         ("const o = {}; o.self = {o}; export default o", "output", "$.self.o refers back to $"),
         ("export default undefined", "output", "undefined"),
         ("export default {p: Promise.resolve(1)}", "output", "$.p is a Promise"),
+        ("async function main() { throw new TypeError('no rows') }\nexport default main()", "runtime", "no rows"),
+        ("export default new Promise(() => {})", "timeout", "never settle"),
+        ("export default (async () => () => 1)()", "contract", "never called"),
         ("export default new Date(NaN)", "output", "invalid Date"),
         ("import fs from 'fs'; export default 1", "policy", "'fs'"),
         ("export default await import('os')", "policy", "'os'"),

@@ -37,7 +37,14 @@
     // Called once by the worker, right before the run's code: then the code can neither lift
     // its own caps nor replace the hooks that read its result.
     configure(c) { Object.assign(cfg, c); delete hooks.configure; Object.freeze(hooks); },
-    module() { import("<input>").then((m) => { state.isModule = true; settle("value", m); }, (e) => settle("error", e)); },
+    module() {
+      import("<input>").then((m) => {
+        state.isModule = true;
+        // A default export that is a promise (`export default main()` of an async main) is awaited.
+        if ("default" in m && m.default instanceof Promise) m.default.then((x) => settle("value", { default: x }), (e) => settle("error", e));
+        else settle("value", m);
+      }, (e) => settle("error", e));
+    },
     script: function jsolve_script(src) {
       let v;
       try { v = (0, eval)(src); } catch (e) {
@@ -59,7 +66,7 @@
       let read;
       try {
         const failed = state.timerError !== undefined ? state.timerError : state.error;
-        const v = state.isModule ? state.value.default : state.value;
+        const v = failed === undefined && state.isModule ? state.value.default : state.value;
         if (failed !== undefined) read = { error: ext().describe(failed) };
         else if (v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) {
           read = { value: JSON.stringify(v), bigints: [] };
