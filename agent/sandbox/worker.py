@@ -23,7 +23,6 @@ import quickjs
 from agent.sandbox.protocol import Channel, ChannelClosed
 
 
-
 def _source(name: str) -> str:
     return Path(__file__).with_name(name).read_text()
 
