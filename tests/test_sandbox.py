@@ -245,3 +245,30 @@ def test_nesting_is_capped_below_what_the_host_can_decode(sandbox, depth, ok):
 def test_recursion_over_a_thousand_frames_deep_fits_the_default_stack(sandbox):
     r = sandbox.run("function h(n) { return n === 0 ? 0 : 1 + h(n - 1) }\nexport default h(1200)")
     assert r.ok and r.value == 1200
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("export default new TextEncoder().encode('héllo ✓ 𝄞').length", len("héllo ✓ 𝄞".encode())),
+        ("export default [...new TextEncoder().encode('a\\uD800b')]", list("a\ufffdb".encode())),
+        ("export default new TextDecoder().decode(new TextEncoder().encode('héllo ✓ 𝄞'))", "héllo ✓ 𝄞"),
+        ("export default new TextDecoder().decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x68, 0x69]))", "hi"),
+        ("export default new TextDecoder('utf-8', { ignoreBOM: true }).decode(new Uint8Array([0xEF, 0xBB, 0xBF, 0x68]))", "\ufeffh"),
+        ("export default new TextDecoder().decode(new Uint8Array([0x61, 0xC3, 0x28, 0xE2, 0x82, 0xF0, 0x9F, 0x98]).buffer)",
+         bytes([0x61, 0xC3, 0x28, 0xE2, 0x82, 0xF0, 0x9F, 0x98]).decode("utf-8", errors="replace")),
+        ("export default new TextDecoder().decode(new Uint8Array([0xED, 0xA0, 0x80, 0xC0, 0xAF]))",
+         bytes([0xED, 0xA0, 0x80, 0xC0, 0xAF]).decode("utf-8", errors="replace")),
+        ("export default new TextDecoder().decode(new DataView(new Uint8Array([0x78, 0x79, 0x7A]).buffer, 1))", "yz"),
+        ("const d = new Uint8Array(4); export default new TextEncoder().encodeInto('a✓b', d)", {"read": 2, "written": 4}),
+        ("export default new TextDecoder().decode(new Uint8Array(20000).fill(0x41)).length", 20000),
+    ],
+)
+def test_text_encoder_and_decoder_are_utf8_as_the_standard_says(sandbox, code, expected):
+    r = sandbox.run(code)
+    assert r.ok, r.error
+    assert r.value == expected
+
+
+def test_code_that_does_not_name_the_text_classes_does_not_get_them(sandbox):
+    assert sandbox.run("export default typeof globalThis['Text' + 'Encoder']").value == "undefined"

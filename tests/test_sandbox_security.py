@@ -68,6 +68,12 @@ ATTACKS = [
     ("JSON.stringify = () => '{\"logs\":[],\"cut\":0,\"value\":\"[1\",\"bigints\":[[\"b\",3]]}'; export default 2", "output"),
     ("JSON.stringify = () => '{\"logs\":[],\"cut\":0,\"error\":{\"kind\":\"crash\",\"name\":null,\"message\":\"m\",\"stack\":null}}'; export default 2", "output"),
     ("const s = JSON.stringify, big = s('x'.repeat(2_000_000)); JSON.stringify = () => s({ logs: [], cut: 0, value: big, bigints: [] }); export default 1", "output"),
+    # TextEncoder and TextDecoder, given to code that names them
+    ("new TextEncoder().encode('x'.repeat(2 ** 26))", "memory"),
+    ("export default new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0x61, 0xff]))", "runtime"),
+    ("export default new TextDecoder().decode({ length: 1e9, buffer: new ArrayBuffer(8) })", "runtime"),
+    ("export default new TextDecoder('latin1').decode(new Uint8Array([0xe9]))", "runtime"),
+    ("export default new TextEncoder().encodeInto('x'.repeat(100), new Uint8Array(new SharedArrayBuffer(8)).subarray(4))", None),
     # engine regressions of the kind quickjs-ng's tests/bug*.js cover (own equivalents)
     ("const a = [1, 2, 3]; a.sort(() => { a.length = 0; return 0 }); export default a.length", None),
     ("const ta = new Uint8Array(8); const r = ta.subarray(2); ta.buffer.transfer?.(); export default r.length", None),
@@ -138,3 +144,11 @@ def test_the_code_cannot_lift_its_own_console_caps(pool):
                  "for (let i = 0; i < 5000; i++) console.log(i); export default 1")
     assert r.value == 1
     assert len(r.logs) == Limits().console_lines + 1 and "console output cut" in r.logs[-1].text
+
+
+def test_decoding_a_flood_of_bytes_ends_at_a_cap(pool):
+    started = time.monotonic()
+    r = pool.run("export default new TextDecoder().decode(new Uint8Array(2 ** 25).fill(0xff)).length")
+    assert not r.ok and r.error.kind in ("timeout", "memory"), r.error
+    assert time.monotonic() - started < TIMEOUT + MARGIN
+    assert pool.run("export default 'alive'").value == "alive"

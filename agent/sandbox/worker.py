@@ -38,6 +38,7 @@ PRELUDE = _call(_source("prelude.js"), "__jsolve_values, __jsolve_extras") + " d
 VALUES = _source("values.js")
 EXTRAS = _source("extras.js")
 URL = _call(_source("url.js"), "globalThis")
+TEXT = _call(_source("text.js"), "globalThis")
 FETCH = _source("fetch.js")
 
 ADDRESS_SPACE_CAP = 4 << 30
@@ -127,12 +128,15 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     if limits.get("stack_kb"):
         ctx.set_max_stack_size(limits["stack_kb"] << 10)
     network = channel if request.get("network") else None
-    # The shims cost more to compile than small code costs to run: only a run that has a network,
-    # or whose code names them, gets them. Without a network, code that names fetch gets one that
-    # refuses, and any other code finds no fetch at all: either way there is no way out.
+    # The shims cost more to compile than small code costs to run: only a run whose code names
+    # them gets them (URL and fetch also every run that has a network). Without a network, code
+    # that names fetch gets one that refuses, and any other code finds no fetch at all: either
+    # way there is no way out.
     named = code + (request.get("check") or "")
     if network or "URL" in named:
         ctx.eval(URL)
+    if "TextEncoder" in named or "TextDecoder" in named:
+        ctx.eval(TEXT)
     if network or "fetch" in named:
         ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network is not None)}"))
     cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
