@@ -52,17 +52,21 @@ log = get_logger("jsolve")
 class SolveSettings:
     """How the model is sampled."""
 
-    temperature: float = 0.2
-    """Temperature of the first attempt: low, for the most likely correct code."""
+    temperature: float = 0.0
+    """Temperature of the first attempt: greedy, the model's most likely code. On the suite the
+    embedded model solved 45/94 first attempts greedy, 43 and 37 in two runs at 0.2."""
     temperature_step: float = 0.25
     """Added after each failed attempt: small models repeat the same wrong answer when cold."""
     max_temperature: float = 1.0
     """The temperature never rises above this."""
     max_tokens: int | None = 1500
     """Longest reply; a module that needs more is usually on the wrong track. None: no limit."""
-    show_failed_code: bool = True
+    show_failed_code: bool = False
     """Whether a repair request shows the model the code that failed, with the feedback. False:
-    only the feedback (which quotes the failing line), so the model writes the module afresh."""
+    only the feedback (which quotes the failing line), so the model writes the module afresh.
+    Shown its code, the embedded model mostly sent it back unchanged: on the suite, with the same
+    first attempts, hiding it raised the cases solved from 46 to 50 of 94 and cut the repeated
+    attempts from 33 to 6. Not measured on larger models, which may repair better seeing it."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.temperature <= self.max_temperature or self.temperature_step < 0:

@@ -144,13 +144,13 @@ def test_budget_spent_raises_solve_failed_with_everything(sandbox):
 
 
 def test_history_keeps_the_instruction_and_only_the_latest_failure(sandbox):
-    codes = [f"export default 'wrong {i}'" for i in range(3)]
+    codes = [f"const wrong = {i};\nexport default 'wrong ' + wrong" for i in range(3)]
     script = Script([fenced(c) for c in codes] + [fenced(GOOD)])
-    s = solved(script, sandbox, output=int, max_attempts=4)
+    s = solved(script, sandbox, output=int, max_attempts=4, settings=SolveSettings(show_failed_code=True))
     assert len(s.attempts) == 4
     third = script.text_of(2)
     assert "Sum the primes below 10." in third
-    assert codes[1] in third and codes[0] not in third
+    assert "const wrong = 1;" in third and "const wrong = 0;" not in third
     assert len(script.requests[3]) == 3
 
 
