@@ -23,7 +23,7 @@ import statistics
 import time
 from pathlib import Path
 
-from pydantic_ai.messages import ModelResponse, TextPart
+from pydantic_ai.messages import ModelResponse, TextPart, UserPromptPart
 from pydantic_ai.models.function import FunctionModel
 
 from agent.evals import load_suite, run_cases
@@ -59,7 +59,7 @@ def main() -> None:
     by_prompt: dict[str, str] = {}
 
     async def answer(messages, info):  # async: a sync function would run on a thread per request
-        prompt = messages[0].parts[-1].content
+        prompt = next(p.content for p in messages[0].parts if isinstance(p, UserPromptPart))  # a repair adds feedback after it
         if prompt not in by_prompt:
             by_prompt[prompt] = next(reply for instruction, reply in replies.items() if prompt.startswith(f"Task: {instruction}\n"))
         return ModelResponse(parts=[TextPart(by_prompt[prompt])])

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, UserPromptPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+
+def task_of(messages: list[ModelMessage]) -> str:
+    """The task text of a request: a repair request may carry the feedback after it in the same message."""
+    return next(str(p.content) for p in messages[0].parts if isinstance(p, UserPromptPart))
 
 
 def fenced(code: str) -> str:

@@ -25,7 +25,7 @@ from pydantic_ai.models.function import FunctionModel
 from agent.evals import Case, Report, compare_reports, load_dataset, load_suite, run_cases
 from agent.evals.report import render_html
 from tests.fake_provider import FakeProvider, completion
-from tests.scripted import fenced
+from tests.scripted import fenced, task_of
 
 models.ALLOW_MODEL_REQUESTS = False
 
@@ -53,7 +53,7 @@ def scripted_model() -> FunctionModel:
     queues = {k: list(v) for k, v in SCRIPT.items()}
 
     def answer(messages, info):
-        prompt = messages[0].parts[-1].content
+        prompt = task_of(messages)
         key = next(k for k in queues if k in prompt)
         reply = queues[key].pop(0)
         if "BASE" in reply:
@@ -137,7 +137,7 @@ def test_cancelling_keeps_what_finished(sandbox):
     never = asyncio.Event()
 
     async def answer(messages, info):
-        i = int(messages[0].parts[-1].content.split("Task c")[1].split()[0])
+        i = int(task_of(messages).split("Task c")[1].split()[0])
         if i >= 2:
             await never.wait()
         return ModelResponse(parts=[TextPart(fenced(f"export default {i}"))])
@@ -167,7 +167,7 @@ def test_every_suite_case_is_solved_through_the_runner_when_the_model_writes_its
     patterns = [(re.compile(re.escape(c.instruction).replace(re.escape("{base}"), r"(http://127\.0\.0\.1:\d+)")), c) for c in suite]
 
     async def answer(messages, info):
-        prompt = messages[0].parts[-1].content
+        prompt = task_of(messages)
         found = [(m, c) for pattern, c in patterns if (m := pattern.search(prompt))]
         match, case = max(found, key=lambda f: len(f[1].instruction))
         base = match.group(1) if case.network else ""
@@ -200,7 +200,7 @@ def test_function_problems_are_repaired_against_the_check_and_graded_by_hidden_t
     def answer(messages, info):
         text = "\n".join(str(getattr(part, "content", "")) for message in messages for part in message.parts)
         seen.append(text)
-        return ModelResponse(parts=[TextPart(next(r for name, r in replies.items() if name in messages[0].parts[-1].content).pop(0))])
+        return ModelResponse(parts=[TextPart(next(r for name, r in replies.items() if name in task_of(messages)).pop(0))])
 
     report = asyncio.run(run_cases(cases, model=FunctionModel(answer, model_name="scripted"), sandbox=sandbox))
     by_id = {r.id: r for r in report.results}
