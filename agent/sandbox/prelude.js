@@ -66,12 +66,14 @@
       let read;
       try {
         const failed = state.timerError !== undefined ? state.timerError : state.error;
-        const v = failed === undefined && state.isModule ? state.value.default : state.value;
         if (failed !== undefined) read = { error: ext().describe(failed) };
-        else if (v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) {
-          read = { value: JSON.stringify(v), bigints: [] };
-          if (cfg.output != null && read.value.length > cfg.output) read = lib().read(v, false);
-        } else read = lib().read(state.value, state.isModule);
+        else {
+          const v = state.isModule ? state.value.default : state.value;
+          if (v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) {
+            read = { value: JSON.stringify(v), bigints: [] };
+            if (cfg.output != null && read.value.length > cfg.output) read = lib().read(v, false);
+          } else read = lib().read(state.value, state.isModule);
+        }
       } catch (e) { read = { error: ext().describe(e) }; }
       return JSON.stringify({ logs, cut, ...read });
     },

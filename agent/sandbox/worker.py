@@ -16,11 +16,12 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import quickjs
 
 from agent.sandbox.protocol import Channel, ChannelClosed
+from agent.sandbox.result import ErrorKind, LogLevel
 
 
 def _source(name: str) -> str:
@@ -179,7 +180,8 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     return result
 
 
-_KINDS = {None, "syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy"}
+_KINDS = {None, *get_args(ErrorKind)} - {"crash", "check"}  # what the prelude may report: the rest is decided here or in the pool
+_LEVELS = set(get_args(LogLevel))
 _TAMPERED = {"logs": [], "cut": 0, "error": {
     "kind": "output", "name": None, "stack": None,
     "message": "the result could not be read out: the code changed built-ins the sandbox reads it with "
@@ -196,7 +198,7 @@ def _outcome(text: Any, limits: dict[str, Any]) -> dict[str, Any]:
         return _TAMPERED
     if not isinstance(outcome, dict) or not isinstance(outcome.get("cut"), int) or not isinstance(logs := outcome.get("logs"), list):
         return _TAMPERED
-    if not all(isinstance(e, dict) and e.get("level") in ("log", "info", "warn", "error", "debug") and isinstance(e.get("text"), str) for e in logs):
+    if not all(isinstance(e, dict) and e.get("level") in _LEVELS and isinstance(e.get("text"), str) for e in logs):
         return _TAMPERED
     lines, size = limits.get("console_lines"), limits.get("console_bytes")
     if (lines is not None and len(logs) > lines) or (size is not None and sum(len(e["text"]) for e in logs) > size):
