@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -260,6 +261,7 @@ def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
         return RunResult(ok=False, error=RunError(**reply["error"]), logs=logs, duration_ms=duration_ms)
     try:
         value = json.loads(reply["value_json"])
+        unsafe = _unsafe_integers(value, reply["value_json"])
         for path in reply["bigints"]:
             value = _set_at(value, path, int)
     except RecursionError:  # the engine caps nesting at 900 levels, below Python's limit; a guard all the same
@@ -267,7 +269,38 @@ def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
     except (ValueError, LookupError, TypeError):  # only code that replaced the built-ins reading the value gets here
         return RunResult(ok=False, error=RunError(kind="output", message="the value could not be read out: the code changed built-ins the sandbox reads it with"),
                          logs=logs, duration_ms=duration_ms)
-    return RunResult(ok=True, value=value, logs=logs, duration_ms=duration_ms)
+    return RunResult(ok=True, value=value, logs=logs, duration_ms=duration_ms, unsafe_integers=unsafe)
+
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""JavaScript's `Number.MAX_SAFE_INTEGER`: past it, a Number cannot hold every integer."""
+
+_LONG_DIGITS = re.compile(r"\d{16}")
+
+
+def _unsafe_integers(value: Any, text: str) -> tuple[str, ...]:
+    """Where the value holds an integral Number past `MAX_SAFE_INTEGER` (but below 1e21, which
+    JSON writes as a whole number): digits that read as exact and are not. Read before BigInts
+    are converted, while they are still strings. The text is searched first: most values have
+    no run of 16 digits, and then nothing is walked."""
+    if not _LONG_DIGITS.search(text):
+        return ()
+    found: list[str] = []
+
+    def walk(v: Any, path: str) -> None:
+        if isinstance(v, bool):
+            return
+        if isinstance(v, int) and abs(v) > MAX_SAFE_INTEGER:
+            found.append(path)
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(x, f"{path}[{i}]")
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, f"{path}.{k}" if k.isidentifier() else f"{path}[{json.dumps(k)}]")
+
+    walk(value, "$")
+    return tuple(found)
 
 
 def _set_at(value: Any, path: list[str | int], convert: Any) -> Any:

@@ -69,6 +69,9 @@ class RunResult:
     error: RunError | None = None
     logs: list[LogEntry] = field(default_factory=list)
     duration_ms: float = 0.0
+    unsafe_integers: tuple[str, ...] = ()
+    """Paths (`$.total`, `$[2]`) of integral Numbers in the value past `Number.MAX_SAFE_INTEGER`:
+    their digits read as exact but were rounded (BigInts are not listed). Empty when `ok` is False."""
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape of `jsolve run --json`; keep it stable."""
