@@ -51,7 +51,8 @@ def main() -> None:
     params.port = 0  # the server binds a free port and reports it: no race for the port
     params.api_keys = [settings["api_key"]]
     params.n_ctx = settings["context"]
-    params.n_parallel = 1
+    params.n_parallel = settings["slots"]
+    params.kv_unified = True  # the slots share the whole context, rather than a slice each
     params.cpuparams.n_threads = settings["threads"]
     params.cpuparams_batch.n_threads = settings["threads"]
     params.cache_ram_mib = settings["prompt_cache_mib"]

@@ -58,12 +58,19 @@ class RetryingTransport(httpx.AsyncBaseTransport):
     """An httpx transport that retries transient provider failures with tenacity."""
 
     def __init__(self, wrapped: httpx.AsyncBaseTransport | None = None, *, attempts: int = PROVIDER_ATTEMPTS,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 sleep: Sleep = asyncio.sleep, one_at_a_time: bool = False) -> None:
         self.wrapped = wrapped or httpx.AsyncHTTPTransport()
         self.attempts = attempts
         self.sleep = sleep
+        self._gate = asyncio.Semaphore(1) if one_at_a_time else None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._gate is None:
+            return await self._retrying(request)
+        async with self._gate:  # held until the answer's headers: a local server sends them when it is done
+            return await self._retrying(request)
+
+    async def _retrying(self, request: httpx.Request) -> httpx.Response:
         retrying = tenacity.AsyncRetrying(
             retry=tenacity.retry_if_exception_type((httpx.TransportError, httpx.HTTPStatusError)),
             wait=wait_retry_after(tenacity.wait_exponential_jitter(initial=1, max=MAX_BACKOFF), max_wait=MAX_BACKOFF),
@@ -103,18 +110,21 @@ def _last_answer(state: tenacity.RetryCallState) -> httpx.Response:
 
 
 def retrying_http_client(transport: httpx.AsyncBaseTransport | None = None, *, attempts: int = PROVIDER_ATTEMPTS,
-                         sleep: Sleep = asyncio.sleep) -> httpx.AsyncClient:
-    """An httpx client for model providers whose requests go through `RetryingTransport`."""
-    return httpx.AsyncClient(transport=RetryingTransport(transport, attempts=attempts, sleep=sleep), timeout=REQUEST_TIMEOUT)
+                         sleep: Sleep = asyncio.sleep, one_at_a_time: bool = False) -> httpx.AsyncClient:
+    """An httpx client for model providers whose requests go through `RetryingTransport`
+    (`one_at_a_time`: requests wait for the one in flight, for a server that is faster that way)."""
+    transport = RetryingTransport(transport, attempts=attempts, sleep=sleep, one_at_a_time=one_at_a_time)
+    return httpx.AsyncClient(transport=transport, timeout=REQUEST_TIMEOUT)
 
 
-def openai_compatible_model(name: str, *, base_url: str, api_key: str = "none") -> Model:
-    """A chat-completions model on an OpenAI-compatible server (llama.cpp, vLLM...), with retries."""
+def openai_compatible_model(name: str, *, base_url: str, api_key: str = "none", one_at_a_time: bool = False) -> Model:
+    """A chat-completions model on an OpenAI-compatible server (llama.cpp, vLLM...), with retries;
+    `one_at_a_time` sends it one request at a time."""
     from openai import AsyncOpenAI
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, http_client=retrying_http_client())
+    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, http_client=retrying_http_client(one_at_a_time=one_at_a_time))
     return OpenAIChatModel(name, provider=OpenAIProvider(openai_client=client))
 
 
