@@ -4,10 +4,14 @@
     ├── UsageError            the caller asked for something that cannot work (bad argument,
     │                         unknown model name, invalid JSON Schema); raised before any work
     ├── SandboxClosed         the sandbox pool was used after `close()`
-    ├── SolveFailed           the model did not produce a passing value within the attempt budget;
-    │                         carries the attempts, the summed usage and the last failure
+    ├── SolveFailed           the model did not produce a passing value within the attempt budget
+    │                         (or its programs did not agree enough); carries the attempts, the
+    │                         summed usage, the last failure and the values that passed
     └── ModelUnavailable      the model could not be reached (network, rate limits, 5xx) even
         │                     after retries; not the model's fault, so not a `SolveFailed`
+        ├── ModelRejected     the provider refused the request itself (a wrong API key, an unknown
+        │                     model, a prompt past its context window, a spent quota, another 4xx):
+        │                     retrying cannot help, the caller has to change something
         └── LocalModelError   the local model could not be prepared or started: its file failed
                               the pinned SHA-256, the parts do not add up, the cache folder is not
                               writable, or llama.cpp could not load the file (with its reason)
@@ -24,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic_ai.usage import RunUsage
 
+    from agent.agreement import Candidate
     from agent.failures import Failure
     from agent.solve import Attempt
 
-__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "LocalModelError"]
+__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "ModelRejected", "LocalModelError"]
 
 
 class JsolveError(Exception):
@@ -45,14 +50,18 @@ class SandboxClosed(JsolveError, RuntimeError):
 class SolveFailed(JsolveError):
     """The attempt budget was spent without a value that passed every check."""
 
-    def __init__(self, message: str, *, attempts: list[Attempt], usage: RunUsage, failure: Failure) -> None:
+    def __init__(self, message: str, *, attempts: list[Attempt], usage: RunUsage, failure: Failure,
+                 candidates: list[Candidate] | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
-        """Every attempt the model made, in order."""
+        """Every attempt the model made (every program, with `samples`), in order."""
         self.usage = usage
         """Requests and tokens summed over all attempts."""
         self.failure = failure
-        """Why the last attempt failed."""
+        """Why the solve failed: the last attempt's failure, or a `disagree` failure when values
+        passed but did not agree as much as `min_agreement` asks."""
+        self.candidates = candidates or []
+        """The distinct values that passed, most programs first (empty when none passed)."""
 
     @property
     def code(self) -> str | None:
@@ -67,6 +76,17 @@ class ModelUnavailable(JsolveError):
         super().__init__(message)
         self.usage = usage
         """Requests and tokens spent before the provider failed, when known."""
+
+
+class ModelRejected(ModelUnavailable):
+    """The provider refused the request (authentication, unknown model, context window, quota,
+    another 4xx answer): a retry would get the same answer; the message says what it said."""
+
+    def __init__(self, message: str, *, every_request: bool, usage: Any = None) -> None:
+        super().__init__(message, usage=usage)
+        self.every_request = every_request
+        """Whether any request would be refused alike (a bad key, an unknown model, a spent
+        quota), rather than only this one (a prompt past the context window)."""
 
 
 class LocalModelError(ModelUnavailable):

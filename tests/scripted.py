@@ -49,3 +49,32 @@ class Script:
         message = self.requests[request_index][-1]
         assert isinstance(message, ModelRequest)
         return "\n".join(str(getattr(p, "content", "")) for p in message.parts)
+
+
+@dataclass
+class Sampler:
+    """A scripted model for rounds of several programs: requests at temperature 0 (a round's
+    first program in round one) take the next of `greedy`, warmer ones the next of `sampled`,
+    whatever order concurrent requests arrive in."""
+
+    greedy: list[str]
+    sampled: list[str]
+    requests: list[list[ModelMessage]] = field(default_factory=list)
+    temperatures: list[float] = field(default_factory=list)
+
+    @property
+    def model(self) -> FunctionModel:
+        return FunctionModel(self._answer, model_name="sampler")
+
+    def _answer(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        self.requests.append(list(messages))
+        temperature = float((info.model_settings or {}).get("temperature", 0.0))
+        self.temperatures.append(temperature)
+        replies = self.greedy if temperature == 0.0 else self.sampled
+        if not replies:
+            raise AssertionError(f"the script ran out of replies at temperature {temperature}")
+        return ModelResponse(parts=[TextPart(replies.pop(0))])
+
+    def last_prompt(self, request_index: int) -> str:
+        message = self.requests[request_index][-1]
+        return "\n".join(str(getattr(p, "content", "")) for p in message.parts)

@@ -18,7 +18,6 @@ from agent import ModelUnavailable, SolveFailed, SolveSettings, UsageError, asol
 from agent.failures import feedback
 from agent.model import retrying_http_client
 from agent.sandbox import Limits
-from agent.solve import decide
 from tests.scripted import Script, fenced
 
 GOOD = "const primes = [2, 3, 5, 7];\nexport default primes.reduce((a, b) => a + b, 0);"
@@ -181,15 +180,6 @@ def test_usage_is_summed_over_attempts(sandbox):
     assert s.usage.input_tokens == sum(a.usage.input_tokens for a in s.attempts)
     assert all(a.usage.requests == 1 for a in s.attempts)
     assert s.attempts[1].usage.input_tokens > s.attempts[0].usage.input_tokens  # the repair prompt is longer
-
-
-def test_decide_is_a_pure_function_of_the_attempt_state():
-    from agent.failures import Failure
-
-    failure = Failure(kind="runtime", message="x")
-    assert decide(None, attempts_made=1, max_attempts=1) == "accept"
-    assert decide(failure, attempts_made=1, max_attempts=2) == "repair"
-    assert decide(failure, attempts_made=2, max_attempts=2) == "stop"
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
