@@ -92,7 +92,9 @@ def solve(
     output: Annotated[Optional[str], typer.Option("--output", help="The answer's type, e.g. int, 'list\\[str]', 'dict\\[str, float]'.")] = None,
     schema: Annotated[Optional[Path], typer.Option("--schema", help="A JSON Schema file the answer must match.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="A pydantic-ai model name (openai:gpt-4.1, openai-chat:NAME...) or gguf:/path/model.gguf. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
-    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts before giving up.")] = 4,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts (rounds of --samples programs) before giving up.")] = 4,
+    samples: Annotated[Optional[int], typer.Option("--samples", help="Independent programs per attempt; the answer is the value most of them agree on. Default: 1.")] = None,
+    min_agreement: Annotated[Optional[float], typer.Option("--min-agreement", help="With --samples: fail rather than answer when fewer than this share of the passing programs (and fewer than two) agree.")] = None,
     allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host).")] = None,
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run of the code.")] = None,
     memory: Annotated[Optional[int], typer.Option(help="MiB of memory the code may allocate.")] = None,
@@ -105,6 +107,7 @@ def solve(
     from agent.logs import configure
     from agent.model import resolve_model
     from agent.sandbox import Limits
+    from agent.solve import SolveSettings
     from agent.solve import solve as run_solve
     from agent.terminal import SolveView, model_loading
 
@@ -124,17 +127,19 @@ def solve(
         overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
         limits = Limits(**overrides) if overrides else None
         network = _network_policy(allow_net)
+        sampling = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
+        settings = SolveSettings(**sampling)
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     configure(verbosity=verbose, json_lines=log_format == "json")
-    view = SolveView(quiet=as_json)
+    view = SolveView(quiet=as_json, samples=settings.samples)
     try:
         with model_loading() as progress:  # before the live view: the embedded model may take a while
             resolved = resolve_model(model, progress=progress)
         with view:
             solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
-                                 limits=limits, on_attempt=view.attempt)
+                                 limits=limits, settings=settings, on_attempt=view.attempt)
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

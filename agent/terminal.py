@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -14,10 +14,15 @@ from rich.panel import Panel
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 from rich.status import Status
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 
+from agent.agreement import Candidate
 from agent.errors import SolveFailed
 from agent.solve import Attempt, Solution
+
+MAX_CELL = 80
+"""Characters of a value or failure shown in a round's table."""
 
 __all__ = ["SolveView", "model_loading", "report"]
 
@@ -41,13 +46,16 @@ def model_loading(console: Console | None = None) -> Iterator[Callable[[int, int
 
 
 class SolveView:
-    """A live view of one solve. With `quiet`, it shows nothing (the caller prints JSON)."""
+    """A live view of one solve. With `quiet`, it shows nothing (the caller prints JSON). With
+    `samples` > 1, each round's programs are shown side by side, as a table of their values."""
 
-    def __init__(self, *, quiet: bool = False, console: Console | None = None) -> None:
+    def __init__(self, *, quiet: bool = False, samples: int = 1, console: Console | None = None) -> None:
         self.quiet = quiet
+        self.samples = samples
         self.console = console or Console(highlight=False)
         self._status: Status | None = None
         self._started = time.perf_counter()
+        self._round: list[Attempt] = []
 
     def __enter__(self) -> SolveView:
         self._started = time.perf_counter()
@@ -60,8 +68,9 @@ class SolveView:
     def _waiting(self, number: int) -> None:
         if self.quiet:
             return
-        self._status = self.console.status(f"attempt {number}: the model is writing code…" if number == 1 else
-                                           f"attempt {number}: the model is repairing its code…")
+        what = "code" if self.samples == 1 else f"{self.samples} programs"
+        self._status = self.console.status(f"attempt {number}: the model is writing {what}…" if number == 1 else
+                                           f"attempt {number}: the model is repairing its {what}…")
         self._status.start()
 
     def _stop(self) -> None:
@@ -72,6 +81,14 @@ class SolveView:
     def attempt(self, attempt: Attempt) -> None:
         """Show one judged attempt; called by the solve loop."""
         if self.quiet:
+            return
+        if self.samples > 1:
+            self._round.append(attempt)
+            if attempt.candidate == self.samples:
+                self._stop()
+                self.console.print(round_table(self._round))
+                self._round = []
+                self._waiting(attempt.number + 1)
             return
         self._stop()
         title = f"attempt {attempt.number} · model {attempt.model_ms / 1000:.1f} s · {attempt.usage.output_tokens} tokens"
@@ -85,10 +102,15 @@ class SolveView:
             self.console.print(Text(f"✓ ran in {attempt.run_ms:.1f} ms and matched the requested shape", style="bold green"))
 
     def solved(self, solution: Solution) -> None:
-        self.console.print(Text("Answer: ", style="bold") + Text(json.dumps(to_jsonable_python(solution.value), ensure_ascii=False, indent=2)))
+        self._stop()
+        answer = Text("Answer: ", style="bold") + Text(json.dumps(to_jsonable_python(solution.value), ensure_ascii=False, indent=2))
+        if self.samples > 1:
+            answer += Text(f"   ({agreement_label(solution.candidates)})", style="bold green" if solution.agreed else "bold yellow")
+        self.console.print(answer)
         self.console.print(Text(_summary(solution.attempts, solution.usage, solution.duration_ms, solution.model_name), style="dim"))
 
     def failed(self, error: SolveFailed) -> None:
+        self._stop()
         self.console.print(Text(f"Not solved: {error}", style="bold red"))
         self.console.print(Text(_summary(error.attempts, error.usage, (time.perf_counter() - self._started) * 1000, None), style="dim"))
 
@@ -97,7 +119,35 @@ class SolveView:
         attempts = solution.attempts if solution is not None else error.attempts if error is not None else []
         usage = solution.usage if solution is not None else error.usage if error is not None else None
         total_ms = solution.duration_ms if solution is not None else (time.perf_counter() - self._started) * 1000
-        return report(solution, attempts, usage, total_ms)
+        return report(solution, attempts, usage, total_ms, error.candidates if error is not None else [])
+
+
+def round_table(attempts: list[Attempt]) -> Table:
+    """One round's programs side by side: what each gave, or how it failed."""
+    table = Table(title=f"attempt {attempts[0].number}: {len(attempts)} programs", title_justify="left", show_lines=False)
+    for column in ("#", "result", "value or failure", "lines", "tokens"):
+        table.add_column(column)
+    for a in attempts:
+        if a.failure is None:
+            mark, shown = Text("✓", style="bold green"), _cut(json.dumps(to_jsonable_python(a.value), ensure_ascii=False))
+        else:
+            mark, shown = Text("✗", style="bold red"), _cut(f"{a.failure.kind}: {a.failure.message}")
+        lines = str(len(a.code.splitlines())) if a.code else "-"
+        table.add_row(str(a.candidate), mark, shown, lines, str(a.usage.output_tokens) if a.usage.requests else "")
+    return table
+
+
+def agreement_label(candidates: list[Candidate]) -> str:
+    """How strongly the programs agree, in words: `3 of 4 independent programs agree`."""
+    passing = sum(c.count for c in candidates)
+    if not candidates or candidates[0].count < 2:
+        return "only one program gave this value: not confirmed" if passing <= 1 else \
+            f"{passing} programs gave {len(candidates)} different values: not confirmed"
+    return f"{candidates[0].count} of {passing} independent programs agree"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
 def _summary(attempts: list[Attempt], usage: Any, total_ms: float, model_name: str | None) -> str:
@@ -107,16 +157,23 @@ def _summary(attempts: list[Attempt], usage: Any, total_ms: float, model_name: s
             f"{total_ms / 1000:.1f} s ({model_ms / 1000:.1f} s in the model){who}")
 
 
-def report(solution: Solution | None, attempts: list[Attempt], usage: Any, total_ms: float) -> dict[str, Any]:
-    """A solve as plain JSON data; the shape is stable."""
+def report(solution: Solution | None, attempts: list[Attempt], usage: Any, total_ms: float,
+           candidates: Sequence[Candidate] = ()) -> dict[str, Any]:
+    """A solve as plain JSON data; the shape is stable (fields are added, never renamed).
+    `candidates` are a failed solve's passing values, when it has any."""
     return {
         "ok": solution is not None,
         "value": to_jsonable_python(solution.value) if solution is not None else None,
         "code": solution.code if solution is not None else (attempts[-1].code if attempts else None),
         "model": solution.model_name if solution is not None else None,
+        "agreement": round(solution.agreement, 4) if solution is not None else None,
+        "agreed": solution.agreed if solution is not None else False,
+        "candidates": [{"value": to_jsonable_python(c.value), "count": c.count, "code": c.code}
+                       for c in (solution.candidates if solution is not None else candidates)],
         "attempts": [
             {
                 "number": a.number,
+                "candidate": a.candidate,
                 "code": a.code,
                 "failure": None if a.failure is None else {"kind": a.failure.kind, "message": a.failure.message, "line": a.failure.line, "column": a.failure.column},
                 "feedback": a.feedback,

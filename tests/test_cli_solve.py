@@ -113,3 +113,30 @@ def test_output_type_expressions(text, expected):
 def test_output_type_expressions_evaluate_nothing(text):
     with pytest.raises(UsageError):
         parse_output_type(text)
+
+
+@pytest.mark.parametrize("provider", [[fenced("export default 170 + 1"), fenced("export default 171")]], indirect=True)
+def test_samples_show_how_many_programs_agree(provider):
+    done = jsolve(provider, "How many Sundays?", "--output", "int", "--samples", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["value"] == 171 and report["agreement"] == 1.0 and report["agreed"] is True
+    assert [(c["value"], c["count"]) for c in report["candidates"]] == [(171, 2)]
+    assert [(a["number"], a["candidate"]) for a in report["attempts"]] == [(1, 1), (1, 2)]
+    assert sorted(r["temperature"] for r in provider.requests) == [0.0, 0.8]
+
+
+@pytest.mark.parametrize("provider", [[fenced("export default 171")] * 2], indirect=True)
+def test_the_console_view_labels_an_agreed_answer(provider):
+    done = jsolve(provider, "How many Sundays?", "--output", "int", "--samples", "2")
+    assert done.returncode == 0, done.stderr
+    assert "attempt 1: 2 programs" in done.stdout
+    assert "Answer: 171   (2 of 2 independent programs agree)" in done.stdout
+
+
+@pytest.mark.parametrize("provider", [[fenced("export default 1"), fenced("export default 2")]], indirect=True)
+def test_min_agreement_not_reached_exits_1_with_the_competing_values(provider):
+    done = jsolve(provider, "A number.", "--output", "int", "--samples", "2", "--max-attempts", "1", "--min-agreement", "0.5", "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is False and sorted(c["value"] for c in report["candidates"]) == [1, 2]

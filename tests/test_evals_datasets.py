@@ -122,3 +122,51 @@ def test_bad_datasets_are_usage_errors(tmp_path, name, text, message):
 def test_a_missing_file_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="cannot read"):
         load_dataset("gsm8k", tmp_path / "missing.jsonl")
+
+
+# Code under test cannot pass its own tests: what the tests use is captured before it runs.
+
+from agent.evals.suite import Case  # noqa: E402
+
+GRADED = Case(id="graded", category="t", instruction="f", compare="tests", check="return true;",
+              grade="console.assert(f(2) === 4);\nconsole.assert(JSON.stringify(g()) === JSON.stringify([1, 'a\\n', {b: null}]));\n"
+                    "if (!_.isEqual(h(), {k: [1, 2], m: new Map([[1, 2]])})) throw new Error('h is wrong');\n"
+                    "console.assert(Math.max(f(1), 0) === 2);")
+PARTS = {"f": "function f(x) { return 2 * x; }", "g": "function g() { return [1, 'a\\n', {b: null}]; }",
+         "h": "function h() { return {k: [1, 2], m: new Map([[1, 2]])}; }"}
+WRONG_PARTS = {"f": "function f(x) { return 0; }", "g": "function g() { return [1, 'a\\n', {b: 0}]; }",
+               "h": "function h() { return {k: [1, 3], m: new Map([[1, 3]])}; }",
+               "math": "function f(x) { return x === 2 ? 4 : 5; }"}
+RIGHT = "\n".join(PARTS.values()) + "\nexport default f;"
+CHEATS = [  # what the code under test replaces, and the part it gets wrong (right everywhere else)
+    ("console.assert = () => {};", "f"),
+    ("Object.defineProperty(console, 'assert', {get: () => () => {}, set() {}});", "f"),
+    ("JSON.stringify = () => 'x';", "g"),
+    ("Array.prototype.toJSON = function () { return 'same'; }; Object.prototype.toJSON = function () { return 'same'; };", "g"),
+    ("String.prototype.charCodeAt = () => 0; Number.prototype.toString = () => '';", "g"),
+    ("Object.is = () => true; Object.keys = () => [];", "h"),
+    ("Array.prototype.every = () => true; Array.isArray = () => false; Map.prototype.entries = () => [][Symbol.iterator]();", "h"),
+    ("Reflect.apply = () => true; Function.prototype.call = () => true; Object.prototype.hasOwnProperty = () => true;", "h"),
+    ("Math.max = () => 2;", "math"),
+    ("Error = function () { return {}; }; globalThis.__jsolve_grade = null;", "f"),
+]
+
+
+def _module(cheat: str, wrong: str, cheat_first: bool) -> str:
+    parts = {**PARTS, ("f" if wrong == "math" else wrong): WRONG_PARTS[wrong]}
+    body = "\n".join(parts.values())
+    return (f"{cheat}\n{body}" if cheat_first else f"{body}\n{cheat}") + "\nexport default f;"
+
+
+def test_the_graded_right_solution_passes(sandbox):
+    assert asyncio.run(judge(GRADED, True, RIGHT, sandbox)) == (True, None)
+
+
+@pytest.mark.parametrize(("cheat", "wrong"), CHEATS, ids=[f"{w}-{i}" for i, (_, w) in enumerate(CHEATS)])
+def test_a_wrong_solution_that_replaces_what_the_tests_use_still_fails(sandbox, cheat, wrong):
+    for cheat_first in (True, False):
+        ok, why = asyncio.run(judge(GRADED, True, _module(cheat, wrong, cheat_first), sandbox))
+        assert not ok and why.startswith("the tests failed"), (cheat, why)
+    ok, _ = asyncio.run(judge(GRADED, True, _module("", wrong, True), sandbox))
+    assert not ok, "the wrong part alone fails"
+    assert asyncio.run(judge(GRADED, True, RIGHT, sandbox))[0], "the next grading in the same pool is clean"

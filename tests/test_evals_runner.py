@@ -326,3 +326,84 @@ def test_cli_usage_errors(args, message, tmp_path):
     done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+# -- agreement in evals ------------------------------------------------------------------------------
+
+AGREEMENT_CASES = [
+    Case(id="unanimous", category="a", instruction="Task unanimous", output={"type": "integer"}, expected=1),
+    Case(id="majority-wrong", category="a", instruction="Task majority-wrong", output={"type": "integer"}, expected=2),
+    Case(id="split", category="b", instruction="Task split", output={"type": "integer"}, expected=3),
+    Case(id="function", category="b", instruction="Task function: export f", compare="tests", check="return true;",
+         grade="if (f() !== 4) throw new Error('f() is not 4');"),
+]
+
+VALUES = {"Task unanimous": [1, 1, 1], "Task majority-wrong": [5, 5, 2], "Task split": [3, 4, 5]}
+
+
+def agreeing_model(calls: list[str]) -> FunctionModel:
+    queues = {k: list(v) for k, v in VALUES.items()}
+
+    def answer(messages, info):
+        prompt = task_of(messages)
+        calls.append(prompt)
+        if "Task function" in prompt:
+            return ModelResponse(parts=[TextPart(fenced("function f() { return 4; }\nexport default f;"))])
+        key = next(k for k in queues if k in prompt)
+        return ModelResponse(parts=[TextPart(fenced(f"export default {queues[key].pop(0)}"))])
+
+    return FunctionModel(answer, model_name="agreeing")
+
+
+def test_cases_record_their_programs_agreement_and_the_summary_calibrates_it(sandbox):
+    from agent import SolveSettings
+
+    calls: list[str] = []
+    report = asyncio.run(run_cases(AGREEMENT_CASES, model=agreeing_model(calls), sandbox=sandbox, max_attempts=1,
+                                   settings=SolveSettings(samples=3), concurrency=1))
+    by_id = {r.id: r for r in report.results}
+    assert {i: (r.solved, r.votes, r.agreed, r.programs) for i, r in by_id.items()} == {
+        "unanimous": (True, 3, True, 3), "majority-wrong": (False, 2, True, 3), "split": (True, 1, False, 3),
+        "function": (True, 1, False, 1)}
+    assert by_id["majority-wrong"].candidates == [{"value": 5, "count": 2}, {"value": 2, "count": 1}]
+    assert by_id["unanimous"].agreement == 1.0 and by_id["split"].agreement == pytest.approx(1 / 3)
+    assert by_id["function"].samples == 1, "function tasks keep one program: their check passes `true` for all"
+    assert sum("Task function" in c for c in calls) == 1
+    s = report.summary
+    levels = {c.min_agreement: (c.answered, c.right) for c in s.calibration}
+    assert levels == {0.0: (4, 3), 0.5: (2, 1), 0.75: (1, 1), 1.0: (1, 1)}
+    assert (s.agreed.answered, s.agreed.right, s.agreed.coverage) == (2, 1, 0.5)
+    assert s.programs_per_case == pytest.approx(10 / 4)
+    assert report.settings["samples"] == 3
+
+
+def test_a_refused_request_is_that_case_s_error_and_the_run_goes_on(sandbox):
+    def picky(messages, info):
+        if "Task wrong" in task_of(messages):
+            raise ModelHTTPError(status_code=400, model_name="picky", body={"error": "context length exceeded"})
+        return ModelResponse(parts=[TextPart(fenced("export default 6 * 7"))])
+
+    report = asyncio.run(run_cases(CASES[:3], model=FunctionModel(picky, model_name="picky"), sandbox=sandbox, concurrency=1))
+    by_id = {r.id: r for r in report.results}
+    assert len(report.results) == 3 and report.model_unavailable is None
+    assert by_id["wrong"].final_kind == "rejected" and "refused the request" in by_id["wrong"].error
+    assert by_id["right"].solved and report.summary.errors == 1
+
+
+def test_a_refusal_every_request_would_get_stops_the_run(sandbox):
+    def locked(messages, info):
+        raise ModelHTTPError(status_code=401, model_name="locked", body={"error": "bad key"})
+
+    report = asyncio.run(run_cases(CASES[:3], model=FunctionModel(locked, model_name="locked"), sandbox=sandbox, concurrency=1))
+    assert len(report.results) == 1 and "refused the request" in report.model_unavailable
+
+
+def test_a_version_1_report_reads_with_its_answered_cases(report, tmp_path):
+    data = json.loads(report.model_dump_json())
+    data["version"] = 1
+    for row in data["results"]:
+        for key in ("answered", "agreement", "votes", "agreed", "candidates", "programs", "samples"):
+            row.pop(key)
+    (tmp_path / "v1.json").write_text(json.dumps(data))
+    old = Report.read(tmp_path / "v1.json")
+    assert {r.id: r.answered for r in old.results} == {"right": True, "repaired": True, "wrong": True, "failed": False, "fetch": True}

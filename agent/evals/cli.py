@@ -32,7 +32,7 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = 8,
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (samples, sample_temperature, min_agreement, temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
 

@@ -5,7 +5,8 @@ Function benchmarks (HumanEval-X JavaScript, MBJSP) ask for a module whose defau
 named function. While solving, the model only learns whether its export is a function declared
 under that name; the benchmark's own tests grade the final code in the sandbox, unseen by the
 model: they are appended to the module (they call the function and its helpers by name), with
-`console.assert` made to throw and a small deep-equal standing in for lodash's `_.isEqual`.
+`console.assert` made to throw and a small deep-equal standing in for lodash's `_.isEqual`, both
+captured before the code under test runs (`suite.graded_module`), so it cannot pass its own tests.
 """
 
 from __future__ import annotations
@@ -21,19 +22,6 @@ from agent.errors import UsageError
 from agent.evals.suite import Case, select_cases
 
 __all__ = ["DATASETS", "function_module", "load_dataset"]
-
-_ASSERT_THROWS = ("console.assert = (ok, ...what) => { if (!ok) throw new Error('assertion failed' + "
-                  "(what.length ? ': ' + what.join(' ') : '')); };\n")
-
-_DEEP_EQUAL = """const _ = { isEqual: function isEqual(a, b) {
-  if (Object.is(a, b) || a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (a instanceof Map || a instanceof Set) return b instanceof a.constructor && isEqual([...a], [...b]);
-  const ka = Object.keys(a), kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && isEqual(a[k], b[k]));
-} };
-"""
 
 _REQUIRE_LODASH = re.compile(r"""(const|let|var)\s+_\s*=\s*require\(\s*["']lodash["']\s*\)\s*;?""")
 
@@ -81,7 +69,7 @@ def _humaneval(rows: list[dict[str, Any]]) -> list[Case]:
         given = declaration[: re.search(rf"^(?:const|function)\s+{name}\b", declaration, flags=re.MULTILINE).start()].strip()
         helpers = re.findall(r"^(?:const|function)\s+(\w+)", given, flags=re.MULTILINE)
         cases.append(Case(id=row["task_id"], category="humaneval-x", instruction=_instruction(name, row["prompt"], helpers),
-                          compare="tests", check=_is_function(name), grade=f"{_ASSERT_THROWS}{row['test']}", given=given or None,
+                          compare="tests", check=_is_function(name), grade=row["test"], given=given or None,
                           reference=function_module(row["prompt"], row["canonical_solution"], name)))
     return cases
 
@@ -93,7 +81,7 @@ def _mbjsp(rows: list[dict[str, Any]]) -> list[Case]:
         test = _REQUIRE_LODASH.sub("", row["test"])
         cases.append(Case(id=row["task_id"], category="mbjsp", instruction=_instruction(name, row["prompt"]),
                           compare="tests", check=_is_function(name),
-                          grade=f"{_DEEP_EQUAL}{test}",
+                          grade=test,
                           reference=function_module(row["prompt"], row["canonical_solution"], name) if row.get("canonical_solution") else None))
     return cases
 

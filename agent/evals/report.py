@@ -15,9 +15,18 @@ from rich.table import Table
 
 from agent.errors import UsageError
 
-__all__ = ["CaseResult", "Report", "Summary", "compare_reports", "summarize"]
+__all__ = ["Calibration", "CaseResult", "Report", "Summary", "compare_reports", "summarize"]
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: cases carry their programs' agreement (`samples`, `programs`, `agreement`, `votes`,
+`agreed`, `candidates`) and the summary a calibration table and the cost per case. Reports of
+version 1 read with those empty."""
+
+AGREEMENT_LEVELS = (0.5, 0.75, 1.0)
+"""The `min_agreement` levels of the calibration table (0, every answer, is its first row)."""
+
+MAX_CANDIDATE_VALUE = 300
+"""Characters of a candidate value kept in a case's row."""
 
 
 class CaseResult(pydantic.BaseModel):
@@ -41,7 +50,35 @@ class CaseResult(pydantic.BaseModel):
     model_ms: float = 0.0
     total_ms: float = 0.0
     error: str | None = None
-    """Set when the case could not be run at all (the model was unreachable)."""
+    """Set when the case could not be run at all (the model was unreachable, or refused the request)."""
+    samples: int = 1
+    """Programs asked for per attempt."""
+    programs: int = 0
+    """Programs the model wrote in all (attempts x samples, at most)."""
+    answered: bool = False
+    """The solve gave a value (right or wrong), rather than failing."""
+    agreement: float | None = None
+    """Share of the passing programs that gave the final value (None: no value)."""
+    votes: int = 0
+    """Programs that gave the final value."""
+    agreed: bool = False
+    """At least two programs gave the final value, more than half of those that passed: what the
+    CLI labels as agreed."""
+    candidates: list[dict[str, Any]] = []
+    """Each distinct passing value (cut to a few hundred characters) and how many programs gave it."""
+
+
+class Calibration(pydantic.BaseModel):
+    """Answers given at or above an agreement level, and how many were right."""
+
+    min_agreement: float
+    """0: every answer; above 0, also at least two programs agreeing."""
+    answered: int
+    right: int
+    accuracy: float
+    """right / answered (selective accuracy)."""
+    coverage: float
+    """answered / judged cases."""
 
 
 class Summary(pydantic.BaseModel):
@@ -68,7 +105,16 @@ class Summary(pydantic.BaseModel):
     input_tokens: int
     output_tokens: int
     errors: int
-    """Cases that could not be run (model unreachable)."""
+    """Cases that could not be run (model unreachable, or the request refused)."""
+    model_ms_p50: float = 0.0
+    """Median time in the model per judged case: the cost `samples` adds."""
+    output_tokens_per_case: float = 0.0
+    programs_per_case: float = 0.0
+    calibration: list[Calibration] = []
+    """Accuracy by agreement level: of the answers given with agreement >= each level, how many
+    were right (empty when no case was answered)."""
+    agreed: Calibration | None = None
+    """The same for the answers the CLI labels as agreed."""
 
 
 class Report(pydantic.BaseModel):
@@ -88,6 +134,15 @@ class Report(pydantic.BaseModel):
     """The model could not be reached (after the provider retries), so the run stopped there."""
     summary: Summary
     results: list[CaseResult]
+
+    @pydantic.model_validator(mode="after")
+    def _older_versions(self) -> Report:
+        """A version-1 report has no `answered`: its answered cases are the solved ones and the
+        wrong answers."""
+        if self.version < 2:
+            for r in self.results:
+                r.answered = r.solved or r.final_kind == "answer"
+        return self
 
     def write(self, folder: Path) -> tuple[Path, Path]:
         """Write `report.json` and `report.html` into `folder`."""
@@ -130,7 +185,20 @@ def summarize(results: list[CaseResult]) -> Summary:
         latency_p50_ms=_percentile(latencies, 50), latency_p95_ms=_percentile(latencies, 95),
         input_tokens=sum(r.input_tokens for r in results), output_tokens=sum(r.output_tokens for r in results),
         errors=sum(1 for r in results if r.error is not None),
+        model_ms_p50=_percentile([r.model_ms for r in judged], 50),
+        output_tokens_per_case=sum(r.output_tokens for r in judged) / n if n else 0.0,
+        programs_per_case=sum(r.programs for r in judged) / n if n else 0.0,
+        calibration=[_calibrated(judged, level, lambda r, level=level: level == 0 or (r.votes >= 2 and (r.agreement or 0) >= level))
+                     for level in (0.0, *AGREEMENT_LEVELS)] if any(r.answered for r in judged) else [],
+        agreed=_calibrated(judged, 0.5, lambda r: r.agreed) if any(r.answered for r in judged) else None,
     )
+
+
+def _calibrated(judged: list[CaseResult], level: float, counts: Any) -> Calibration:
+    given = [r for r in judged if r.answered and counts(r)]
+    right = sum(1 for r in given if r.solved)
+    return Calibration(min_agreement=level, answered=len(given), right=right, accuracy=right / len(given) if given else 0.0,
+                       coverage=len(given) / len(judged) if judged else 0.0)
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
@@ -146,12 +214,17 @@ def print_report(report: Report, console: Console | None = None) -> None:
         ("unsolved, by final failure", ", ".join(f"{k}: {v}" for k, v in s.final_failures.items()) or "-"),
         ("cases finished / planned", f"{s.cases} / {report.planned or s.cases}"),
         ("latency p50 / p95", f"{s.latency_p50_ms / 1000:.2f} s / {s.latency_p95_ms / 1000:.2f} s"),
+        ("model time p50, per case", f"{s.model_ms_p50 / 1000:.2f} s"),
         ("tokens in / out", f"{s.input_tokens} / {s.output_tokens}"),
+        ("programs per case", f"{s.programs_per_case:.1f}"),
+        ("agreed answers right", _calibration_text(s.agreed) if s.agreed else "-"),
         ("model unreachable", report.model_unavailable or "-"),
         ("settings", json.dumps(report.settings)), ("wall time", f"{report.duration_s:.1f} s"),
     ]:
         table.add_row(label, value)
     console.print(table)
+    if s.calibration:
+        console.print(calibration_table(s))
     failed = [r for r in report.results if not r.solved]
     if failed:
         cases = Table(title="not solved", show_lines=False)
@@ -162,18 +235,39 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(cases)
 
 
+def _calibration_text(c: Calibration) -> str:
+    return f"{c.right}/{c.answered} ({c.accuracy:.0%}), covering {c.coverage:.0%} of the cases"
+
+
+def calibration_table(s: Summary) -> Table:
+    """Accuracy by agreement level, as a table."""
+    table = Table(title="answers by agreement (selective accuracy)")
+    for column in ("min agreement", "answered", "right", "accuracy", "coverage"):
+        table.add_column(column)
+    for c in s.calibration:
+        table.add_row("any" if c.min_agreement == 0 else f">= {c.min_agreement:.2f}, 2+ programs", str(c.answered), str(c.right),
+                      f"{c.accuracy:.1%}", f"{c.coverage:.1%}")
+    if s.agreed is not None:
+        table.add_row("agreed (CLI label)", str(s.agreed.answered), str(s.agreed.right), f"{s.agreed.accuracy:.1%}", f"{s.agreed.coverage:.1%}")
+    return table
+
+
 def compare_reports(a: Report, b: Report) -> dict[str, Any]:
     """Side by side: the headline figures of two runs, and the cases whose outcome changed."""
     before, after = {r.id: r for r in a.results}, {r.id: r for r in b.results}
     common = sorted(before.keys() & after.keys())
     return {
-        "a": {"model": a.model, **a.summary.model_dump(include={"cases", "solve_rate", "pass_at_1", "uplift", "latency_p50_ms", "output_tokens"})},
-        "b": {"model": b.model, **b.summary.model_dump(include={"cases", "solve_rate", "pass_at_1", "uplift", "latency_p50_ms", "output_tokens"})},
+        "a": {"model": a.model, **a.summary.model_dump(include=_COMPARED)},
+        "b": {"model": b.model, **b.summary.model_dump(include=_COMPARED)},
         "newly_solved": [i for i in common if after[i].solved and not before[i].solved],
         "newly_failed": [i for i in common if before[i].solved and not after[i].solved],
         "only_in_a": sorted(before.keys() - after.keys()),
         "only_in_b": sorted(after.keys() - before.keys()),
     }
+
+
+_COMPARED = {"cases", "solve_rate", "pass_at_1", "uplift", "latency_p50_ms", "model_ms_p50", "output_tokens",
+             "output_tokens_per_case", "programs_per_case"}
 
 
 def print_comparison(a: Report, b: Report, console: Console | None = None) -> None:
@@ -183,8 +277,11 @@ def print_comparison(a: Report, b: Report, console: Console | None = None) -> No
     for column in ("", "A", "B"):
         table.add_column(column)
     table.add_row("model", a.model, b.model)
-    for key, fmt in [("cases", "{}"), ("solve_rate", "{:.1%}"), ("pass_at_1", "{:.1%}"), ("uplift", "{:+.1%}"), ("latency_p50_ms", "{:.0f} ms"), ("output_tokens", "{}")]:
+    for key, fmt in [("cases", "{}"), ("solve_rate", "{:.1%}"), ("pass_at_1", "{:.1%}"), ("uplift", "{:+.1%}"), ("latency_p50_ms", "{:.0f} ms"),
+                     ("model_ms_p50", "{:.0f} ms"), ("output_tokens", "{}"), ("output_tokens_per_case", "{:.0f}"), ("programs_per_case", "{:.1f}")]:
         table.add_row(key, fmt.format(diff["a"][key]), fmt.format(diff["b"][key]))
+    for label, get in [("agreed answers right", lambda s: _calibration_text(s.agreed) if s.agreed else "-")]:
+        table.add_row(label, get(a.summary), get(b.summary))
     console.print(table)
     console.print(f"newly solved in B: {', '.join(diff['newly_solved']) or '-'}")
     console.print(f"newly failed in B: {', '.join(diff['newly_failed']) or '-'}")
@@ -213,6 +310,13 @@ def _bars(title: str, series: list[dict[str, int]], names: list[str]) -> str:
     return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
 
 
+def _agreement_cell(c: CaseResult) -> str:
+    if not c.answered or c.agreement is None:
+        return ""
+    values = ", ".join(f"{json.dumps(x['value'], ensure_ascii=False)[:40]} ×{x['count']}" for x in c.candidates[:4])
+    return html.escape(f"{c.votes} of {sum(x['count'] for x in c.candidates) or c.votes}" + (f" ({values})" if len(c.candidates) > 1 else ""))
+
+
 def render_html(reports: list[Report]) -> str:
     """A self-contained page (no scripts, no network) for one run, or several side by side."""
     names = [f"{chr(65 + i)}: {r.model}" for i, r in enumerate(reports)]
@@ -228,11 +332,24 @@ def render_html(reports: list[Report]) -> str:
             ("stopped early", lambda r: "Ctrl-C" if r.interrupted else r.model_unavailable or "no"),
             ("latency p50 / p95", lambda r: f"{r.summary.latency_p50_ms / 1000:.2f} s / {r.summary.latency_p95_ms / 1000:.2f} s"),
             ("tokens in / out", lambda r: f"{r.summary.input_tokens} / {r.summary.output_tokens}"),
+            ("model time p50, per case", lambda r: f"{r.summary.model_ms_p50 / 1000:.2f} s"),
+            ("programs per case", lambda r: f"{r.summary.programs_per_case:.1f}"),
+            ("agreed answers right", lambda r: _calibration_text(r.summary.agreed) if r.summary.agreed else "-"),
             ("settings", lambda r: json.dumps(r.settings)), ("started", lambda r: r.started),
+        ]
+    )
+    calibration = "".join(
+        f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(cell(r))}</td>" for r in reports) + "</tr>"
+        for label, cell in [
+            ("any" if level == 0 else f">= {level:.2f}, 2+ programs",
+             lambda r, level=level: next((f"{c.right}/{c.answered} right ({c.accuracy:.0%}), {c.coverage:.0%} of cases"
+                                          for c in r.summary.calibration if c.min_agreement == level), "-"))
+            for level in (0.0, *AGREEMENT_LEVELS)
         ]
     )
     cases = "".join(
         f"<tr><td>{html.escape(c.id)}</td><td>{html.escape(c.category)}</td><td>{'✓' if c.solved else '✗'}</td><td>{c.attempts}</td>"
+        f"<td>{_agreement_cell(c)}</td>"
         f"<td>{html.escape(', '.join(c.failure_kinds))}</td><td>{html.escape((c.error or c.final_failure or '')[:160])}</td></tr>"
         for c in reports[-1].results
     )
@@ -246,7 +363,9 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 <p class="legend">{"".join(f'<span style="color:{c}">■ {html.escape(n)}</span>' for n, c in zip(names, ["#3b7dd8", "#e8833a", "#55a868", "#c44e52"]))}</p>
 {_bars("Attempts to success (solved cases)", [r.summary.attempts_to_success for r in reports], names)}
 {_bars("Failure kinds (failed attempts)", [r.summary.failure_kinds for r in reports], names)}
+<h3>Answers by agreement (selective accuracy)</h3>
+<table>{calibration}</table>
 <h2>Cases ({html.escape(names[-1])})</h2>
-<table><tr><th>case</th><th>category</th><th>solved</th><th>attempts</th><th>failure kinds</th><th>final failure</th></tr>{cases}</table>
+<table><tr><th>case</th><th>category</th><th>solved</th><th>attempts</th><th>agreement</th><th>failure kinds</th><th>final failure</th></tr>{cases}</table>
 </body></html>
 """

@@ -14,22 +14,27 @@ import asyncio
 import dataclasses
 import functools
 import http.server
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic_ai.models import Model
 
-from agent.errors import ModelUnavailable, SolveFailed, UsageError
-from agent.evals.report import CaseResult, Report, summarize
+from pydantic_core import to_jsonable_python
+
+from agent.agreement import Candidate
+from agent.errors import ModelRejected, ModelUnavailable, SolveFailed, UsageError
+from agent.evals.report import MAX_CANDIDATE_VALUE, CaseResult, Report, summarize
 from agent.evals.suite import Case, judge
 from agent.model import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
-from agent.solve import DEFAULT_ATTEMPTS, Solution, SolveSettings, asolve
+from agent.solve import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
 
 __all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "fixture_server", "run_cases"]
 
@@ -62,20 +67,39 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _solved(case: Case, solution: Solution, ok: bool, why: str | None, started: float) -> CaseResult:
-    return CaseResult(id=case.id, category=case.category, solved=ok, attempts=len(solution.attempts),
-                      failure_kinds=[a.failure.kind for a in solution.attempts if a.failure],
+def _programs(attempts: list[Attempt], candidates: list[Candidate], samples: int) -> dict[str, Any]:
+    """What a case's result records of its programs, whether it was solved or not."""
+    return {"attempts": max((a.number for a in attempts), default=0), "programs": len(attempts), "samples": samples,
+            "failure_kinds": [a.failure.kind for a in attempts if a.failure],
+            "model_ms": sum(a.model_ms for a in attempts),
+            "candidates": [{"value": _cut(c.value), "count": c.count} for c in candidates]}
+
+
+def _cut(value: Any) -> Any:
+    text = json.dumps(to_jsonable_python(value), ensure_ascii=False)
+    return value if len(text) <= MAX_CANDIDATE_VALUE else text[:MAX_CANDIDATE_VALUE] + "..."
+
+
+def _solved(case: Case, solution: Solution, ok: bool, why: str | None, samples: int, started: float) -> CaseResult:
+    return CaseResult(id=case.id, category=case.category, solved=ok, **_programs(solution.attempts, solution.candidates, samples),
                       final_failure=None if ok else f"wrong answer: {why}", final_kind=None if ok else "answer",
                       input_tokens=solution.usage.input_tokens, output_tokens=solution.usage.output_tokens,
-                      model_ms=sum(a.model_ms for a in solution.attempts), total_ms=(time.perf_counter() - started) * 1000)
+                      answered=True, agreement=solution.agreement, votes=solution.votes, agreed=solution.agreed,
+                      total_ms=(time.perf_counter() - started) * 1000)
 
 
-def _failed(case: Case, error: SolveFailed, started: float) -> CaseResult:
-    return CaseResult(id=case.id, category=case.category, solved=False, attempts=len(error.attempts),
-                      failure_kinds=[a.failure.kind for a in error.attempts if a.failure],
+def _failed(case: Case, error: SolveFailed, samples: int, started: float) -> CaseResult:
+    return CaseResult(id=case.id, category=case.category, solved=False, **_programs(error.attempts, error.candidates, samples),
                       final_failure=f"{error.failure.kind}: {error.failure.message}", final_kind=error.failure.kind,
                       input_tokens=error.usage.input_tokens, output_tokens=error.usage.output_tokens,
-                      model_ms=sum(a.model_ms for a in error.attempts), total_ms=(time.perf_counter() - started) * 1000)
+                      total_ms=(time.perf_counter() - started) * 1000)
+
+
+def case_settings(case: Case, settings: SolveSettings) -> SolveSettings:
+    """The settings a case is solved with: a function task (graded by tests) keeps one program
+    per attempt, since what its programs pass while solving is the same `true` from the check
+    that the export is the named function, so agreement among them would say nothing."""
+    return replace(settings, samples=1, min_agreement=0.0) if case.compare == "tests" else settings
 
 
 async def run_cases(
@@ -98,7 +122,9 @@ async def run_cases(
     Cancelling the run (Ctrl-C under `asyncio.run`) stops it cleanly: the report holds the cases
     that finished and says it was interrupted. When the model cannot be reached (after the
     provider retries), that case is recorded as an error and the run stops the same way, since
-    every later case would wait on the same provider.
+    every later case would wait on the same provider; so does a refusal that every request would
+    get (a wrong key, an unknown model), while a refusal of one case's request (a prompt past the
+    context window) is that case's error and the run goes on.
     """
     if not cases:
         raise UsageError("there are no cases to run")
@@ -120,17 +146,21 @@ async def run_cases(
             started = time.perf_counter()
             if case.network:
                 case = case.with_base(base)
+            chosen = case_settings(case, settings)
             try:
                 solution = await asolve(case.instruction, output=case.output, model=resolved, max_attempts=max_attempts,
-                                        network=network if case.network else None, check=case.check, sandbox=pool, settings=settings)
+                                        network=network if case.network else None, check=case.check, sandbox=pool, settings=chosen)
                 ok, why = await judge(case, solution.value, solution.code, pool)
-                result = _solved(case, solution, ok, why, started)
+                result = _solved(case, solution, ok, why, chosen.samples, started)
             except SolveFailed as exc:
-                result = _failed(case, exc, started)
+                result = _failed(case, exc, chosen.samples, started)
             except ModelUnavailable as exc:
                 result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[],
-                                    final_failure=None, error=str(exc), total_ms=(time.perf_counter() - started) * 1000)
-                if unavailable is None:
+                                    final_failure=None, error=str(exc), samples=chosen.samples,
+                                    total_ms=(time.perf_counter() - started) * 1000)
+                if isinstance(exc, ModelRejected) and not exc.every_request:
+                    result.final_kind = "rejected"  # this case's request (too long, say): the next case may pass
+                elif unavailable is None:
                     unavailable = str(exc)
                     for task in tasks:
                         if task is not asyncio.current_task():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 import re
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any, Literal
 import pydantic
 import yaml
 
+from agent.agreement import canonical, close
 from agent.errors import UsageError
 from agent.failures import Failure
 from agent.sandbox import Sandbox
@@ -123,41 +123,30 @@ def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | N
     return cases[:limit] if limit is not None else cases
 
 
+GRADING = (Path(__file__).with_name("grading.js")).read_text(encoding="utf-8")
+"""Put before the code under test: what the tests use, captured before that code can change it."""
+
+_CAPTURED = re.compile(r"(?<![\w$.])(console\.assert|JSON\.stringify|JSON\.parse|_\.isEqual|Math\.\w+)\b")
+_STAND_IN = {"console": "console", "JSON": "JSON", "_": "lodash", "Math": "Math"}
+
+
 def graded_module(code: str, tests: str, given: str | None = None) -> str:
     """`code` with a benchmark's tests appended, so they see its functions by name; with the
-    `given` code between them when `code` declares none of the given functions."""
+    `given` code between them when `code` declares none of the given functions. The tests call
+    the grading prologue's `console.assert`, `JSON.stringify`, `_.isEqual` and `Math.*`, captured
+    before `code` ran, so code under test cannot grade itself. They stay at the module's top level
+    (some benchmark solutions call a helper the tests declare)."""
     names = re.findall(r"^(?:async\s+)?(?:function\*?|const|let|var|class)\s+([\w$]+)", given or "", flags=re.MULTILINE)
     declared = any(re.search(rf"\b(?:function\*?|const|let|var|class)\s+{re.escape(n)}\b", code) for n in names)
     middle = f"\n;\n{given}" if names and not declared else ""
-    return f"{code}{middle}\n;\n{tests}\n"
+    captured = _CAPTURED.sub(lambda m: "__jsolve_grade." + _STAND_IN[m[1].split(".")[0]] + "." + m[1].split(".", 1)[1], tests)
+    return f"{_one_line(GRADING)}\n{code}{middle}\n;\n{captured}\n"
 
 
-def _json_number(value: Any) -> Any:
-    """`value` with integral floats as ints: JSON has one number type, so 2.0 answers 2."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_json_number(x) for x in value]
-    if isinstance(value, dict):
-        return {k: _json_number(x) for k, x in value.items()}
-    return value
-
-
-def _canonical(value: Any) -> str:
-    """One spelling per JSON value (keys sorted), so equal means equal as JSON: true is not 1."""
-    return json.dumps(_json_number(value), sort_keys=True, ensure_ascii=False)
-
-
-def _close(a: Any, b: Any, tolerance: float) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=tolerance, abs_tol=tolerance)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y, tolerance) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k], tolerance) for k in a)
-    return a == b
+def _one_line(js: str) -> str:
+    """The prologue on one line (its comments dropped), so the code under test keeps its line
+    numbers but one."""
+    return " ".join(line.strip() for line in js.splitlines() if line.strip() and not line.strip().startswith("//"))
 
 
 _PLAIN = pydantic.TypeAdapter(Any)
@@ -167,11 +156,11 @@ async def judge(case: Case, value: Any, code: str, sandbox: Sandbox) -> tuple[bo
     """Whether `value` (produced by `code`) answers `case`, and why not."""
     plain = _PLAIN.dump_python(value, mode="json")
     if case.compare == "exact":
-        ok = _canonical(plain) == _canonical(case.expected)
+        ok = canonical(plain) == canonical(case.expected)
     elif case.compare == "approx":
-        ok = _close(plain, case.expected, case.tolerance)
+        ok = close(plain, case.expected, case.tolerance, case.tolerance, exact_integers=False)
     elif case.compare == "unordered":
-        ok = isinstance(plain, list) and sorted(map(_canonical, plain)) == sorted(map(_canonical, case.expected))
+        ok = isinstance(plain, list) and sorted(map(canonical, plain)) == sorted(map(canonical, case.expected))
     elif case.compare == "js":
         result = await sandbox.run_async(f"export default {json.dumps(plain)};",
                                          check=f"const expected = {json.dumps(case.expected)};\n{case.checker}\nreturn true;")
