@@ -14,7 +14,7 @@ import os
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +253,20 @@ async def _choices(model: Model, messages: list[ModelMessage], settings: ModelSe
         response = model._process_response(completion.model_copy(update={"choices": [choice]}))  # type: ignore[attr-defined]
         replies.append(Reply(text=_text(response), finish_reason=response.finish_reason,
                              usage=_usage(response.usage) if index == 0 else RunUsage(), model_ms=elapsed if index == 0 else 0.0))
+    if len(replies) > 1 and (completion.model_extra or {}).get("timings") is not None:
+        replies = _llama_usage(replies)
     return replies
+
+
+def _llama_usage(replies: list[Reply]) -> list[Reply]:
+    """llama.cpp (known by the `timings` it adds) reports the completion tokens of the first
+    choice only: the others' are estimated at the first's tokens per character, so that the
+    tokens of a request for n programs are not undercounted n-fold."""
+    first = replies[0]
+    per_char = first.usage.output_tokens / max(1, len(first.text))
+    extra = sum(round(len(r.text) * per_char) for r in replies[1:])
+    usage = RunUsage(requests=1, input_tokens=first.usage.input_tokens, output_tokens=first.usage.output_tokens + extra)
+    return [replace(first, usage=usage), *replies[1:]]
 
 
 def _usage(usage: RequestUsage) -> RunUsage:

@@ -8,22 +8,28 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def completion(model: str, content: str | list[str]) -> bytes:
+def completion(model: str, content: str | list[str], *, llama: bool = False) -> bytes:
     """A chat-completion answer as an OpenAI-compatible server sends it (50 tokens in, 20 out per
-    choice); a list of texts is one answer with that many choices."""
+    choice); a list of texts is one answer with that many choices. `llama`: as llama.cpp's server
+    answers, with its `timings` and the first choice's tokens only."""
     texts = content if isinstance(content, list) else [content]
-    return json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": model,
-                       "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                                   for i, text in enumerate(texts)],
-                       "usage": {"prompt_tokens": 50, "completion_tokens": 20 * len(texts), "total_tokens": 50 + 20 * len(texts)}}).encode()
+    out = 20 if llama else 20 * len(texts)
+    body = {"id": "c", "object": "chat.completion", "created": 0, "model": model,
+            "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                        for i, text in enumerate(texts)],
+            "usage": {"prompt_tokens": 50, "completion_tokens": out, "total_tokens": 50 + out}}
+    if llama:
+        body["timings"] = {"prompt_n": 50, "predicted_n": out}
+    return json.dumps(body).encode()
 
 
 class FakeProvider:
     """Serves `/v1/chat/completions`; each entry of `script` is a reply text, a list of texts (one
     answer with that many choices, for a request with `n`), or an HTTP status."""
 
-    def __init__(self, script: list[str | list[str] | int]) -> None:
+    def __init__(self, script: list[str | list[str] | int], *, llama: bool = False) -> None:
         self.script = list(script)
+        self.llama = llama
         self.requests: list[dict] = []
         provider = self
 
@@ -40,7 +46,7 @@ class FakeProvider:
                     self.send_response(step)
                     self.send_header("Retry-After", "0")
                 else:
-                    payload = completion(body["model"], step)
+                    payload = completion(body["model"], step, llama=provider.llama)
                     self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -221,3 +221,18 @@ def test_the_precision_check_names_each_path_and_ignores_bigints_floats_and_stri
     assert run.ok and run.unsafe_integers == ("$.big[1]",)
     assert sandbox.run("export default -(2 ** 54)").unsafe_integers == ("$",)
     assert sandbox.run("export default 9007199254740991").unsafe_integers == ()
+
+
+def test_llama_cpp_s_tokens_of_the_other_choices_are_estimated_not_dropped():
+    replies = [fenced("export default 171"), fenced("export default 171"), fenced("export default 100 + 71")]
+    provider = FakeProvider([fenced("export default 171"), replies], llama=True)
+    try:
+        model = openai_compatible_model("m", base_url=provider.base_url, one_at_a_time=True)
+        with override_allow_model_requests(True):
+            s = solve(TASK, output=int, model=model, samples=4)
+    finally:
+        provider.close()
+    per_char = 20 / len(replies[0])
+    estimated = 20 + round(len(replies[1]) * per_char) + round(len(replies[2]) * per_char)
+    assert s.attempts[1].usage.output_tokens == estimated > 20, "the server said 20, for the first choice alone"
+    assert s.usage.output_tokens == 20 + estimated
