@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,7 +40,7 @@ from agent.errors import ModelUnavailable, SolveFailed, UsageError
 from agent.extract import extract_code
 from agent.failures import Failure, feedback, from_run_error
 from agent.logs import get_logger
-from agent.model import Reply, request_replies, resolve_model
+from agent.model import MODEL_ENV, Reply, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
 from agent.shape import OutputShape
 from agent.validate import prevalidate, same_code
@@ -375,6 +377,22 @@ def disagreement(candidates: Sequence[Candidate], min_agreement: float = 0.0) ->
 
 _sandbox: Sandbox | None = None
 _lock = threading.Lock()
+_models: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Model]] = weakref.WeakKeyDictionary()
+"""Models resolved from a name, per event loop: one HTTP client per provider and loop, reused by
+every solve on that loop (an async HTTP client cannot move between loops)."""
+
+
+async def _model_named(name: str | None) -> Model:
+    """The model for `name` (None: the environment's or the embedded one), built once per event
+    loop. Naming the embedded model may verify its file and start its server, so that happens
+    off the event loop."""
+    if name is not None and not isinstance(name, str):
+        raise UsageError(f"model must be a model name or a pydantic-ai Model, got {type(name).__name__}")
+    key = (name or os.environ.get(MODEL_ENV, "")).strip()
+    cached = _models.setdefault(asyncio.get_running_loop(), {})
+    if key not in cached:
+        cached[key] = await asyncio.to_thread(resolve_model, name)
+    return cached[key]
 
 
 def default_sandbox() -> Sandbox:
@@ -447,8 +465,7 @@ async def asolve(
     if overrides:
         settings = replace(settings, **overrides)
     shape = OutputShape.of(output)
-    # Naming the embedded model may verify its file and start its server: not on the event loop.
-    resolved = model if isinstance(model, Model) else await asyncio.to_thread(resolve_model, model)
+    resolved = model if isinstance(model, Model) else await _model_named(model)
     run_id = uuid.uuid4().hex[:12]
     run = _Run(model=resolved, instructions=_instructions(network), task=_task(instruction, shape), shape=shape,
                sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, settings=settings,

@@ -279,3 +279,22 @@ def test_a_request_body_is_resent_intact_on_retry(sandbox):
     with override_allow_model_requests(True):
         solve("Sum the primes below 10.", output=int, model=model, sandbox=sandbox)
     assert json.loads(calls[0].content) == json.loads(calls[1].content)
+
+
+def test_a_model_named_by_a_string_is_built_once_per_event_loop(monkeypatch):
+    import sys
+
+    solve_module = sys.modules["agent.solve"]  # `agent.solve` is also the function's name
+
+    built = []
+    real = solve_module.resolve_model
+    monkeypatch.setattr(solve_module, "resolve_model", lambda name: built.append(name) or real(name))
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+
+    async def twice():
+        return await solve_module._model_named("openai-chat:gpt-4.1-mini"), await solve_module._model_named("openai-chat:gpt-4.1-mini")
+
+    a, b = asyncio.run(twice())
+    assert a is b and built == ["openai-chat:gpt-4.1-mini"], "one HTTP client per provider and loop, not one per solve"
+    c, _ = asyncio.run(twice())
+    assert c is not a and len(built) == 2, "another event loop gets its own client"
