@@ -407,3 +407,15 @@ def test_a_version_1_report_reads_with_its_answered_cases(report, tmp_path):
     (tmp_path / "v1.json").write_text(json.dumps(data))
     old = Report.read(tmp_path / "v1.json")
     assert {r.id: r.answered for r in old.results} == {"right": True, "repaired": True, "wrong": True, "failed": False, "fetch": True}
+
+
+def test_a_lone_surrogate_from_the_code_does_not_stop_the_report(report, tmp_path):
+    from agent.evals.report import CaseResult, summarize
+
+    odd = CaseResult(id="odd", category="x", solved=False, attempts=1, failure_kinds=["runtime"],
+                     final_failure="runtime: Error: bad \ud800 text", candidates=[{"value": "\udfff", "count": 1}])
+    with_odd = report.model_copy(update={"results": [*report.results, odd], "summary": summarize([*report.results, odd])})
+    data, page = with_odd.write(tmp_path)
+    again = Report.read(data).results[-1]
+    assert again.final_failure == "runtime: Error: bad \ufffd text" and again.candidates[0]["value"] == "\ufffd"
+    assert "bad \ufffd text" in page.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -29,8 +30,28 @@ MAX_CANDIDATE_VALUE = 300
 """Characters of a candidate value kept in a case's row."""
 
 
+def well_formed(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings replaced by U+FFFD: code can put them in
+    values, logs and messages, and UTF-8 (the report's files, a terminal) cannot carry them."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [well_formed(x) for x in value]
+    if isinstance(value, dict):
+        return {well_formed(k): well_formed(x) for k, x in value.items()}
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class CaseResult(pydantic.BaseModel):
     """What happened to one case."""
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _well_formed(cls, data: Any) -> Any:
+        return well_formed(data)
 
     id: str
     category: str
