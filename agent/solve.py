@@ -297,6 +297,9 @@ class _Run:
             failure, value = self._check(result, logs)
             run_ms = _since(started)
             log.debug("attempt.ran", ok=result.ok, run_ms=round(run_ms, 2))
+        if failure is not None and reply.finish_reason == "length" and failure.kind in ("syntax", "contract"):
+            failure = Failure(kind=failure.kind, line=failure.line, column=failure.column, name=failure.name,
+                              message=f"the reply was cut at the token limit before the module ended ({failure.message}); write a shorter module")
         text = feedback(failure, code) if failure is not None else None
         if failure is None:
             log.info("attempt.passed")

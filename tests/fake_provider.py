@@ -8,14 +8,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def completion(model: str, content: str | list[str], *, llama: bool = False) -> bytes:
+def completion(model: str, content: str | list[str] | tuple[str, str], *, llama: bool = False) -> bytes:
     """A chat-completion answer as an OpenAI-compatible server sends it (50 tokens in, 20 out per
     choice); a list of texts is one answer with that many choices. `llama`: as llama.cpp's server
-    answers, with its `timings` and the first choice's tokens only."""
+    answers, with its `timings` and the first choice's tokens only. A (text, finish reason) pair
+    is one choice that stopped for that reason (`length`, `content_filter`)."""
+    reason = "stop"
+    if isinstance(content, tuple):
+        content, reason = content
     texts = content if isinstance(content, list) else [content]
     out = 20 if llama else 20 * len(texts)
     body = {"id": "c", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            "choices": [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": reason}
                         for i, text in enumerate(texts)],
             "usage": {"prompt_tokens": 50, "completion_tokens": out, "total_tokens": 50 + out}}
     if llama:
@@ -27,7 +31,7 @@ class FakeProvider:
     """Serves `/v1/chat/completions`; each entry of `script` is a reply text, a list of texts (one
     answer with that many choices, for a request with `n`), or an HTTP status."""
 
-    def __init__(self, script: list[str | list[str] | int], *, llama: bool = False) -> None:
+    def __init__(self, script: list[str | list[str] | tuple[str, str] | int], *, llama: bool = False) -> None:
         self.script = list(script)
         self.llama = llama
         self.requests: list[dict] = []

@@ -298,3 +298,35 @@ def test_a_model_named_by_a_string_is_built_once_per_event_loop(monkeypatch):
     assert a is b and built == ["openai-chat:gpt-4.1-mini"], "one HTTP client per provider and loop, not one per solve"
     c, _ = asyncio.run(twice())
     assert c is not a and len(built) == 2, "another event loop gets its own client"
+
+
+@pytest.mark.parametrize(("reply", "kind", "message"), [
+    ("", "extract", "the reply was empty"),
+    (("Here is the module:\n```js\nconst xs = [1, 2, 3", "length"), "syntax", "cut at the token limit before the module ended"),
+    (("I will write", "length"), "extract", "cut at the token limit"),
+    (("", "content_filter"), "extract", "content filter stopped the reply"),
+])
+def test_blank_cut_or_filtered_replies_are_failures_that_say_why(reply, kind, message):
+    from agent.model import openai_compatible_model
+    from tests.fake_provider import FakeProvider
+
+    provider = FakeProvider([reply, fenced(GOOD)])
+    try:
+        model = openai_compatible_model("m", base_url=provider.base_url)
+        with override_allow_model_requests(True):
+            s = solve("Sum the primes below 10.", output=int, model=model)
+    finally:
+        provider.close()
+    assert s.value == 17 and s.attempts[0].failure.kind == kind and message in s.attempts[0].failure.message
+
+
+@pytest.mark.parametrize(("status", "every"), [(401, True), (404, True), (400, False)])
+def test_a_refused_request_raises_model_rejected_at_once(sandbox, status, every):
+    from agent import ModelRejected
+
+    waits: list[float] = []
+    model, calls = _provider_model([status] * 5, waits, replies=[])
+    with override_allow_model_requests(True), pytest.raises(ModelRejected, match="refused the request") as caught:
+        solve("Sum the primes below 10.", output=int, model=model, sandbox=sandbox)
+    assert caught.value.every_request is every
+    assert len(calls) == 1 and waits == [], "a refusal is not retried"
