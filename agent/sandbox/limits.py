@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["Limits"]
@@ -25,6 +26,16 @@ DEFAULT_CONSOLE_LINES = 1000
 
 DEFAULT_CONSOLE_BYTES = 64 * 1024
 """console bytes kept, summed over lines."""
+
+MAX_TIMEOUT = 7 * 24 * 3600.0
+"""Seconds: the largest finite timeout taken (a week). Past it, deadlines and `select` waits
+overflow; a caller who wants no limit passes None."""
+
+MAX_COUNT = 1 << 40
+"""The largest integer limit taken: MiB and KiB are shifted into bytes for the engine's C
+setters (64-bit sizes), and no real cap comes near it."""
+
+_INTEGER_FIELDS = ("memory_mb", "stack_kb", "output_bytes", "console_lines", "console_bytes")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -53,7 +64,19 @@ class Limits:
     def __post_init__(self) -> None:
         from agent.errors import UsageError
 
-        for name in ("timeout", "memory_mb", "stack_kb", "output_bytes", "console_lines", "console_bytes"):
+        # Validated here rather than converted: a float MiB count or an infinite timeout used to
+        # reach the worker and crash it, or overflow a deadline in the supervisor.
+        timeout = self.timeout
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+                raise UsageError(f"Limits.timeout must be a positive number or None (no limit), got {timeout!r}")
+            if not math.isfinite(timeout) or timeout > MAX_TIMEOUT:
+                raise UsageError(f"Limits.timeout must be at most {MAX_TIMEOUT:.0f} seconds; pass None for no limit, got {timeout!r}")
+        for name in _INTEGER_FIELDS:
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not value > 0):
-                raise UsageError(f"Limits.{name} must be a positive number or None (no limit), got {value!r}")
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not value > 0:
+                raise UsageError(f"Limits.{name} must be a positive number or None (no limit), got {value!r} (a whole number)")
+            if value > MAX_COUNT:
+                raise UsageError(f"Limits.{name} must be at most {MAX_COUNT}; pass None for no limit, got {value!r}")
