@@ -307,6 +307,7 @@ def test_url_and_search_params_work_without_a_network(sandbox):
     ({"allow_hosts": ["1.2.3.09"]}, "is not a host name"),
     ({"allow_hosts": ["*"], "max_requests": 0}, "max_requests must be a positive number or None"),
     ({"allow_hosts": ["*"], "max_requests": True}, "max_requests must be a positive number or None"),
+    ({"allow_hosts": ["*"], "max_request_bytes": 0}, "max_request_bytes must be a positive number or None"),
     ({"allow_hosts": ["*"], "request_timeout": "5"}, "request_timeout must be a positive number or None"),
     ({"allow_hosts": ["*"], "max_redirects": -1}, "max_redirects must be 0 or more"),
 ])
@@ -430,3 +431,21 @@ def test_wildcards_match_the_domain_and_its_subdomains():
     policy = NetworkPolicy(allow_hosts=["*.Wikipedia.org", "api.github.com"])
     assert policy.allows_host("en.wikipedia.org") and policy.allows_host("wikipedia.org") and policy.allows_host("api.github.com")
     assert not policy.allows_host("evilwikipedia.org") and not policy.allows_host("github.com") and not policy.allows_host("wikipedia.org.evil.com")
+
+
+def test_the_supervisor_caps_request_bodies_itself(server):
+    """The worker refuses a body over the cap before it leaves; the supervisor refuses it again,
+    whatever the worker forwards."""
+    hits = len(server.hits)
+    policy = NetworkPolicy(allow_hosts=["127.0.0.1"], max_request_bytes=10).allowing_loopback()
+    reply = _fetch_with(policy, lambda host, port: ["127.0.0.1"], {"url": f"{server.url}/echo", "method": "POST", "headers": [], "body": "x" * 11})
+    assert reply["error"]["kind"] == "policy" and "11 bytes, over the cap of 10 bytes per request" in reply["error"]["message"]
+    reply = _fetch_with(policy, lambda host, port: ["127.0.0.1"], {"url": f"{server.url}/echo", "method": "POST", "headers": [], "body": "a\ud800"})
+    assert json.loads(reply["body"])["body"] == "a\ufffd"
+    assert len(server.hits) == hits + 1
+
+
+@pytest.mark.parametrize(("url", "fragment"), [("http://a..com/", "empty label"), ("http://.a.com/", "empty label")])
+def test_host_names_with_empty_labels_are_refused(url, fragment):
+    reply = _fetch_with(NetworkPolicy(allow_hosts=["*"]), lambda host, port: ["93.184.216.34"], {"url": url, "method": "GET", "headers": []})
+    assert reply["error"]["kind"] == "policy" and fragment in reply["error"]["message"]

@@ -38,6 +38,7 @@ from urllib.parse import quote, unquote, urljoin
 import httpx
 
 from agent.errors import UsageError
+from agent.sandbox.result import clean_text
 
 __all__ = ["Fetcher", "NetworkPolicy", "Refused", "parse_url", "refusal"]
 
@@ -50,6 +51,10 @@ DEFAULT_MAX_RESPONSE_BYTES = 5 << 20
 DEFAULT_MAX_TOTAL_BYTES = 20 << 20
 """Bytes of all response bodies in one run: a few large documents; the bodies pass through the
 caller's memory and the worker's, so a run may not pull in more."""
+
+DEFAULT_MAX_REQUEST_BYTES = 1 << 20
+"""Bytes of one request body: a form or a JSON document; more is an upload this sandbox is not
+for (one run sent 800 MB before bodies were capped)."""
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
 """Seconds for one request, redirects included; the run's own deadline also applies."""
@@ -79,6 +84,8 @@ class NetworkPolicy:
     """Bytes of one response body. None: no limit."""
     max_total_bytes: int | None = DEFAULT_MAX_TOTAL_BYTES
     """Bytes of all response bodies in a run. None: no limit."""
+    max_request_bytes: int | None = DEFAULT_MAX_REQUEST_BYTES
+    """Bytes of one request body (UTF-8). None: no limit."""
     request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT
     """Seconds per request, redirects included. None: only the run's deadline."""
     max_redirects: int = DEFAULT_MAX_REDIRECTS
@@ -90,7 +97,7 @@ class NetworkPolicy:
         if not hosts or not all(isinstance(h, str) and h.strip() for h in hosts):
             raise UsageError("allow_hosts must name at least one host, e.g. ['api.github.com'] or ['*']")
         object.__setattr__(self, "allow_hosts", tuple(_allow_entry(host) for host in hosts))
-        for name in ("max_requests", "max_response_bytes", "max_total_bytes", "request_timeout"):
+        for name in ("max_requests", "max_response_bytes", "max_total_bytes", "max_request_bytes", "request_timeout"):
             value = getattr(self, name)
             kinds = (int, float) if name == "request_timeout" else int
             if value is not None and (isinstance(value, bool) or not isinstance(value, kinds) or not value > 0):
@@ -268,6 +275,8 @@ def parse_url(url: str) -> ParsedURL:
     else:
         host, _, port_text = host_port.partition(":")
         host = unquote(host)
+        if host.strip(".") and "" in host.rstrip(".").split("."):  # `a..com`: the resolver's encoder fails on it
+            raise Refused("its host name has an empty label")
         try:
             host = host.encode("idna").decode("ascii").lower() if any(ord(c) > 127 for c in host) else host.lower()
         except UnicodeError:
@@ -349,7 +358,8 @@ class _Request:
                     headers.append((name.lower().encode(), value.encode("latin-1")))
         except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
             raise FetchFailed("fetch failed: the request is malformed") from None
-        return cls(url, method, tuple(headers), body.encode() if body is not None else None)
+        # A lone surrogate in the body becomes U+FFFD, as fetch's USVString conversion does.
+        return cls(url, method, tuple(headers), clean_text(body).encode() if body is not None else None)
 
     def redirected(self, status: int, location: str, origin: tuple[str, str, int], to: ParsedURL) -> _Request:
         """The request for the next hop, as browsers make it: 303 (and 301/302 after a POST)
@@ -366,7 +376,10 @@ class _Request:
 def _join(base: str, location: str) -> str:
     """The URL a redirect's `Location` points to, read as browsers read it."""
     location = location.strip("\x00\x20\t\n\r\x0b\x0c").replace("\t", "").replace("\n", "").replace("\r", "")
-    return urljoin(base, _slashes(location))
+    try:
+        return urljoin(base, _slashes(location))
+    except ValueError:  # urllib refuses what it cannot split, such as `http://[x`
+        raise Refused(f"refused the redirect from {base} to {location[:200]!r}: it is not a valid URL") from None
 
 
 class Fetcher:
@@ -446,7 +459,7 @@ class Fetcher:
             return lookups.submit(self.resolver, host, port).result(timeout=self._remaining(started))
         except FutureTimeout:
             raise FetchFailed(f"fetch failed: looking up {host!r} timed out") from None
-        except OSError:
+        except (OSError, UnicodeError):  # UnicodeError: a name the resolver cannot encode (a label over 63 characters)
             raise FetchFailed(f"fetch failed: the host {host!r} was not found") from None
         finally:
             lookups.shutdown(wait=False)  # a lookup that hangs ends on its own; nobody waits for it
@@ -456,6 +469,9 @@ class Fetcher:
         started = time.monotonic()
         try:
             request = _Request.from_frame(frame)
+            cap = self.policy.max_request_bytes
+            if cap is not None and request.body is not None and len(request.body) > cap:
+                raise Refused(f"refused {request.url[:200]}: its body is {len(request.body)} bytes, over the cap of {cap} bytes per request")
             for hop in range(self.policy.max_redirects + 1):
                 self._count_request(request)
                 parsed, address = self._check(request, started)

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = ["ErrorKind", "LogEntry", "RunError", "RunResult"]
+
+MAX_ERROR_CHARS = 4096
+"""Characters kept of an error's name, message and stack each: a few KB say what went wrong; a
+40 MB message (code can throw one) would become a 40 MB repair prompt."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` with every lone surrogate (which JavaScript strings may hold and UTF-8 cannot)
+    replaced by U+FFFD, as the WHATWG encoders do: whatever leaves the sandbox encodes. (A
+    Python str holds a pair as one code point, so any surrogate left in it is a lone one.)"""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+def cut_text(text: str, cap: int = MAX_ERROR_CHARS) -> str:
+    """`text` cut to `cap` characters, saying that it was cut."""
+    return text if len(text) <= cap else f"{text[:cap]}... [cut at {cap} characters]"
 
 ErrorKind = Literal["syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy", "crash", "check"]
 """Why a run failed:
