@@ -1,11 +1,18 @@
-// Compiled on first use by prelude.js: timers, describing a thrown error, the caller's check.
-// Most runs use none of these, and compiling costs more than running small code.
-(cfg, state, OutputProblem) => {
+// Compiled on first use by prelude.js: timers and describing a thrown error. Most runs use
+// neither, and compiling costs more than running small code. `stringify` is the engine's
+// JSON.stringify, captured before any guest code ran.
+(cfg, state, OutputProblem, stringify) => {
   "use strict";
   let timerSeq = 0;
   const timers = new Map();
-  function add(fn, ms, args, repeat) {
-    if (typeof fn !== "function") throw new TypeError("the callback must be a function");
+  // An error raised here points at the guest's call (`boundary` is setTimeout or setInterval),
+  // not into this file, whose lines would read as the guest's.
+  function add(fn, ms, args, repeat, boundary) {
+    if (typeof fn !== "function") {
+      const e = new TypeError((repeat ? "setInterval" : "setTimeout") + ": the callback must be a function, not " + typeof fn);
+      Error.captureStackTrace(e, boundary);
+      throw e;
+    }
     const delay = Math.max(repeat ? 1 : 0, Number(ms) || 0);
     timers.set(++timerSeq, { due: Date.now() + delay, fn, args, every: repeat ? delay : null });
     return timerSeq;
@@ -28,26 +35,19 @@
   }
 
   const BOUNDARY = /^\s*at (eval \(native\)|jsolve_)/;
+  // Texts are cut one past the cap the worker applies, so it can tell it cut them: an error
+  // message of 40 MB would otherwise travel whole to the supervisor and into a repair prompt.
+  const cap = (text) => cfg.error != null && text.length > cfg.error ? text.slice(0, cfg.error + 1) : text;
   function describe(e) {
     if (e instanceof OutputProblem) return { kind: "output", name: null, message: e.message, stack: null };
     if (e !== null && typeof e === "object" && "message" in e) {
-      const lines = String(e.stack || "").split("\n");
+      const lines = cap(String(e.stack || "")).split("\n");
       const end = lines.findIndex((l) => BOUNDARY.test(l));
-      return { kind: e.jsolveKind || null, check: !!e.jsolveCheck, name: e.name === undefined ? null : String(e.name), message: String(e.message), stack: (end >= 0 ? lines.slice(0, end) : lines).join("\n").trimEnd() || null };
+      return { kind: e.jsolveKind || null, check: !!e.jsolveCheck, name: e.name === undefined ? null : cap(String(e.name)), message: cap(String(e.message)), stack: (end >= 0 ? lines.slice(0, end) : lines).join("\n").trimEnd() || null };
     }
-    if (e === null) return { kind: null, name: null, message: "null", stack: null };  // how the engine reports running out of memory
-    return { kind: null, name: null, message: "uncaught " + (typeof e === "string" ? JSON.stringify(e) : String(e)), stack: null };
+    if (e === null) return { kind: null, name: null, message: "null", stack: null, null: true };  // also how the engine reports running out of memory
+    return { kind: null, name: null, message: cap("uncaught " + (typeof e === "string" ? stringify(e) : String(e))), stack: null };
   }
 
-  // Runs the caller's check, an async function body that receives the default export as `value`
-  // (a function is allowed here); what it returns becomes the run's value.
-  function check(src, v) {
-    state.done = false; state.isModule = false; state.value = undefined;
-    const fail = (e) => { if (e !== null && typeof e === "object") try { e.jsolveCheck = true; } catch (_) {} return e; };
-    let run;
-    try { run = (0, eval)("(async function jsolve_check(value) {\n" + src + "\n})"); } catch (e) { state.done = true; state.error = fail(e); return; }
-    run(v).then((x) => { state.done = true; state.value = x; }, (e) => { state.done = true; state.error = fail(e); });
-  }
-
-  return { add, clear: (id) => { timers.delete(id); }, nextDue, fire: jsolve_fire, describe, check };
+  return { add, clear: (id) => { timers.delete(id); }, nextDue, fire: jsolve_fire, describe };
 }

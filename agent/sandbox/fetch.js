@@ -4,6 +4,10 @@
 // settles a request with the supervisor's reply. Without one: a fetch that is a `policy` error.
 (g, hooks, enabled) => {
   "use strict";
+  // Captured before any guest code runs: the request list the worker reads, and the replies it
+  // hands back, do not go through what the code may replace. (The worker checks every field
+  // of every request all the same.)
+  const stringify = JSON.stringify, parse = JSON.parse;
   // An error raised here points at the guest's call, not into this file.
   const at = (e, boundary) => { if (e instanceof Error) Error.captureStackTrace(e, boundary); return e; };
 
@@ -161,8 +165,16 @@
     }
   }
 
-  hooks.outbox = () => { if (!queue.length) return ""; const out = JSON.stringify(queue); queue.length = 0; return out; };
-  hooks.deliver = (reply) => {
+  // "!" (not JSON) when the list cannot be written at all: toJSON of the code's that recurses, say.
+  hooks.outbox = () => {
+    if (!queue.length) return "";
+    let out;
+    try { out = stringify(queue); } catch (_) { out = "!"; }
+    queue.length = 0;
+    return typeof out === "string" ? out : "!";
+  };
+  hooks.deliver = (text) => {
+    const reply = parse(text);
     const entry = waiting.get(reply.id);
     if (!entry) return;
     waiting.delete(reply.id);

@@ -15,15 +15,17 @@ import sys
 import threading
 import time
 import weakref
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from typing import Any, get_args
 
 from agent.errors import SandboxClosed, UsageError
+from agent.sandbox.cpus import available_cpus
 from agent.sandbox.limits import Limits
 from agent.sandbox.network import Fetcher, NetworkPolicy
-from agent.sandbox.protocol import Channel, ChannelClosed, ChannelTimeout
-from agent.sandbox.result import LogEntry, RunError, RunResult
+from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed, ChannelTimeout, ProtocolError
+from agent.sandbox.result import MAX_ERROR_CHARS, ErrorKind, LogEntry, LogLevel, RunError, RunResult, clean_text, cut_text
 
 __all__ = ["Sandbox"]
 
@@ -34,8 +36,19 @@ reports the timeout itself, this only catches a worker that stopped answering.""
 WORKER_RSS_CAP = 768 << 20
 """Bytes of resident memory after which a worker is replaced instead of reused."""
 
-FETCH_THREADS = 8
-"""Requests the pool performs at once for all its runs (a run's `Promise.all` fans out here)."""
+FETCH_PER_RUN = 4
+"""Requests one run has out at once; its others wait in its own queue. The pool has this many
+fetch threads per worker, so a run never waits for threads another run holds."""
+
+FRAME_SLACK = 64 * 1024
+"""Bytes a frame may carry past what its caps account for (keys, numbers, the error fields)."""
+
+JSON_ESCAPE = 6
+"""Bytes one UTF-16 unit of text can take in a frame: `\\uXXXX`."""
+
+REPLACEMENTS_PER_TAKE = 3
+"""Dead idle workers replaced in a row before a run takes a worker as it is: a worker that cannot
+start at all then fails that run as a `crash` instead of looping here."""
 
 STARTUP_TIMEOUT = 30.0
 """Seconds a new worker may take to import the engine and say it is ready."""
@@ -59,7 +72,7 @@ class _Worker:
 
     def wait_ready(self) -> None:
         if not self.ready:
-            self.channel.recv(time.monotonic() + STARTUP_TIMEOUT)
+            self.channel.recv(time.monotonic() + STARTUP_TIMEOUT, FRAME_SLACK)
             self.ready = True
 
     def kill(self) -> None:
@@ -91,7 +104,7 @@ class Sandbox:
     """
 
     def __init__(self, size: int | None = None, *, limits: Limits | None = None) -> None:
-        size = size if size is not None else (os.cpu_count() or 1)
+        size = size if size is not None else available_cpus()
         if size < 1:
             raise UsageError(f"Sandbox size must be at least 1, got {size}")
         self.size = size
@@ -99,7 +112,7 @@ class Sandbox:
         self.limits = limits or Limits()
         """The limits of a run that passes none."""
         self._all: set[_Worker] = set()
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()  # None: closed, wakes every waiter
         self._lock = threading.Lock()
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
@@ -124,29 +137,49 @@ class Sandbox:
         if not closed:
             self._idle.put(self._spawn())
 
+    def _take(self) -> _Worker:
+        """An idle worker that is alive, waiting for one if none is idle. A worker that died
+        while idle (killed by the OS, say) is replaced here, not blamed on the run."""
+        replaced = 0
+        while True:
+            worker = self._idle.get()
+            if worker is None or self._closed:
+                self._idle.put(worker)  # the next waiter wakes too
+                raise SandboxClosed("this Sandbox is closed; create a new one")
+            if worker.process.poll() is None or replaced == REPLACEMENTS_PER_TAKE:
+                return worker  # a dead one only after as many replacements: the run then reports the crash
+            self._retire(worker)
+            replaced += 1
+
     def run(self, code: str, *, limits: Limits | None = None, check: str | None = None,
             network: NetworkPolicy | None = None) -> RunResult:
         """Run `code` (an ES module, or a script whose last expression is the value) and return
         its default export, or a typed error.
 
-        `check`, when given, is the body of an async JS function run in the same context after
-        the code, with the default export (which may then be a function) as `value`; what it
-        returns becomes the run's value, and an error it throws is a `check` error.
+        `check`, when given, is the body of an async JS function run after the code, with the
+        default export as `value`; what it returns becomes the run's value, and an error it
+        throws is a `check` error. When the export is a function, the check runs in the code's
+        context, on the built-ins as they were before the code ran; any other value reaches it
+        as JSON (the value this run would return, BigInts as BigInts) in a fresh context the
+        code never ran in. Its console is silent and its source never reaches the code.
 
         `network`, when given, gives the code `fetch` under that policy; the requests are made
         here, in the caller's process, never by the worker.
+
+        Everything the worker sends is checked here as coming from the guest: a frame of another
+        run, of an unknown kind or over the run's caps ends the run as a `crash` and retires
+        the worker.
         """
         if not isinstance(code, str):
             raise UsageError(f"code must be a str, got {type(code).__name__}")
+        if check is not None and not isinstance(check, str):
+            raise UsageError(f"check must be a str, got {type(check).__name__}")
         if network is not None and not isinstance(network, NetworkPolicy):
             raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
         if self._closed:
             raise SandboxClosed("this Sandbox is closed; create a new one")
         limits = limits or self.limits
-        worker = self._idle.get()
-        if self._closed:
-            self._idle.put(worker)
-            raise SandboxClosed("this Sandbox is closed; create a new one")
+        worker = self._take()
         started = time.perf_counter()
         healthy = False
         exchange: _Exchange | None = None
@@ -160,18 +193,29 @@ class Sandbox:
                 # so a run cut short while it waits for fetch is reported as a `timeout`.
                 exchange = _Exchange(worker.channel, Fetcher(network, deadline), run_id, self._fetch_pool())
             worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": _wire(limits), "check": check,
-                                 "network": network is not None})
-            while (reply := worker.channel.recv(deadline)).get("op") == "fetch" and exchange is not None:
+                                 "network": {"max_request_bytes": network.max_request_bytes} if network is not None else None})
+            cap = _frame_cap(limits, network)
+            while True:
+                reply = worker.channel.recv(deadline, cap)
+                if reply.get("run_id") != run_id:
+                    raise ProtocolError(f"a frame for run {str(reply.get('run_id'))[:20]} during run {run_id}")
+                op = reply.get("op")
+                if op == "result":
+                    break
+                if op != "fetch" or exchange is None:
+                    raise ProtocolError(f"a frame of kind {str(op)[:20]!r}")
                 exchange.start(reply)
-            if reply.get("op") != "result":
-                return _failure("crash", f"the sandbox worker broke the protocol (sent {str(reply.get('op'))[:20]!r}); the next run gets a new one", started)
-            healthy = reply.get("rss", 0) < WORKER_RSS_CAP
-            return _result(reply, time.perf_counter() - started, limits)
+            result = _result(reply, time.perf_counter() - started, limits)
+            rss = reply.get("rss")
+            healthy = isinstance(rss, int) and not isinstance(rss, bool) and rss < WORKER_RSS_CAP
+            return result
         except ChannelTimeout:
             return _failure("timeout", "the code ran longer than its time limit; the worker was stopped", started)
         except ChannelClosed:
             code_ = worker.process.poll()
             return _failure("crash", f"the sandbox worker died (exit status {code_}); the next run gets a new one", started)
+        except ProtocolError as exc:
+            return _failure("crash", f"the sandbox worker broke the protocol ({exc}); the next run gets a new one", started)
         finally:
             if not healthy:
                 self._retire(worker)  # first: a fetch thread blocked writing to it is released
@@ -183,7 +227,7 @@ class Sandbox:
     def _fetch_pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._fetchers is None:
-                self._fetchers = ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="jsolve-fetch")
+                self._fetchers = ThreadPoolExecutor(self.size * FETCH_PER_RUN, thread_name_prefix="jsolve-fetch")
             return self._fetchers
 
     async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
@@ -196,9 +240,11 @@ class Sandbox:
         return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check, network=network))
 
     def close(self) -> None:
-        """Stop every worker process. Safe to call twice."""
+        """Stop every worker process; runs waiting for a worker raise `SandboxClosed`. Safe to
+        call twice."""
         with self._lock:
             self._closed = True
+        self._idle.put(None)
         self._finalizer()
         for executor in (self._executor, self._fetchers):
             if executor is not None:
@@ -212,7 +258,8 @@ class Sandbox:
 
 
 class _Exchange:
-    """The requests of one run: performed on the pool's fetch threads, answered to its worker."""
+    """The requests of one run: performed on the pool's fetch threads, at most `FETCH_PER_RUN`
+    at once (the rest wait here, in the run's own queue), answered to its worker."""
 
     def __init__(self, channel: Channel, fetcher: Fetcher, run_id: int, threads: ThreadPoolExecutor) -> None:
         self.channel = channel
@@ -221,24 +268,58 @@ class _Exchange:
         self.threads = threads
         self._lock = threading.Lock()
         self._open = True
+        self._active = 0
+        self._waiting: deque[dict[str, Any]] = deque()
 
     def start(self, request: dict[str, Any]) -> None:
+        with self._lock:
+            if self._active >= FETCH_PER_RUN:
+                self._waiting.append(request)
+                return
+            self._active += 1
         self.threads.submit(self._perform, request)
 
     def _perform(self, request: dict[str, Any]) -> None:
-        reply = self.fetcher.fetch(request)
-        with self._lock:
-            if not self._open:
-                return  # the run ended (settled, timed out or crashed) while this request was out
+        """Perform one request and answer it, then the next one waiting. Whatever goes wrong,
+        the worker gets an answer: an exception lost in this thread would leave the guest
+        waiting for its reply until the run's deadline."""
+        while True:
             try:
-                self.channel.send({"op": "fetched", "run_id": self.run_id, "id": request.get("id"), **reply})
-            except ChannelClosed:
-                pass
+                reply = self.fetcher.fetch(request)
+            except Exception as exc:  # noqa: BLE001 - a fault in the request code, answered as a failed fetch
+                reply = {"error": {"kind": "network", "message": f"fetch failed: the request could not be made ({type(exc).__name__})"}}
+            with self._lock:
+                if not self._open:
+                    return  # the run ended (settled, timed out or crashed) while this request was out
+                try:
+                    self.channel.send({"op": "fetched", "run_id": self.run_id, "id": request.get("id"), **reply})
+                except ChannelClosed:
+                    pass
+                if not self._waiting:
+                    self._active -= 1
+                    return
+                request = self._waiting.popleft()
 
     def close(self) -> None:
         with self._lock:
             self._open = False
+            self._waiting.clear()
         self.fetcher.close()
+
+
+def _frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:
+    """Bytes the largest frame a worker may send in this run can take, or None when a limit is
+    off: the value and the console within their caps (each text unit escaped at worst), the
+    error's three texts, and with a network one request."""
+    if limits.output_bytes is None or limits.console_bytes is None or limits.console_lines is None:
+        return None
+    cap = JSON_ESCAPE * (limits.output_bytes + limits.console_bytes + 3 * (MAX_ERROR_CHARS + 1)) + 32 * limits.console_lines + FRAME_SLACK
+    if network is not None:
+        if network.max_request_bytes is None:
+            return None
+        request = network.max_request_bytes + MAX_URL_CHARS + MAX_HEADERS * (MAX_HEADER_CHARS + 8)
+        cap = max(cap, JSON_ESCAPE * request + FRAME_SLACK)
+    return cap
 
 
 @functools.lru_cache(maxsize=64)
@@ -251,25 +332,110 @@ def _failure(kind: Any, message: str, started: float) -> RunResult:
     return RunResult(ok=False, error=RunError(kind=kind, message=message), duration_ms=(time.perf_counter() - started) * 1000)
 
 
+_LEVELS = frozenset(get_args(LogLevel))
+_REPORTED = frozenset(get_args(ErrorKind)) - {"crash"}  # what a worker may report; a crash is decided here
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_BIGINT = re.compile(r"-?[0-9]+")
+_INT_DIGITS = 4000
+"""Digits converted by one `int()`: below Python's default limit on str-to-int conversion
+(4,300), which a BigInt past it would otherwise hit."""
+
+
 def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
-    logs = [LogEntry(entry["level"], entry["text"]) for entry in reply["logs"]]
-    if reply["cut"]:
-        logs.append(LogEntry("warn", f"[console output cut: {reply['cut']} more line(s) over the cap of "
+    """The run's result from a worker's `result` frame, every field checked and every cap
+    applied here: the worker ran the guest, so its frame is as trusted as the guest."""
+    logs_in, cut, error = reply.get("logs"), reply.get("cut"), reply.get("error")
+    if not isinstance(logs_in, list) or isinstance(cut, bool) or not isinstance(cut, int) or cut < 0:
+        raise ProtocolError("a result without its console report")
+    if limits.console_lines is not None and len(logs_in) > limits.console_lines:
+        raise ProtocolError(f"{len(logs_in)} console lines, over the cap of {limits.console_lines}")
+    logs, size = [], 0
+    for entry in logs_in:
+        if not isinstance(entry, dict) or entry.get("level") not in _LEVELS or not isinstance(text := entry.get("text"), str):
+            raise ProtocolError("a console line that is not one")
+        size += len(text)
+        logs.append(LogEntry(entry["level"], clean_text(text)))
+    if limits.console_bytes is not None and size > limits.console_bytes:
+        raise ProtocolError(f"{size} bytes of console output, over the cap of {limits.console_bytes}")
+    if cut:
+        logs.append(LogEntry("warn", f"[console output cut: {cut} more line(s) over the cap of "
                                      f"{limits.console_lines} lines / {limits.console_bytes} bytes]"))
     duration_ms = seconds * 1000
-    if reply["error"] is not None:
-        return RunResult(ok=False, error=RunError(**reply["error"]), logs=logs, duration_ms=duration_ms)
+    if error is not None:
+        return RunResult(ok=False, error=_run_error(error), logs=logs, duration_ms=duration_ms)
+    value_json, bigints = reply.get("value_json"), reply.get("bigints")
+    if not isinstance(value_json, str) or not isinstance(bigints, list):
+        raise ProtocolError("a result with neither a value nor an error")
+    paths = 0
+    for path in bigints:
+        if not isinstance(path, list) or not all(isinstance(k, str) or (isinstance(k, int) and not isinstance(k, bool)) for k in path):
+            raise ProtocolError("a BigInt place that is not a path")
+        paths += 3 + sum(len(k) + 3 if isinstance(k, str) else len(str(k)) + 1 for k in path)
+    if limits.output_bytes is not None and len(value_json) + (paths if bigints else 0) > limits.output_bytes:
+        raise ProtocolError(f"a value of {len(value_json) + paths} bytes, over the output cap of {limits.output_bytes}")
     try:
-        value = json.loads(reply["value_json"])
-        unsafe = _unsafe_integers(value, reply["value_json"])
-        for path in reply["bigints"]:
-            value = _set_at(value, path, int)
+        value = json.loads(value_json)
+        unsafe = _unsafe_integers(value, value_json)
+        for path in bigints:
+            value = _set_at(value, path, _big_int)
+        if _ESCAPED_SURROGATE.search(value_json):
+            value = _clean_value(value)
     except RecursionError:  # the engine caps nesting at 900 levels, below Python's limit; a guard all the same
         return RunResult(ok=False, error=RunError(kind="output", message="the value is nested too deeply to read"), logs=logs, duration_ms=duration_ms)
     except (ValueError, LookupError, TypeError):  # only code that replaced the built-ins reading the value gets here
         return RunResult(ok=False, error=RunError(kind="output", message="the value could not be read out: the code changed built-ins the sandbox reads it with"),
                          logs=logs, duration_ms=duration_ms)
     return RunResult(ok=True, value=value, logs=logs, duration_ms=duration_ms, unsafe_integers=unsafe)
+
+
+def _run_error(error: Any) -> RunError:
+    """A worker's error report as a `RunError`, its texts cut and cleaned."""
+    if not isinstance(error, dict) or error.get("kind") not in _REPORTED or not isinstance(error.get("message"), str):
+        raise ProtocolError("an error report that is not one")
+    texts = {}
+    for key in ("name", "message", "stack"):
+        text = error.get(key)
+        if text is not None and not isinstance(text, str):
+            raise ProtocolError(f"an error {key} that is not text")
+        texts[key] = clean_text(cut_text(text)) if text is not None else None
+    where = {}
+    for key in ("line", "column"):
+        number = error.get(key)
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
+            raise ProtocolError(f"an error {key} that is not a number")
+        where[key] = number
+    return RunError(kind=error["kind"], message=texts["message"] or "", name=texts["name"], stack=texts["stack"], **where)
+
+
+def _big_int(text: Any) -> int:
+    """A BigInt's digits as an int, however many: Python refuses to convert a str of more than
+    4,300 digits at once (a process-wide setting this must not change), so long ones are read
+    in halves."""
+    if not isinstance(text, str) or not _BIGINT.fullmatch(text):
+        raise ValueError("not a BigInt's digits")
+    if len(text) <= _INT_DIGITS:
+        return int(text)
+    digits = text.lstrip("-")
+    value = _digits(digits)
+    return -value if text.startswith("-") else value
+
+
+def _digits(digits: str) -> int:
+    if len(digits) <= _INT_DIGITS:
+        return int(digits)
+    low = len(digits) // 2
+    return _digits(digits[:-low]) * 10**low + _digits(digits[-low:])
+
+
+def _clean_value(value: Any) -> Any:
+    """`value` with lone surrogates in its strings and keys replaced (see `clean_text`)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_value(x) for x in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _clean_value(x) for k, x in value.items()}
+    return value
 
 
 MAX_SAFE_INTEGER = 2**53 - 1

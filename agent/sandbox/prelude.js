@@ -2,42 +2,50 @@
 // functions, and the hooks the worker drives (globalThis.__jsolve). It is compiled once per run,
 // and compiling costs about 40 us per KB, more than a small program costs to run: so only what
 // every run needs is here. The rest is compiled on first use, from the sources passed in:
-// values.js (formatting a logged object, reading out a value that is not a primitive) and
-// extras.js (timers, errors, the caller's check).
-(valuesSource, extrasSource) => {
+// values.js (formatting a logged object, reading out a value that is not a primitive),
+// extras.js (timers, errors) and check.js (the caller's check).
+(valuesSource, extrasSource, checkSource) => {
   "use strict";
   const g = globalThis;
+  // Captured before any guest code runs: the sandbox compiles and reports with its own.
+  const stringify = JSON.stringify, evaluate = g.eval;
   class OutputProblem { constructor(message) { this.message = message; } }
   const cfg = {};
   const state = { done: false, value: undefined, error: undefined, timerError: undefined };
-  let values = null, extras = null;
-  const lib = () => values || (values = (0, eval)(valuesSource)(cfg, OutputProblem));
-  const ext = () => extras || (extras = (0, eval)(extrasSource)(cfg, state, OutputProblem));
+  let values = null, extras = null, checks = null;
+  const lib = () => values || (values = evaluate(valuesSource)(cfg, OutputProblem, stringify));
+  const ext = () => extras || (extras = evaluate(extrasSource)(cfg, state, OutputProblem, stringify));
+  const chk = () => checks || (checks = evaluate(checkSource)(state, evaluate));
   const logs = [];
   let logBytes = 0, cut = 0;
 
   function emit(level, args) {
     if ((cfg.lines != null && logs.length >= cfg.lines) || (cfg.bytes != null && logBytes >= cfg.bytes)) { cut++; return; }
     let text = args.map((a) => typeof a === "string" ? a : typeof a === "number" || typeof a === "boolean" ? String(a) : lib().fmt(a, 0, [])).join(" ");
+    if (typeof text !== "string") text = "[a line the code's own built-ins made unreadable]";
     if (cfg.bytes != null && logBytes + text.length > cfg.bytes) { text = text.slice(0, cfg.bytes - logBytes); cut++; }
     logBytes += text.length;
-    logs.push({ level, text });
+    logs[logs.length] = { level, text };  // not push: the code may have replaced it
   }
   const console = {};
   for (const level of ["log", "info", "warn", "error", "debug"]) console[level] = (...args) => emit(level, args);
   console.trace = console.debug; console.dir = console.log; console.table = console.log;
   console.assert = (ok, ...args) => { if (!ok) emit("error", ["Assertion failed" + (args.length ? ":" : ""), ...args]); };
   Object.defineProperty(g, "console", { value: console, writable: true, configurable: true });
-  g.setTimeout = (fn, ms, ...args) => ext().add(fn, ms, args, false);
-  g.setInterval = (fn, ms, ...args) => ext().add(fn, ms, args, true);
+  g.setTimeout = function setTimeout(fn, ms, ...args) { return ext().add(fn, ms, args, false, setTimeout); };
+  g.setInterval = function setInterval(fn, ms, ...args) { return ext().add(fn, ms, args, true, setInterval); };
   g.clearTimeout = g.clearInterval = (id) => { if (extras) extras.clear(id); };
 
   const settle = (key, x) => { state.done = true; state[key] = x; };
+  // The hooks stay reachable from the code: a run starts once, so the code cannot restart it.
+  let begun = false;
+  const begin = () => { if (begun) throw new TypeError("__jsolve is the sandbox's, not the code's"); begun = true; };
   const hooks = {
     // Called once by the worker, right before the run's code: then the code can neither lift
     // its own caps nor replace the hooks that read its result.
     configure(c) { Object.assign(cfg, c); delete hooks.configure; Object.freeze(hooks); },
     module() {
+      begin();
       import("<input>").then((m) => {
         state.isModule = true;
         // A default export that is a promise (`export default main()` of an async main) is awaited.
@@ -46,18 +54,19 @@
       }, (e) => settle("error", e));
     },
     script: function jsolve_script(src) {
+      begin();
       let v;
-      try { v = (0, eval)(src); } catch (e) {
+      try { v = evaluate(src); } catch (e) {
         if (e instanceof SyntaxError && /^\s*at eval \(native\)/.test(String(e.stack).split("\n")[1] || "")) e.jsolveKind = "syntax";
         return settle("error", e);
       }
       Promise.resolve(v).then((x) => settle("value", x), (e) => settle("error", e));
     },
-    check(src) {
-      if (state.error !== undefined || state.timerError !== undefined) return;
-      if (state.isModule && !("default" in state.value)) return;
-      ext().check(src, state.isModule ? state.value.default : state.value);
-    },
+    // The caller's check (check.js); `token` is the worker's, so the code cannot start one.
+    guard() { if (!begun) chk().guard(); },
+    checkMode() { return chk().mode(); },
+    check(src, token) { if (token === cfg.token) chk().check(src); },
+    checkValue(src, text, bigints) { begin(); chk().checkValue(src, text, bigints); },
     // -2: settled; -1: no timer pending; >= 0: ms until the next timer is due
     poll() { return state.done || state.timerError !== undefined ? -2 : extras ? extras.nextDue() : -1; },
     fire() { if (extras) extras.fire(); },
@@ -75,7 +84,7 @@
           } else read = lib().read(state.value, state.isModule);
         }
       } catch (e) { read = { error: ext().describe(e) }; }
-      return JSON.stringify({ logs, cut, ...read });
+      return stringify({ logs, cut, ...read });
     },
   };
   Object.defineProperty(g, "__jsolve", { value: hooks });

@@ -9,9 +9,19 @@ import struct
 import time
 from typing import Any
 
-__all__ = ["Channel", "ChannelClosed", "ChannelTimeout"]
+__all__ = ["MAX_HEADERS", "MAX_HEADER_CHARS", "MAX_URL_CHARS", "Channel", "ChannelClosed", "ChannelTimeout", "ProtocolError"]
 
 _HEADER = struct.Struct(">I")
+
+MAX_URL_CHARS = 64 * 1024
+"""Characters of a guest request's URL: far past what servers accept (8 KB is common), small
+enough that a request cannot grow a frame without bound."""
+
+MAX_HEADERS = 100
+"""Headers of one guest request."""
+
+MAX_HEADER_CHARS = 16 * 1024
+"""Characters of one header's name and value together."""
 
 
 class ChannelClosed(Exception):
@@ -20,6 +30,11 @@ class ChannelClosed(Exception):
 
 class ChannelTimeout(Exception):
     """No complete frame arrived before the deadline."""
+
+
+class ProtocolError(Exception):
+    """The other end sent what no honest peer sends: a frame over the size the reader allows,
+    text that is not JSON, or JSON that is not an object. The channel cannot be trusted after it."""
 
 
 class Channel:
@@ -43,13 +58,23 @@ class Channel:
         """Whether a frame starts arriving within `timeout` seconds."""
         return bool(self._pending) or bool(select.select([self.read_fd], [], [], max(0.0, timeout))[0])
 
-    def recv(self, deadline: float | None = None) -> dict[str, Any]:
+    def recv(self, deadline: float | None = None, max_size: int | None = None) -> dict[str, Any]:
+        """The next frame. `max_size` (bytes) is checked against the header before the body is
+        read, so a peer cannot make the reader buffer more than it allows."""
         self._fill(_HEADER.size, deadline)
         (size,) = _HEADER.unpack_from(self._pending)
+        if max_size is not None and size > max_size:
+            raise ProtocolError(f"a frame of {size} bytes, over the {max_size} allowed")
         self._fill(_HEADER.size + size, deadline)
         frame = self._pending[_HEADER.size:_HEADER.size + size]
         del self._pending[:_HEADER.size + size]
-        return json.loads(frame)
+        try:
+            message = json.loads(frame)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            raise ProtocolError(f"a frame that is not JSON ({type(exc).__name__})") from None
+        if not isinstance(message, dict):
+            raise ProtocolError(f"a frame that is not a JSON object ({type(message).__name__})")
+        return message
 
     def _fill(self, size: int, deadline: float | None) -> None:
         """Read until `size` bytes are pending: a frame usually arrives whole, in one read."""

@@ -1,10 +1,11 @@
 // Compiled on first use by prelude.js: formatting a logged value that is not a primitive, and
-// reading out a value that is not one (or is over the output cap) as JSON.
-(cfg, OutputProblem) => {
+// reading out a value that is not one (or is over the output cap) as JSON. `stringify` is the
+// engine's JSON.stringify, captured before any guest code ran.
+(cfg, OutputProblem, stringify) => {
   "use strict";
   function fmt(v, depth, seen) {
     switch (typeof v) {
-      case "string": return depth ? JSON.stringify(v) : v;
+      case "string": return depth ? stringify(v) : v;
       case "bigint": return v + "n";
       case "function": return "[Function " + (v.name || "anonymous") + "]";
       case "symbol": case "number": case "boolean": case "undefined": return String(v);
@@ -28,15 +29,21 @@
   const ident = /^[A-Za-z_$][\w$]*$/;
   function toPlain(root) {
     const bigints = [], ancestors = [], ancestorPaths = [], keys = [];
-    let size = 0;
-    const where = () => "$" + keys.map((k) => typeof k === "number" ? "[" + k + "]" : ident.test(k) ? "." + k : "[" + JSON.stringify(k) + "]").join("");
+    // pathSize: what the path to the current place costs in the list of BigInt paths, which
+    // travels with the value and counts against the same cap (a deep value full of BigInts
+    // would otherwise make a list many times the value's size).
+    let size = 0, pathSize = 2;
+    const cost = (k) => typeof k === "number" ? ("" + k).length + 1 : k.length + 3;
+    const enter = (k) => { keys.push(k); pathSize += cost(k); };
+    const leave = () => { pathSize -= cost(keys.pop()); };
+    const where = () => "$" + keys.map((k) => typeof k === "number" ? "[" + k + "]" : ident.test(k) ? "." + k : "[" + stringify(k) + "]").join("");
     const grow = (n) => { size += n; if (cfg.output != null && size > cfg.output) throw new OutputProblem("the value is larger than the output cap of " + cfg.output + " bytes (the cap was reached at " + where() + ")"); };
     function walk(v) {
       switch (typeof v) {
         case "string": grow(v.length + 2); return v;
         case "number": if (!Number.isFinite(v)) throw new OutputProblem(where() + " is " + v + ", which JSON cannot carry"); grow(8); return v;
         case "boolean": grow(5); return v;
-        case "bigint": { const s = v.toString(); grow(s.length); bigints.push(keys.slice()); return s; }
+        case "bigint": { const s = v.toString(); grow(s.length + pathSize); bigints.push(keys.slice()); return s; }
         case "undefined": case "function": case "symbol": return undefined;
       }
       if (v === null) { grow(4); return null; }
@@ -59,14 +66,14 @@
         if (items !== null) {
           const out = new Array(items.length);
           grow(2);
-          for (let i = 0; i < items.length; i++) { keys.push(i); const x = walk(items[i]); keys.pop(); out[i] = x === undefined ? null : x; grow(1); }
+          for (let i = 0; i < items.length; i++) { enter(i); const x = walk(items[i]); leave(); out[i] = x === undefined ? null : x; grow(1); }
           return out;
         }
         const entries = v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.keys(v).map((k) => [k, v[k]]);
         const out = {};
         grow(2);
         for (const [k, x] of entries) {
-          keys.push(k); const y = walk(x); keys.pop();
+          enter(k); const y = walk(x); leave();
           if (y !== undefined) { grow(k.length + 4); out[k] = y; }
         }
         return out;
@@ -97,7 +104,7 @@
   function plainJson(v) {
     try {
       depths = new WeakMap();
-      const text = JSON.stringify(v, plain);
+      const text = stringify(v, plain);
       if (cfg.output == null || text.length <= cfg.output) return text;
     } catch (e) {
       if (e !== SPECIAL && !(e instanceof TypeError) && !(e instanceof RangeError)) throw e;  // else: a cycle, or too deep
@@ -121,7 +128,12 @@
       const text = plainJson(v);
       if (text !== undefined) return { value: text, bigints: [] };
       const p = toPlain(v);
-      return { value: JSON.stringify(p.value), bigints: p.bigints };
+      const value = stringify(p.value);
+      // The cap, exactly, on what travels: the JSON text and the list of BigInt paths.
+      if (cfg.output != null && value.length + (p.bigints.length ? stringify(p.bigints).length : 0) > cfg.output) {
+        throw new OutputProblem("the value is larger than the output cap of " + cfg.output + " bytes (with the places of its BigInts)");
+      }
+      return { value, bigints: p.bigints };
     } catch (e) {
       if (e instanceof RangeError) throw new OutputProblem("reading the value out overflowed the stack: it is nested too deeply, or a getter recurses");
       throw e;

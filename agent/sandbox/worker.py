@@ -12,6 +12,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import signal
 import sys
 import time
@@ -20,8 +21,8 @@ from typing import Any, get_args
 
 import quickjs
 
-from agent.sandbox.protocol import Channel, ChannelClosed
-from agent.sandbox.result import ErrorKind, LogLevel
+from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed
+from agent.sandbox.result import MAX_ERROR_CHARS, ErrorKind, LogLevel, cut_text
 
 
 def _source(name: str) -> str:
@@ -35,9 +36,11 @@ def _call(factory: str, args: str) -> str:
     return "{ const factory = " + factory + ";\nfactory(" + args + "); }"
 
 
-PRELUDE = _call(_source("prelude.js"), "__jsolve_values, __jsolve_extras") + " delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras"
+PRELUDE = (_call(_source("prelude.js"), "__jsolve_values, __jsolve_extras, __jsolve_checks")
+           + " delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras; delete globalThis.__jsolve_checks")
 VALUES = _source("values.js")
 EXTRAS = _source("extras.js")
+CHECKS = _source("check.js")
 URL = _call(_source("url.js"), "globalThis")
 TEXT = _call(_source("text.js"), "globalThis")
 FETCH = _source("fetch.js")
@@ -47,6 +50,8 @@ ADDRESS_SPACE_CAP = 4 << 30
 
 COLLECT_HEADROOM = 16 << 20
 """Bytes added to the engine cap after the guest ran, so its logs and error can still be read."""
+
+_NULL_THROWN = re.compile(r"\bthrow\s+null\b|\breject\(\s*null\s*\)")
 
 _MODULE_SYNTAX = re.compile(r"(^\s*import\s*[\w{*'\"]|\bexport\s+(default\b|const\b|let\b|var\b|function\b|async\b|class\b|\{|\*))", re.MULTILINE)
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
@@ -81,6 +86,8 @@ def _position(stack: str | None, message: str) -> tuple[int | None, int | None]:
 
 
 def _error(kind: str | None, name: str | None, message: str, stack: str | None, *, compiling: bool = False) -> dict[str, Any]:
+    name, message = (cut_text(name) if name is not None else None), cut_text(message)
+    stack = cut_text(stack) if stack is not None else None
     kind = kind or classify(name, message, compiling=compiling)
     if kind == "policy" and "could not load module" in message:
         module = re.search(r"'([^']*)'", message)
@@ -111,41 +118,61 @@ def fresh_context() -> quickjs.Context:
     ctx = quickjs.Context()
     ctx.set("__jsolve_values", VALUES)
     ctx.set("__jsolve_extras", EXTRAS)
+    ctx.set("__jsolve_checks", CHECKS)
     ctx.eval(PRELUDE)
     return ctx
 
 
-def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickjs.Context | None = None) -> dict[str, Any]:
-    """Run one piece of guest code in `ctx` (a `fresh_context()`, made here when not given) and
-    return the `result` frame. With a network, requests go to the supervisor over `channel` as
-    `fetch` frames and come back as `fetched` frames."""
-    limits = request["limits"]
-    code: str = request["code"]
-    timeout = limits.get("timeout")
-    deadline = time.monotonic() + timeout if timeout else None
-    ctx = ctx or fresh_context()
-    if limits.get("memory_mb"):
-        ctx.set_memory_limit(limits["memory_mb"] << 20)
-    if limits.get("stack_kb"):
-        ctx.set_max_stack_size(limits["stack_kb"] << 10)
-    network = channel if request.get("network") else None
-    # The shims cost more to compile than small code costs to run: only a run whose code names
-    # them gets them (URL and fetch also every run that has a network). Without a network, code
-    # that names fetch gets one that refuses, and any other code finds no fetch at all: either
-    # way there is no way out.
-    named = code + (request.get("check") or "")
+def _shims(ctx: quickjs.Context, named: str, network: bool) -> None:
+    """Compile the shims `named` (code and check) asks for. They cost more to compile than
+    small code costs to run: only a run whose code names them gets them (URL and fetch also
+    every run that has a network). Without a network, code that names fetch gets one that
+    refuses, and any other code finds no fetch at all: either way there is no way out."""
     if network or "URL" in named:
         ctx.eval(URL)
     if "TextEncoder" in named or "TextDecoder" in named:
         ctx.eval(TEXT)
     if network or "fetch" in named:
-        ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network is not None)}"))
-    cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes")}
+        ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network)}"))
+
+
+def _prepare(ctx: quickjs.Context, limits: dict[str, Any], named: str, network: bool, token: int) -> None:
+    if limits.get("memory_mb"):
+        ctx.set_memory_limit(limits["memory_mb"] << 20)
+    if limits.get("stack_kb"):
+        ctx.set_max_stack_size(limits["stack_kb"] << 10)
+    _shims(ctx, named, network)
+    cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes"),
+           "error": MAX_ERROR_CHARS, "token": token}
     ctx.eval(f"__jsolve.configure({json.dumps(cfg)})")
+
+
+def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickjs.Context | None = None) -> dict[str, Any]:
+    """Run one piece of guest code in `ctx` (a `fresh_context()`, made here when not given) and
+    return the `result` frame. With a network, requests go to the supervisor over `channel` as
+    `fetch` frames and come back as `fetched` frames.
+
+    A check of a function runs in the code's context, on the built-ins kept before the code ran
+    (extras.js); a check of any other value runs in a fresh context that is given the value as
+    JSON, where nothing the code did can reach it. Its source is compiled from a literal in the
+    script that starts it, never set as a global the code could read."""
+    limits = request["limits"]
+    code: str = request["code"]
+    check: str | None = request.get("check")
+    timeout = limits.get("timeout")
+    deadline = time.monotonic() + timeout if timeout else None
+    ctx = ctx or fresh_context()
+    network = channel if request.get("network") else None
+    net = _NetLimits(request.get("network"))
+    token = secrets.randbits(52)  # exact as a JS Number
+    _prepare(ctx, limits, code + (check or ""), network is not None, token)
+    if check is not None:
+        ctx.eval("__jsolve.guard()")
     run_id = request.get("run_id")
     if timeout:
         ctx.set_time_limit(timeout)
     error: dict[str, Any] | None = None
+    first: dict[str, Any] | None = None  # the code's own report, when its value is checked elsewhere
     try:
         if _MODULE_SYNTAX.search(code):
             ctx.module(code)
@@ -153,13 +180,48 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
         else:
             ctx.set("__jsolve_src", code)
             ctx.eval("__jsolve.script(__jsolve_src)")
-        error = _settle(ctx, deadline, network, run_id)
-        if error is None and request.get("check") is not None:
-            ctx.set("__jsolve_check", request["check"])
-            ctx.eval("__jsolve.check(__jsolve_check)")
-            error = _settle(ctx, deadline, network, run_id)
     except quickjs.JSException as exc:
         error = _error(None, *_split_exception(exc), compiling=True)
+    try:
+        if error is None:
+            error = _settle(ctx, deadline, network, run_id, net)
+        if error is None and check is not None:
+            mode = ctx.eval("__jsolve.checkMode()")
+            if mode == "function":
+                ctx.eval(f"__jsolve.check({json.dumps(check)}, {token})")
+                error = _settle(ctx, deadline, network, run_id, net)
+            elif mode == "value":
+                first = _report(ctx, limits, code)
+                if "error" not in first:
+                    ctx = fresh_context()
+                    _prepare(ctx, limits, check, False, token)
+                    if timeout:
+                        ctx.set_time_limit(timeout)
+                    ctx.eval(f"__jsolve.checkValue({json.dumps(check)}, {json.dumps(first['value'])}, {json.dumps(first['bigints'])})")
+                    error = _settle(ctx, deadline, None, run_id, net)
+    except quickjs.JSException as exc:
+        # Raised by the sandbox's own hooks (the guest's errors settle its promise instead): the
+        # stack's lines are the sandbox's, which would read as lines of the guest's code.
+        name, message, _ = _split_exception(exc)
+        error = _error(None, name, message, None)
+    outcome = first if first is not None and "error" in first else _report(ctx, limits, code)
+    if first is not None:
+        outcome = {**outcome, "logs": first["logs"], "cut": first["cut"]}  # the check's console is silent
+    if error is None and "error" in outcome:
+        err = outcome["error"]
+        kind = err["kind"]
+        if err.get("check") and classify(err["name"], err["message"], compiling=False) == "runtime":
+            kind = "check"
+        error = _error(kind, err["name"], err["message"], err["stack"])
+    result: dict[str, Any] = {"op": "result", "run_id": run_id, "logs": outcome["logs"], "cut": outcome["cut"], "error": error}
+    if error is None:
+        result["value_json"] = outcome["value"]
+        result["bigints"] = outcome["bigints"]
+    return result
+
+
+def _report(ctx: quickjs.Context, limits: dict[str, Any], code: str) -> dict[str, Any]:
+    """The prelude's report of the run in `ctx`, checked (`_outcome`), read with the limits lifted."""
     ctx.set_time_limit(-1)
     if limits.get("memory_mb"):
         ctx.set_memory_limit((limits["memory_mb"] << 20) + COLLECT_HEADROOM)
@@ -167,17 +229,64 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
         outcome = _outcome(ctx.eval("__jsolve.result()"), limits)
     except quickjs.JSException as exc:
         outcome = {"logs": [], "cut": 0, "error": dict(zip(("name", "message", "stack"), _split_exception(exc)), kind=None)}
-    if error is None and "error" in outcome:
-        err = outcome["error"]
-        kind = err["kind"]
-        if err.get("check") and classify(err["name"], err["message"], compiling=False) == "runtime":
-            kind = "check"
-        error = _error(kind, err["name"], err["message"], err["stack"])
-    result: dict[str, Any] = {"op": "result", "logs": outcome["logs"], "cut": outcome["cut"], "error": error}
-    if error is None:
-        result["value_json"] = outcome["value"]
-        result["bigints"] = outcome["bigints"]
-    return result
+    except UnicodeDecodeError:  # a lone surrogate in text the engine hands over raw: only replaced built-ins get here
+        return _TAMPERED
+    err = outcome.get("error")
+    if isinstance(err, dict) and err.pop("null", False) and err.get("kind") is None:
+        # The engine throws null when it cannot even make the error for running out of memory,
+        # so null means memory unless the code throws it itself.
+        if _NULL_THROWN.search(code):
+            outcome = {**outcome, "error": {**err, "kind": "runtime", "message": "the code threw null; throw an Error instead, e.g. `throw new Error(\"why\")`"}}
+        else:
+            outcome = {**outcome, "error": {**err, "kind": "memory"}}
+    return outcome
+
+
+class _NetLimits:
+    """What the worker checks of a request before it leaves: the supervisor checks it again."""
+
+    def __init__(self, network: Any) -> None:
+        body = network.get("max_request_bytes") if isinstance(network, dict) else None
+        self.max_request_bytes: int | None = body if isinstance(body, int) else None
+
+
+def _requests(text: Any, net: _NetLimits) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """The guest's request list (fetch.js's outbox), read field by field: the frames to send and
+    the replies to deliver at once (a request that is malformed or over a cap). None when the
+    list itself is not one fetch.js writes: the code changed built-ins fetch uses.
+
+    Only the fields named here go into a frame, each of the type and size the protocol allows,
+    so nothing in the list can make a frame of another kind or for another run."""
+    try:
+        items = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(items, list):
+        return None
+    frames: list[dict[str, Any]] = []
+    replies: list[dict[str, Any]] = []
+    for item in items:
+        if not isinstance(item, dict) or isinstance(rid := item.get("id"), bool) or not isinstance(rid, int):
+            return None
+        url, method, headers, body = item.get("url"), item.get("method"), item.get("headers"), item.get("body")
+        well_formed = (isinstance(url, str) and len(url) <= MAX_URL_CHARS and isinstance(method, str) and len(method) <= 64
+                       and isinstance(headers, list) and len(headers) <= MAX_HEADERS
+                       and all(isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h)
+                               and len(h[0]) + len(h[1]) <= MAX_HEADER_CHARS for h in headers)
+                       and (body is None or isinstance(body, str)))
+        if not well_formed:
+            replies.append({"id": rid, "error": {"kind": "network", "message": "fetch failed: the request is malformed"}})
+            continue
+        cap = net.max_request_bytes
+        if cap is not None and body is not None and len(body) > cap // 3 and (size := len(body.encode("utf-8", "replace"))) > cap:
+            replies.append({"id": rid, "error": {"kind": "policy", "message": f"refused {url[:200]}: its body is {size} bytes, over the cap of {cap} bytes per request"}})
+            continue
+        frames.append({"id": rid, "url": url, "method": method, "headers": [[k, v] for k, v in headers], "body": body})
+    return frames, replies
+
+
+_OUTBOX_TAMPERED = _error("runtime", None, "the code's fetch requests could not be read: it changed built-ins fetch uses "
+                          "(such as Object.prototype.toJSON or Array.prototype[Symbol.iterator]); leave those as they are", None)
 
 
 _KINDS = {None, *get_args(ErrorKind)} - {"crash", "check"}  # what the prelude may report: the rest is decided here or in the pool
@@ -216,7 +325,12 @@ def _outcome(text: Any, limits: dict[str, Any]) -> dict[str, Any]:
     return outcome
 
 
-def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None, run_id: Any) -> dict[str, Any] | None:
+def _deliver(ctx: quickjs.Context, reply: dict[str, Any]) -> None:
+    ctx.set("__jsolve_reply", json.dumps(reply))
+    ctx.eval("__jsolve.deliver(__jsolve_reply); delete globalThis.__jsolve_reply")
+
+
+def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None, run_id: Any, net: _NetLimits) -> dict[str, Any] | None:
     """Drive the job queue, timers and requests until the guest's value settles; an error frame
     if it cannot."""
     while True:
@@ -226,8 +340,16 @@ def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | Non
             if jobs & 0x3FF == 0 and deadline is not None and time.monotonic() > deadline:
                 return _error("timeout", None, "", None)
         if network is not None and (outbox := ctx.eval("__jsolve.outbox()")):
-            for fetch in json.loads(outbox):
-                network.send({"op": "fetch", "run_id": run_id, **fetch})
+            read = _requests(outbox, net)
+            if read is None:
+                return _OUTBOX_TAMPERED
+            frames, replies = read
+            for frame in frames:
+                network.send({"op": "fetch", "run_id": run_id, **frame})
+            for reply in replies:
+                _deliver(ctx, reply)
+            if replies:
+                continue  # the guest may go on from a rejection at once
         wait = ctx.eval("__jsolve.poll()")
         if wait == -2:
             return None
@@ -245,8 +367,7 @@ def _settle(ctx: quickjs.Context, deadline: float | None, network: Channel | Non
             if until is None or network.readable(until - now):
                 reply = network.recv()
                 if reply.get("op") == "fetched" and reply.get("run_id") == run_id:
-                    ctx.set("__jsolve_reply", json.dumps(reply))
-                    ctx.eval("__jsolve.deliver(JSON.parse(__jsolve_reply)); delete globalThis.__jsolve_reply")
+                    _deliver(ctx, reply)
                 continue
             if deadline is not None and time.monotonic() >= deadline:
                 return _error("timeout", None, "the code ran longer than its time limit while waiting for fetch", None)
@@ -281,7 +402,7 @@ def main() -> None:
         except ChannelClosed:
             return
         except MemoryError:
-            reply = {"op": "result", "logs": [], "cut": 0, "error": _error("memory", None, "", None)}
+            reply = {"op": "result", "run_id": request.get("run_id"), "logs": [], "cut": 0, "error": _error("memory", None, "", None)}
         ctx = None  # freed before measuring what the worker holds on to
         reply["rss"] = int(os.pread(statm, 64, 0).split()[1]) * page
         channel.send(reply)

@@ -1,0 +1,129 @@
+// Compiled by prelude.js only for a run with a check (the caller's JS that judges the value).
+// `evaluate` is the engine's eval, captured before any guest code ran.
+(state, evaluate) => {
+  "use strict";
+  // A check of a function runs in the code's own context, after the code could change any
+  // built-in. guard(), called before the code runs, keeps the built-ins' own properties and
+  // prototypes; restore() puts them back before the check starts, and the check's names for
+  // them are bound to the kept ones, so neither replaced methods nor the code's own global
+  // bindings of the same names reach it. The check's source is compiled with the kept eval and
+  // never handed to anything the code can reach; its console is silent, so it cannot leak
+  // into the run's logs. (A function under test still runs during the check: what it changes
+  // while it is being called is the one thing this cannot undo.)
+  const NAMES = ["Object", "Function", "Array", "Number", "String", "Boolean", "Symbol", "BigInt", "Math", "JSON", "Reflect",
+    "Promise", "Map", "Set", "WeakMap", "WeakSet", "Date", "RegExp", "Error", "TypeError", "RangeError", "SyntaxError",
+    "ReferenceError", "Proxy", "ArrayBuffer", "Uint8Array", "isNaN", "isFinite", "parseInt", "parseFloat",
+    "URL", "URLSearchParams", "TextEncoder", "TextDecoder"];
+  // Added properties removed from every kept object: protocols a value's comparison goes through.
+  const PROTOCOL = new Set(["then", "toJSON", "valueOf", "toString", "constructor", Symbol.toPrimitive, Symbol.iterator,
+    Symbol.asyncIterator, Symbol.hasInstance, Symbol.toStringTag, Symbol.species, Symbol.isConcatSpreadable]);
+  let kept = null;
+  function guard() {
+    if (kept) return;
+    const g = globalThis, { getOwnPropertyDescriptor: own, defineProperty: define, getPrototypeOf: protoOf, setPrototypeOf: setProto, is, create } = Object;
+    const ownKeys = Reflect.ownKeys, Str = String;
+    const present = NAMES.filter((name) => name in g);
+    const targets = [Object.prototype, g, ...present.map((n) => g[n]).filter((x) => x !== null && (typeof x === "object" || typeof x === "function"))];
+    for (const t of [...targets]) if (typeof t === "function" && t.prototype && t.prototype !== Object.prototype) targets.push(t.prototype);
+    const typed = protoOf(Uint8Array);
+    targets.push(typed, typed.prototype, protoOf([][Symbol.iterator]()), protoOf(protoOf([][Symbol.iterator]())),
+      protoOf(new Map()[Symbol.iterator]()), protoOf(new Set()[Symbol.iterator]()), protoOf(""[Symbol.iterator]()),
+      protoOf(async function () {}), protoOf(function* () {}));
+    const protocol = create(null);
+    for (const key of PROTOCOL) protocol[key] = true;
+    // Plain arrays and null-prototype lookups, walked by index: restore() runs after the code,
+    // when iterators, Map and Set may be the code's.
+    const snapshots = targets.map((t) => {
+      const keys = [], descriptors = [], known = create(null);
+      for (const key of ownKeys(t)) {
+        if (t === g && !present.includes(key)) continue;
+        keys.push(key); descriptors.push(own(t, key)); known[key] = true;
+      }
+      return { t, proto: protoOf(t), keys, descriptors, known };
+    });
+    const field = (d, name) => own(d, name) === undefined ? undefined : own(d, name).value;
+    const same = (a, b) => a !== undefined && is(field(a, "value"), field(b, "value")) && field(a, "get") === field(b, "get") &&
+      field(a, "set") === field(b, "set") && field(a, "writable") === field(b, "writable") &&
+      field(a, "enumerable") === field(b, "enumerable") && field(a, "configurable") === field(b, "configurable");
+    const objectProto = Object.prototype;
+    kept = {
+      names: present, values: present.map((n) => g[n]), then: Promise.prototype.then, apply: Reflect.apply,
+      restore() {
+        const stuck = [];
+        const note = (key) => { stuck[stuck.length] = Str(key); };
+        for (let i = 0; i < snapshots.length; i++) {  // Object.prototype first: descriptors read through it
+          const snap = snapshots[i], t = snap.t;
+          if (t !== g) {
+            const now = ownKeys(t);
+            for (let j = 0; j < now.length; j++) {
+              const key = now[j];
+              if (snap.known[key] || (t !== objectProto && !protocol[key])) continue;
+              try { if (!delete t[key]) note(key); } catch (_) { note(key); }
+            }
+          }
+          try { if (protoOf(t) !== snap.proto) setProto(t, snap.proto); } catch (_) { note("the prototype of a built-in"); }
+          for (let j = 0; j < snap.keys.length; j++) {
+            const key = snap.keys[j], d = snap.descriptors[j];
+            if (same(own(t, key), d)) continue;
+            try { define(t, key, d); } catch (_) { note(key); }
+          }
+        }
+        return stuck;
+      },
+    };
+  }
+  const quiet = {};
+  for (const level of ["log", "info", "warn", "error", "debug", "trace", "dir", "table", "assert"]) quiet[level] = () => {};
+  let checked = false;
+  const fail = (e) => { if (e !== null && typeof e === "object") try { e.jsolveCheck = true; } catch (_) {} return e; };
+  // Runs the caller's check, an async function body that receives the default export as `value`;
+  // what it returns becomes the run's value.
+  // `then` and `apply` are the kept ones: a function under test that replaces
+  // Promise.prototype.then while the check calls it cannot turn the check's rejection into success.
+  function start(src, v, names, values, then, apply) {
+    state.done = false; state.isModule = false; state.value = undefined;
+    let run;
+    try {
+      run = evaluate("\"use strict\"; (function (" + names.join(", ") + ", console) { return async function jsolve_check(value) {\n" + src + "\n}; })")(...values, quiet);
+    } catch (e) { state.done = true; state.error = fail(e); return; }
+    apply(then, run(v), [(x) => { state.done = true; state.value = x; }, (e) => { state.done = true; state.error = fail(e); }]);
+  }
+  // How the check must run: "function" here (a function cannot leave this context), "value" in a
+  // fresh context given the value as JSON, or "skip" (the code failed).
+  function mode() {
+    if (!state.done || state.error !== undefined || state.timerError !== undefined) return "skip";
+    if (state.isModule && !("default" in state.value)) return "skip";
+    return typeof (state.isModule ? state.value.default : state.value) === "function" ? "function" : "value";
+  }
+  // The check of a function, in the code's context (see guard).
+  function check(src) {
+    if (checked || mode() !== "function") return;
+    const v = state.isModule ? state.value.default : state.value;
+    checked = true;
+    if (!kept) { state.done = true; state.error = fail(new Error("the sandbox did not keep the built-ins for this check")); return; }
+    const stuck = kept.restore();
+    if (stuck.length) {
+      state.done = true;
+      state.error = fail(new Error("the code changed built-ins the check uses in a way that cannot be undone (" + [...new Set(stuck)].slice(0, 5).join(", ") + "): leave them as they are"));
+      return;
+    }
+    start(src, v, kept.names, kept.values, kept.then, kept.apply);
+  }
+  // The check of any other value, in a fresh context no code ran in: the value arrives as JSON
+  // text, with its BigInts (listed by path) made BigInts again.
+  function checkValue(src, text, bigints) {
+    if (checked) return;
+    checked = true;
+    let v = JSON.parse(text);
+    for (const path of bigints) {
+      if (!path.length) { v = BigInt(v); continue; }
+      let parent = v;
+      for (let i = 0; i < path.length - 1; i++) parent = parent[path[i]];
+      parent[path[path.length - 1]] = BigInt(parent[path[path.length - 1]]);
+    }
+    const names = NAMES.filter((name) => name in globalThis);
+    start(src, v, names, names.map((n) => globalThis[n]), Promise.prototype.then, Reflect.apply);
+  }
+
+  return { guard, mode, check, checkValue };
+}
