@@ -8,9 +8,12 @@ from agent.failures import Failure
 
 __all__ = ["extract_code"]
 
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
+# Possessive `++` and `*+`, and `[^\S\n]` (a space but not a line break) at line starts: with plain
+# `*` and `\s*`, a reply of 20,000 blank lines or backticks took seconds, as every line start
+# re-scanned the rest of the reply; the matches are the same.
+_FENCE = re.compile(r"^[ \t]*+(`{3,}+|~{3,}+)[ \t]*+([\w+-]*+)[^\n]*+\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _CODE_LANGUAGES = {"", "js", "javascript", "mjs", "jsx", "ts", "typescript", "es6", "ecmascript"}
-_LOOKS_LIKE_CODE = re.compile(r"\bexport\s+default\b|^\s*(const|let|var|function|async\s+function|class)\s", re.MULTILINE)
+_LOOKS_LIKE_CODE = re.compile(r"\bexport\s+default\b|^[^\S\n]*+(const|let|var|function|async\s+function|class)\s", re.MULTILINE)
 
 
 def extract_code(reply: str) -> str | Failure:

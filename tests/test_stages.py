@@ -154,3 +154,12 @@ def test_every_failure_kind_has_a_hint():
     from agent.failures import FailureKind
 
     assert set(prompts.hints()) == set(get_args(FailureKind))
+
+
+@pytest.mark.parametrize("reply", ["\n" * 100_000, " \n" * 50_000, "`" * 100_000, "```" + "a" * 100_000, "``` " + " " * 100_000])
+def test_extraction_of_a_degenerate_reply_takes_linear_time(reply):
+    import time
+
+    started = time.perf_counter()
+    assert isinstance(extract_code(reply), Failure)
+    assert time.perf_counter() - started < 2  # quadratic before: 20,000 blank lines took 5.7 s
