@@ -8,6 +8,11 @@ Code that does not parse is left to the engine: QuickJS compiles the whole modul
 any of it and names the exact token (`const x = (1 +;` is "unexpected token in expression: ';'"
 at column 15), while tree-sitter's error recovery points earlier and vaguer (column 9). So the
 `syntax` verdict is the engine's, and the tree is only trusted when it has no error nodes.
+
+Any text is accepted, also one holding lone UTF-16 surrogates (a model's JSON reply can carry
+`\\ud800`): it is handed to tree-sitter as UTF-8 with surrogates passed through, and the texts
+quoted back are decoded leniently. Columns count characters, as the line quoted to the model
+does, not tree-sitter's bytes.
 """
 
 from __future__ import annotations
@@ -75,10 +80,10 @@ def _scan(root: tree_sitter.Node) -> _Scan:
         kind = node.type
         if kind == "import_statement":
             scan.imports.append(node)
-        elif kind == "call_expression" and node.child_by_field_name("function").type == "import":
+        elif kind == "call_expression" and (function := node.child_by_field_name("function")) is not None and function.type == "import":
             scan.imports.append(node)
         elif kind in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"):
-            name = node.text.decode()
+            name = _text(node)
             parent = node.parent
             if kind == "shorthand_property_identifier_pattern" or (parent is not None and parent.type in _DECLARING_PARENTS and parent.child_by_field_name("value") != node and parent.child_by_field_name("right") != node):
                 scan.declared.add(name)
@@ -88,13 +93,22 @@ def _scan(root: tree_sitter.Node) -> _Scan:
                 scan.references.setdefault(name, node)
         elif kind == "export_statement" and any(child.type == "default" for child in node.children):
             scan.default_export = node
-        elif kind == "member_expression" and node.text.replace(b" ", b"").startswith((b"module.exports", b"exports.")):
+        elif kind == "member_expression" and (node.text or b"").replace(b" ", b"").startswith((b"module.exports", b"exports.")):
             scan.module_exports = True
     return scan
 
 
-def _at(node: tree_sitter.Node, kind: str, message: str) -> Failure:
-    return Failure(kind=kind, message=message, line=node.start_point.row + 1, column=node.start_point.column + 1)  # type: ignore[arg-type]
+def _text(node: tree_sitter.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _at(node: tree_sitter.Node, kind: str, message: str, source: bytes) -> Failure:
+    before = source[node.start_byte - node.start_point.column:node.start_byte]
+    try:
+        column = len(before.decode("utf-8", "surrogatepass"))
+    except UnicodeDecodeError:  # a node that starts inside an encoded surrogate; tree-sitter's own idea of the text
+        column = len(before.decode("utf-8", "replace"))
+    return Failure(kind=kind, message=message, line=node.start_point.row + 1, column=column + 1)  # type: ignore[arg-type]
 
 
 def prevalidate(code: str, *, network: bool = False, function_export: bool = False, failed: Collection[str] = ()) -> Failure | None:
@@ -105,36 +119,37 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
     """
     if any(same_code(code, earlier) for earlier in failed):
         return Failure(kind="repeat", message="this is the same code as an earlier attempt that failed")
-    tree = _parser().parse(code.encode())
+    source = code.encode("utf-8", "surrogatepass")
+    tree = _parser().parse(source)
     if tree.root_node.has_error:
         return None  # the engine reports the syntax error, with its own message and position
     scan = _scan(tree.root_node)
     for node in scan.imports:
         if node.type == "import_statement":
-            source = node.child_by_field_name("source")
+            module = node.child_by_field_name("source")
         else:
             arguments = node.child_by_field_name("arguments")
-            source = arguments.named_children[0] if arguments is not None and arguments.named_children else None
-        what = source.text.decode() if source is not None else "a module"
-        return _at(node, "policy", f"`import` of {what}: the sandbox has no modules to import")
+            module = arguments.named_children[0] if arguments is not None and arguments.named_children else None
+        what = _text(module) if module is not None else "a module"
+        return _at(node, "policy", f"`import` of {what}: the sandbox has no modules to import", source)
     for name, message in (("require", "`require` does not exist in the sandbox (it is not Node.js)"),
                           ("process", "`process` does not exist in the sandbox (it is not Node.js)"),
                           ("fetch", "`fetch` is not available: the network is off for this task")):
         if name in scan.references and name not in scan.declared and (name != "fetch" or not network):
-            return _at(scan.references[name], "policy", message)
+            return _at(scan.references[name], "policy", message, source)
     if scan.default_export is None:
         hint = " (`module.exports` is Node.js; use `export default`)" if scan.module_exports else ""
         return Failure(kind="contract", message=f"the module has no `export default`{hint}")
     if not function_export:
         value = scan.default_export.child_by_field_name("value") or scan.default_export.child_by_field_name("declaration")
-        if value is not None and (value.type in _FUNCTION_NODES or (value.type == "identifier" and value.text.decode() in scan.functions)):
-            written = scan.default_export.text.decode().splitlines()[0].strip()
-            call = "await " if value.text.lstrip().startswith(b"async") else ""
+        if value is not None and (value.type in _FUNCTION_NODES or (value.type == "identifier" and _text(value) in scan.functions)):
+            written = (_text(scan.default_export).splitlines() or [""])[0].strip()
+            call = "await " if _text(value).lstrip().startswith("async") else ""
             if value.type == "identifier":
-                how = f"change it to `export default {call}{value.text.decode()}();`"
+                how = f"change it to `export default {call}{_text(value)}();`"
             elif (name := value.child_by_field_name("name")) is not None:
-                how = f"remove `export default` from the function and end the module with `export default {call}{name.text.decode()}();`"
+                how = f"remove `export default` from the function and end the module with `export default {call}{_text(name)}();`"
             else:
                 how = f"write `const main = ...` instead and end the module with `export default {call}main();`"
-            return _at(scan.default_export, "contract", f"`{written}` exports the function itself, which is never called: {how}")
+            return _at(scan.default_export, "contract", f"`{written}` exports the function itself, which is never called: {how}", source)
     return None

@@ -156,6 +156,15 @@ def test_every_failure_kind_has_a_hint():
     assert set(prompts.hints()) == set(get_args(FailureKind))
 
 
+def test_prevalidation_takes_lone_surrogates_and_counts_columns_in_characters():
+    failure = prevalidate("const s = '\ud800';\nrequire('fs')\nexport default s")
+    assert failure is not None and (failure.kind, failure.line, failure.column) == ("policy", 2, 1)
+    failure = prevalidate("const s = 'héllo😀'; require('fs')\nexport default s")
+    assert failure is not None and (failure.line, failure.column) == (1, 21)
+    failure = prevalidate("import x from '\ud800';\nexport default x")
+    assert failure is not None and failure.kind == "policy" and "`import` of '\ufffd" in failure.message
+
+
 @pytest.mark.parametrize("reply", ["\n" * 100_000, " \n" * 50_000, "`" * 100_000, "```" + "a" * 100_000, "``` " + " " * 100_000])
 def test_extraction_of_a_degenerate_reply_takes_linear_time(reply):
     import time
