@@ -4,17 +4,32 @@ The caller names the shape as a Python type (`int`, `list[str]`, a pydantic mode
 Schema dict, or not at all (any JSON value). The check is strict: the value crossed from the
 sandbox as JSON, and it is validated as JSON, so `"42"` is not an `int` but an ISO string is a
 `datetime`. A mismatch names the path, what was expected and what was there.
+
+A shape is refused up front (`UsageError`) when it cannot work: a schema that is not valid, a
+`$ref` that points nowhere, a type pydantic cannot build a validator for. `check` never raises
+on a value the sandbox can produce: one that cannot be checked (a string holding half of a
+UTF-16 pair, nesting deeper than the checker reads) is a `schema` failure that says why.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
+import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import jsonschema
+import jsonschema_specifications
 import pydantic
+import pydantic_core
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
 
 from agent.errors import UsageError
 from agent.failures import Failure
@@ -23,6 +38,17 @@ __all__ = ["OutputShape"]
 
 MAX_REPORTED = 3
 """Mismatches listed in one failure: the first few are enough to fix, more drown the model."""
+
+MAX_PROBLEM_CHARS = 300
+"""Characters of one mismatch's text: jsonschema quotes the whole value, which can be a megabyte."""
+
+_NO_FETCH = jsonschema_specifications.REGISTRY
+"""Where a `$ref` may point besides the schema itself: the JSON Schema meta-schemas, nothing
+remote. jsonschema's default registry fetches any other URL over the network at check time."""
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+_SCHEMA_TOO_DEEP = "output is a JSON Schema nested too deeply to read; write a flatter schema, with `$defs` and `$ref`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,41 +69,98 @@ class OutputShape:
         """
         if output is None:
             return cls({})
+        if isinstance(output, str):  # pydantic would evaluate it as Python
+            raise UsageError(f"output is the string {output!r}: pass the type itself (`int`, `list[str]`...) or a JSON Schema dict, not its name")
         if isinstance(output, dict):
             try:
-                text = json.dumps(output, sort_keys=True)
+                text = json.dumps(output, sort_keys=True, allow_nan=False)  # NaN and Infinity are not JSON
             except (TypeError, ValueError) as exc:
                 raise UsageError(f"output is a dict but not JSON data, so not a JSON Schema: {exc}") from None
-            return _of_schema(text)
+            except RecursionError:
+                raise UsageError(_SCHEMA_TOO_DEEP) from None
+            try:
+                return _of_schema(text)
+            except RecursionError:  # reading it back, or checking it against its meta-schema
+                raise UsageError(_SCHEMA_TOO_DEEP) from None
         try:
             return _of_type(output)
         except TypeError:  # an unhashable type annotation: build it uncached
             return _of_type.__wrapped__(output)
 
     def check(self, value: Any) -> Any | Failure:
-        """`value` converted to the requested type, or a `schema` failure."""
+        """`value` converted to the requested type, or a `schema` failure.
+
+        No shape (or the empty schema) checks nothing. Any other refuses a string holding a lone
+        UTF-16 surrogate, which is half of a character, not text. Integers of any length (BigInts)
+        are checked; those longer than Python writes as text (`sys.get_int_max_str_digits`) are
+        quoted by their length."""
+        if self._adapter is None and not self.schema:
+            return value
+        surrogate, long_ints = _scan(value)
+        if surrogate is not None:
+            return _mismatch([surrogate])
         if self._adapter is not None:
+            return self._check_type(self._adapter, value, long_ints)
+        return self._check_schema(self._validator, value, long_ints)
+
+    @staticmethod
+    def _check_type(adapter: pydantic.TypeAdapter[Any], value: Any, long_ints: bool) -> Any | Failure:
+        if long_ints:  # neither json.dumps nor pydantic's JSON parser take them; strict Python validation does
             try:
-                return self._adapter.validate_json(json.dumps(value), strict=True)
+                return adapter.validate_python(value, strict=True)
             except pydantic.ValidationError as exc:
-                problems = [f"at {_path(e['loc'])}: {e['msg'].lower()}, got {_describe(_at(value, e['loc']))}" for e in exc.errors()]
-                return _mismatch(problems)
-        if self._validator is not None:
-            errors = sorted(self._validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
-            if errors:
-                return _mismatch([f"at {_path(e.absolute_path)}: {e.message}" for e in errors])
+                return _type_mismatch(exc, value)
+        try:
+            text = json.dumps(value)
+        except TypeError as exc:
+            raise UsageError(f"check takes JSON data (dict, list, str, int, float, bool, None); {exc}") from exc
+        except RecursionError:
+            return _too_deep(value)
+        try:
+            return adapter.validate_json(text, strict=True)
+        except pydantic.ValidationError as exc:
+            errors = exc.errors()
+            if unread := [e for e in errors if e["type"] == "json_invalid"]:  # pydantic's parser stops at 200 levels
+                if "recursion limit" in unread[0]["msg"]:
+                    return _too_deep(value)
+                return _mismatch([f"at $: the value could not be read back as JSON: {unread[0]['msg']}"])
+            return _type_mismatch(exc, value)
+
+    @staticmethod
+    def _check_schema(validator: Any, value: Any, long_ints: bool) -> Any | Failure:
+        try:  # jsonschema quotes values with repr(), which refuses long integers: it gets them as _LongInt
+            errors = sorted(validator.iter_errors(_quotable(value) if long_ints else value), key=lambda e: list(map(str, e.absolute_path)))
+        except RecursionError:  # a recursive schema descends one Python call per level of the value
+            return _too_deep(value)
+        except referencing.exceptions.Unresolvable as exc:  # `of` refuses these up front; a shape built by hand may not
+            raise UsageError(f"the output schema has a `$ref` that cannot be resolved: {exc}; define its target under `$defs`") from exc
+        except jsonschema.exceptions.UnknownType as exc:
+            raise UsageError(f"the output schema names an unknown type: {exc.type!r}") from exc
+        except ValueError:  # a message quoting an integer too long for repr() that _quotable did not reach (in a tuple)
+            return _mismatch(["at $: the value does not match, and holds an integer too long to quote"])
+        if errors:  # the same words can come from several branches of a schema (`allOf`, `$ref`s): said once
+            problems = list(dict.fromkeys(f"at {_path(e.absolute_path)}: {e.message}" for e in errors))
+            return _mismatch(problems[:MAX_REPORTED], len(problems))
         return value
 
 
 @functools.lru_cache(maxsize=256)
 def _of_schema(text: str) -> OutputShape:
     schema = json.loads(text)
-    validator_class = jsonschema.validators.validator_for(schema)
+    try:
+        validator_class = jsonschema.validators.validator_for(schema)
+    except (TypeError, AttributeError, ValueError) as exc:  # `$schema` is not a string, or not a URI ("http://[")
+        raise UsageError(f"output is not a valid JSON Schema: `$schema` must be a meta-schema's URI, not {schema.get('$schema')!r}") from exc
     try:
         validator_class.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)})") from None
-    return OutputShape(schema, None, validator_class(schema))
+        hint = " (patterns are compiled with Python's `re`, which has no `\\p{...}` classes)" if exc.validator == "format" and exc.validator_value == "regex" else ""
+        raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)}){hint}") from None
+    if (unusable := _unusable(schema, validator_class)) is not None:
+        raise UsageError(unusable)
+    checking = jsonschema.validators.extend(validator_class, {keyword: _exact_multiple(rule) for keyword, rule in validator_class.VALIDATORS.items()
+                                                              if keyword in ("multipleOf", "divisibleBy")})
+    return OutputShape(schema, None, checking(schema, registry=referencing.Registry()))
 
 
 @functools.lru_cache(maxsize=256)
@@ -85,14 +168,223 @@ def _of_type(output: Any) -> OutputShape:
     try:
         adapter = pydantic.TypeAdapter(output)
         schema = adapter.json_schema()
-    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError) as exc:
-        raise UsageError(f"output must be a Python type, a pydantic model or a JSON Schema dict; {output!r} is not usable: {str(exc).splitlines()[0]}") from None
+    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError, NameError, SyntaxError) as exc:  # the last two: a string forward reference
+        why = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UsageError(f"output must be a Python type, a pydantic model or a JSON Schema dict; {output!r} is not usable: {why}") from None
+    except pydantic_core.SchemaError as exc:  # a constraint pydantic cannot build a validator for: a bad `pattern`, `gt="a"`...
+        why = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise UsageError(f"output {output!r} is not usable: {why}; fix the constraint (pydantic compiles `pattern` with Rust's regex, "
+                         "which has no look-around; `regex_engine='python-re'` in a model's config uses Python's `re`)") from exc
     return OutputShape(_without_titles(schema), adapter, None)
 
 
-def _mismatch(problems: list[str]) -> Failure:
-    more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
-    return Failure(kind="schema", message="the value does not match the required shape: " + "; ".join(problems[:MAX_REPORTED]) + more)
+def _unusable(schema: dict[str, Any], validator_class: Any) -> str | None:
+    """What to say about the first part of a (meta-schema valid) `schema` that would make `check`
+    raise, or None: a `$ref` (or `$dynamicRef`) that cannot be resolved or points at something
+    that is not a schema, a `pattern` or `patternProperties` key Python's `re` cannot compile
+    (the draft 3 and 4 meta-schemas do not check those keys). Walks the subschemas the validator
+    will visit, with the base URI each `$id` sets, and the targets of the references."""
+    specification = referencing.jsonschema.specification_with(validator_class.ID_OF(validator_class.META_SCHEMA) or "urn:unknown-dialect",
+                                                              default=referencing.Specification.OPAQUE)
+    checked = _subschemas(schema, specification)  # valid: the whole schema passed its meta-schema
+    root = specification.create_resource(schema)
+    pending = [(root, _NO_FETCH.resolver_with_root(root), False)]
+    seen: set[int] = set()
+    while pending:
+        resource, resolver, entered = pending.pop()
+        contents = resource.contents
+        if not isinstance(contents, dict) or id(contents) in seen:  # a boolean schema refers to nothing
+            continue
+        seen.add(id(contents))
+        where = functools.partial(_where, schema, contents)
+        patterns = [contents["pattern"]] if isinstance(contents.get("pattern"), str) else []
+        patterns += list(contents["patternProperties"]) if isinstance(contents.get("patternProperties"), dict) else []
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                return (f"output schema: the pattern {pattern!r} in the subschema at {_path(where())} is not a regular expression "
+                        f"Python's `re` can compile ({exc}); write it in the syntax both JavaScript and Python read")
+        try:
+            if not entered:
+                resolver = resolver.in_subresource(resource)
+            for keyword, ref in [(k, contents[k]) for k in ("$ref", "$dynamicRef") if isinstance(contents.get(k), str)]:
+                try:
+                    resolved = resolver.lookup(ref)
+                except referencing.exceptions.Unresolvable:
+                    return _dangling_message(keyword, ref, where())
+                target = resolved.contents
+                if not isinstance(target, (dict, bool)):
+                    return f"output schema: the `{keyword}` {ref!r} at {_path(where())} points at a {type(target).__name__}, not at a schema; point it at a schema"
+                if isinstance(target, dict) and id(target) not in checked:
+                    try:
+                        validator_class.check_schema(target)
+                    except jsonschema.SchemaError as exc:
+                        return (f"output schema: the `{keyword}` {ref!r} at {_path(where())} points at something that is not a valid schema: "
+                                f"{exc.message}; point it at a schema")
+                    checked.add(id(target))
+                pending.append((specification.create_resource(target), resolved.resolver, True))
+            pending.extend((specification.create_resource(sub), resolver, False) for sub in specification.subresources_of(contents))
+        except ValueError as exc:  # urljoin refuses the URI of an `$id` or `$ref` ("http://[")
+            return f"output is not a usable JSON Schema: {exc} (in the subschema at {_path(where())}); fix the `$id` or `$ref` there"
+    return None
+
+
+def _subschemas(schema: dict[str, Any], specification: Any) -> set[int]:
+    """The ids of the dicts in `schema` that its dialect reads as schemas."""
+    found: set[int] = set()
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict) and id(node) not in found:
+            found.add(id(node))
+            pending.extend(specification.subresources_of(node))
+    return found
+
+
+def _dangling_message(keyword: str, ref: str, where: list[str | int]) -> str:
+    if ref.startswith("#"):
+        todo = "nothing in the schema is at that location or has that anchor; define the target under `$defs` (or fix the path)"
+    else:
+        todo = "it names another document, and schemas are not fetched; copy that definition into `$defs` and point to it as `#/$defs/<name>`"
+    return f"output schema: the `{keyword}` {ref!r} at {_path(where)} cannot be resolved: {todo}"
+
+
+def _where(schema: Any, target: Any) -> list[str | int]:
+    """The path to the object `target` inside `schema` (by identity), found without recursion."""
+    pending: list[tuple[Any, list[str | int]]] = [(schema, [])]
+    while pending:
+        node, path = pending.pop()
+        if node is target:
+            return path
+        if isinstance(node, dict):
+            pending.extend((v, [*path, k]) for k, v in node.items())
+        elif isinstance(node, list):
+            pending.extend((v, [*path, i]) for i, v in enumerate(node))
+    return []
+
+
+def _exact_multiple(rule: Any) -> Any:
+    """jsonschema's `multipleOf` rule, also for numbers past a float's range: it divides an
+    integer by a float `multipleOf` (OverflowError past 1.8e308), and NaN and infinity by
+    anything (ValueError, OverflowError). Exact fractions answer where floats cannot."""
+
+    def multiple_of(validator: Any, step: Any, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+        if not validator.is_type(instance, "number"):
+            return
+        try:
+            yield from list(rule(validator, step, instance, schema))
+            return
+        except (OverflowError, ValueError):
+            pass
+        if isinstance(instance, float) and not math.isfinite(instance) or (Fraction(instance) / Fraction(step)).denominator != 1:
+            yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {step}")
+
+    return multiple_of
+
+
+def _type_mismatch(exc: pydantic.ValidationError, value: Any) -> Failure:
+    errors = exc.errors()
+    problems = [f"at {_path(e['loc'])}: {e['msg'].lower()}, got {_describe(_at(value, e['loc']))}" for e in errors[:MAX_REPORTED]]
+    return _mismatch(problems, len(errors))
+
+
+def _scan(value: Any) -> tuple[str | None, bool]:
+    """What to say about the first lone UTF-16 surrogate in `value` (JSON.stringify writes one as
+    `\\ud800`), or None; and whether it holds an integer longer than Python writes as text.
+    Walked without recursion, so any depth is fine here."""
+    long_ints = False
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while pending:
+        node, path = pending.pop()
+        if isinstance(node, bool):
+            continue
+        if isinstance(node, int):
+            long_ints = long_ints or _long(node)
+        elif isinstance(node, str):
+            if (found := _SURROGATE.search(node)) is not None:
+                return f"at {_path(path)}: the string {_surrogate(found[0])}", long_ints
+        elif isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and (found := _SURROGATE.search(key)) is not None:
+                    return f"at {_path(path)}: a key {_surrogate(found[0])}", long_ints
+            pending.extend((item, (*path, key)) for key, item in reversed(node.items()))  # reversed: the first one is reported
+        elif isinstance(node, (list, tuple)):
+            pending.extend((node[i], (*path, i)) for i in range(len(node) - 1, -1, -1))
+    return None, long_ints
+
+
+def _long(number: int) -> bool:
+    """Whether `str(number)` is refused (past `sys.get_int_max_str_digits()` digits)."""
+    limit = sys.get_int_max_str_digits()
+    if not limit or number.bit_length() <= 3 * limit:  # at most 0.91 * limit digits: no need to try
+        return False
+    try:
+        str(number)
+    except ValueError:
+        return True
+    return False
+
+
+class _LongInt(int):
+    """An integer that jsonschema can quote in a message: by its length, not its digits."""
+
+    def __repr__(self) -> str:
+        digits = int((self.bit_length() - 1) * math.log10(2)) + 1  # exact, or one short
+        digits += abs(self) >= 10**digits
+        return f"{'a negative' if self < 0 else 'an'} integer of {digits} digits"
+
+    __str__ = __repr__
+
+
+def _quotable(value: Any) -> Any:
+    """A copy of `value` with its long integers as `_LongInt`, built without recursion."""
+    top: list[Any] = [None]
+    pending: list[tuple[Any, Any, Any]] = [(value, top, 0)]
+    while pending:
+        node, parent, key = pending.pop()
+        if isinstance(node, dict):
+            parent[key] = copy = dict.fromkeys(node)
+            pending.extend((item, copy, k) for k, item in node.items())
+        elif isinstance(node, list):
+            parent[key] = copy = [None] * len(node)
+            pending.extend((item, copy, i) for i, item in enumerate(node))
+        elif isinstance(node, int) and not isinstance(node, bool) and _long(node):
+            parent[key] = _LongInt(node)
+        else:
+            parent[key] = node
+    return top[0]
+
+
+def _surrogate(char: str) -> str:
+    return (f"holds a lone UTF-16 surrogate (\\u{ord(char):04x}), half of a character such as an emoji: "
+            "the code cut a string by UTF-16 code units (`split('')`, `s[i]`, `slice`, `reverse`); use `[...s]` or "
+            "`Array.from(s)` to work with whole characters")
+
+
+def _too_deep(value: Any) -> Failure:
+    return _mismatch([f"at $: the value is nested {_depth(value)} levels deep, deeper than the check can read; return a flatter value"])
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    pending = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            pending.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, (list, tuple)):
+            pending.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def _mismatch(problems: list[str], total: int | None = None) -> Failure:
+    total = len(problems) if total is None else total
+    more = f" (and {total - MAX_REPORTED} more)" if total > MAX_REPORTED else ""
+    half = MAX_PROBLEM_CHARS // 2  # cut in the middle: jsonschema's words end with why ("... is not of type 'object'")
+    shown = [p if len(p) <= MAX_PROBLEM_CHARS else f"{p[:half]} ... {p[-half:]}" for p in problems[:MAX_REPORTED]]
+    return Failure(kind="schema", message="the value does not match the required shape: " + "; ".join(shown) + more)
 
 
 def _path(loc: Any) -> str:
@@ -112,12 +404,18 @@ _MISSING = object()
 
 
 def _describe(value: Any) -> str:
+    """A value as the model should read it: its JSON kind, and its text when that is short."""
     if value is _MISSING:
         return "nothing"
     if value is None or isinstance(value, bool):
         return json.dumps(value)
     kind = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
-    shown = json.dumps(value)
+    if isinstance(value, (str, list, dict)) and len(value) > 40:
+        return kind  # its text is longer than what is quoted, and writing it out could cost megabytes
+    try:
+        shown = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return kind
     return f"{kind} {shown}" if len(shown) <= 40 else kind
 
 
@@ -131,7 +429,7 @@ def _without_titles(schema: Any) -> Any:
     for key, sub in schema.items():
         if key == "title" and isinstance(sub, str):
             continue
-        if key in ("properties", "$defs", "definitions", "patternProperties"):
+        if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(sub, dict):
             out[key] = {name: _without_titles(s) for name, s in sub.items()}
         else:
             out[key] = _without_titles(sub)

@@ -6,6 +6,7 @@ import datetime
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -154,6 +155,190 @@ def test_every_failure_kind_has_a_hint():
     from agent.failures import FailureKind
 
     assert set(prompts.hints()) == set(get_args(FailureKind))
+
+
+# ---- shapes that cannot work are refused up front, with what to do ----
+
+
+@pytest.mark.parametrize(("schema", "text"), [
+    ({"$ref": "#/definitions/missing"}, "the `$ref` '#/definitions/missing' at $ cannot be resolved: nothing in the schema is at that location"),
+    ({"type": "object", "properties": {"a": {"$ref": "#/$defs/nope"}}}, "the `$ref` '#/$defs/nope' at $.properties.a cannot be resolved"),
+    ({"$defs": {"a": {"$ref": "#/$defs/b"}}}, "the `$ref` '#/$defs/b' at $.$defs.a cannot be resolved"),
+    ({"items": {"$ref": "https://example.com/item.json"}}, "schemas are not fetched; copy that definition into `$defs`"),
+    ({"$id": "https://example.com/root.json", "$ref": "other.json"}, "the `$ref` 'other.json' at $ cannot be resolved"),
+    ({"items": {"$dynamicRef": "#meta"}}, "the `$dynamicRef` '#meta' at $.items cannot be resolved"),
+    ({"required": ["a"], "$ref": "#/required"}, "the `$ref` '#/required' at $ points at a list, not at a schema"),
+    ({"properties": {"type": {"type": "string"}}, "$ref": "#/properties"}, "the `$ref` '#/properties' at $ points at something that is not a valid schema"),
+])
+def test_a_ref_that_cannot_be_followed_is_refused_up_front(schema, text):
+    with pytest.raises(UsageError) as caught:
+        OutputShape.of(schema)
+    assert text in str(caught.value)
+
+
+def test_refs_that_resolve_are_followed():
+    tree = OutputShape.of({"$defs": {"node": {"type": "object", "properties": {"v": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+                           "$ref": "#/$defs/node"})
+    value = {"v": 1, "kids": [{"v": 2, "kids": []}]}
+    assert tree.check(value) is value
+    failure = tree.check({"v": 1, "kids": [{"v": "2"}]})
+    assert isinstance(failure, Failure) and "at $.kids[0].v: '2' is not of type 'integer'" in failure.message
+    relative = OutputShape.of({"$id": "https://example.com/root.json", "$defs": {"s": {"$id": "s.json", "type": "string"}}, "items": {"$ref": "s.json"}})
+    assert relative.check(["a"]) == ["a"] and isinstance(relative.check([1]), Failure)
+    anchored = OutputShape.of({"$dynamicAnchor": "node", "type": "array", "items": {"$dynamicRef": "#node"}})
+    assert anchored.check([[], [[]]]) == [[], [[]]] and isinstance(anchored.check([1]), Failure)
+    meta = OutputShape.of({"$ref": "https://json-schema.org/draft/2020-12/schema"})  # the meta-schemas are known, not fetched
+    assert meta.check({"type": "string"}) == {"type": "string"} and isinstance(meta.check({"type": 5}), Failure)
+
+
+def test_check_translates_an_unresolvable_ref_of_a_shape_built_by_hand():
+    import jsonschema
+    import referencing.exceptions
+
+    schema = {"items": {"$ref": "#/$defs/missing"}}
+    shape = OutputShape(schema, None, jsonschema.Draft202012Validator(schema, registry=referencing.Registry()))
+    assert shape.check([]) == []
+    with pytest.raises(UsageError, match="a `\\$ref` that cannot be resolved") as caught:
+        shape.check([1])
+    assert isinstance(caught.value.__cause__, referencing.exceptions.Unresolvable)
+
+
+@pytest.mark.parametrize(("schema", "text"), [
+    ({"type": "string", "pattern": "\\p{L}+"}, "Python's `re`, which has no `\\p{...}` classes"),
+    ({"$schema": "http://json-schema.org/draft-04/schema#", "patternProperties": {"(": {}}}, "the pattern '(' in the subschema at $ is not a regular expression"),
+    ({"type": "object", "properties": 5}, "5 is not of type 'object' (at $.properties)"),
+    ({"type": "object", "properties": [{"type": "string"}]}, "is not of type 'object' (at $.properties)"),
+    ({"$schema": [], "type": "string"}, "`$schema` must be a meta-schema's URI, not []"),
+    ({"$schema": 5}, "`$schema` must be a meta-schema's URI, not 5"),
+    ({"type": "number", "multipleOf": float("nan")}, "not JSON data"),
+    ({"id": {"$id": "http://["}}, None),  # under an unknown keyword: not a subschema, so nothing to resolve
+])
+def test_schemas_a_dependency_would_trip_on_are_usage_errors(schema, text):
+    if text is None:
+        assert OutputShape.of(schema).check(1) == 1
+        return
+    with pytest.raises(UsageError) as caught:
+        OutputShape.of(schema)
+    assert text in str(caught.value)
+
+
+def test_a_schema_nested_past_the_recursion_limit_is_a_usage_error():
+    schema: dict = {"type": "integer"}
+    for _ in range(5000):
+        schema = {"not": schema}
+    with pytest.raises(UsageError, match="nested too deeply"):
+        OutputShape.of(schema)
+
+
+@pytest.mark.parametrize(("output", "text"), [
+    ("int", "pass the type itself"),
+    ("__import__('os').getcwd()", "pass the type itself"),
+    (list["int +"], "is not usable"),
+])
+def test_strings_are_not_evaluated_as_types(output, text):
+    with pytest.raises(UsageError, match=text):
+        OutputShape.of(output)
+
+
+@pytest.mark.parametrize(("constraint", "text"), [
+    ({"pattern": "("}, "regex parse error"),
+    ({"pattern": "(?<=a)b"}, "look-around"),
+    ({"max_length": -1}, "can't convert negative int"),
+])
+def test_type_constraints_pydantic_cannot_build_are_usage_errors(constraint, text):
+    from typing import Annotated
+
+    from pydantic import Field
+
+    with pytest.raises(UsageError, match="is not usable") as caught:
+        OutputShape.of(Annotated[str, Field(**constraint)])
+    assert text in str(caught.value)
+
+
+# ---- values the sandbox can produce are checked, never raised on ----
+
+
+def test_multiple_of_is_exact_past_the_float_range():
+    half = OutputShape.of({"type": "number", "multipleOf": 0.5})
+    assert half.check(10**400) == 10**400
+    assert half.check(3 * 10**400 + 1) == 3 * 10**400 + 1
+    failure = OutputShape.of({"multipleOf": 2.5}).check(10**400 + 1)
+    assert isinstance(failure, Failure) and "is not a multiple of 2.5" in failure.message
+    for value in (float("inf"), float("-inf"), float("nan")):
+        failure = half.check(value)
+        assert isinstance(failure, Failure) and "is not a multiple of 0.5" in failure.message
+    assert OutputShape.of({"multipleOf": 3}).check(float("inf")).kind == "schema"
+
+
+@pytest.mark.parametrize("output", [str, {"type": "string"}, list[str], Any, {"not": {"type": "null"}}])
+def test_a_lone_surrogate_is_a_schema_failure_that_says_how_to_fix_it(output):
+    shape = OutputShape.of(output)
+    whole = ["😀é"] if output == list[str] else "😀é"
+    assert shape.check(whole) == whole
+    value = ["ok", "\ude00"] if output == list[str] else "a\ud83d"
+    failure = shape.check(value)
+    assert isinstance(failure, Failure) and failure.kind == "schema"
+    where = "$[1]" if output == list[str] else "$"
+    assert f"at {where}: the string holds a lone UTF-16 surrogate" in failure.message
+    assert "[...s]" in failure.message
+
+
+@pytest.mark.parametrize("output", [None, {}])
+def test_no_shape_checks_nothing_not_even_surrogates(output):
+    value = {"s": "a\ud83d"}
+    assert OutputShape.of(output).check(value) is value
+
+
+def test_a_lone_surrogate_in_a_key_is_named():
+    failure = OutputShape.of(dict[str, int]).check({"ok": 1, "n": {"\ud800": 2}})
+    assert isinstance(failure, Failure) and "at $.n: a key holds a lone UTF-16 surrogate" in failure.message
+
+
+def test_integers_past_pythons_digit_limit_are_checked_and_quoted_by_their_length():
+    import sys
+
+    huge = -(10 ** (sys.get_int_max_str_digits() + 10))  # a BigInt's value: str() refuses it
+    for output in (None, {}, int, {"type": "integer"}, Any, {"type": "array", "items": {"type": "integer"}}, list[int]):
+        value = [1, huge] if output in (list[int], {"type": "array", "items": {"type": "integer"}}) else huge
+        assert OutputShape.of(output).check(value) == value
+    failure = OutputShape.of({"type": "array", "items": {"type": "string"}}).check([huge])
+    assert isinstance(failure, Failure) and "at $[0]: a negative integer of 4311 digits is not of type 'string'" in failure.message
+    failure = OutputShape.of({"type": "integer", "minimum": 0}).check(huge)
+    assert isinstance(failure, Failure) and "a negative integer of 4311 digits is less than the minimum of 0" in failure.message
+    failure = OutputShape.of(dict[str, str]).check({"n": huge})
+    assert isinstance(failure, Failure) and "at $.n: input should be a valid string, got integer" in failure.message
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_values_nested_as_deep_as_the_engine_allows_are_checked_or_a_schema_failure():
+    deep = _nested(900)  # QuickJS's JSON.stringify stops at 900 levels
+    assert OutputShape.of(None).check(deep) is deep
+    assert OutputShape.of({"type": "array"}).check(deep) is deep
+    failure = OutputShape.of(Any).check(deep)
+    assert isinstance(failure, Failure) and "at $: the value is nested 900 levels deep, deeper than the check can read" in failure.message
+    recursive = OutputShape.of({"type": "array", "items": {"$ref": "#"}}).check(deep)
+    assert recursive is deep or (isinstance(recursive, Failure) and "nested 900 levels deep" in recursive.message)
+    assert OutputShape.of(Any).check(_nested(150)) == _nested(150)
+
+
+def test_a_mismatch_quotes_a_huge_value_only_in_part():
+    failure = OutputShape.of({"type": "object"}).check(["x" * 100] * 10_000)
+    assert isinstance(failure, Failure) and len(failure.message) < 500
+    assert " ... " in failure.message and failure.message.endswith("] is not of type 'object'")
+
+
+def test_the_same_words_from_several_branches_are_said_once():
+    failure = OutputShape.of({"allOf": [{"type": "string"}, {"type": "string"}, {"$ref": "#/$defs/s"}], "$defs": {"s": {"type": "string"}}}).check(1)
+    assert isinstance(failure, Failure) and failure.message.count("is not of type 'string'") == 1 and "more" not in failure.message
+
+
+# ---- any reply and any code text ----
 
 
 def test_prevalidation_takes_lone_surrogates_and_counts_columns_in_characters():
