@@ -9,14 +9,14 @@ any of it and names the exact token (`const x = (1 +;` is "unexpected token in e
 at column 15), while tree-sitter's error recovery points earlier and vaguer (column 9). So the
 `syntax` verdict is the engine's, and the tree is only trusted when it has no error nodes.
 
-Any text is accepted, also one holding lone UTF-16 surrogates (a model's JSON reply can carry
-`\\ud800`): it is handed to tree-sitter as UTF-8 with surrogates passed through, and the texts
-quoted back are decoded leniently. Columns count characters, as the line quoted to the model
-does, not tree-sitter's bytes.
+Any text is accepted. A lone UTF-16 surrogate in it (a model's JSON reply can carry `\\ud800`)
+is a `syntax` finding: it is not text, and the engine cannot even be handed it. Columns count
+characters, as the line quoted to the model does, not tree-sitter's bytes.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +34,7 @@ _DECLARING_PARENTS = {"variable_declarator", "function_declaration", "function_e
                       "generator_function_declaration", "generator_function", "class", "formal_parameters",
                       "import_specifier", "import_clause", "namespace_import", "catch_clause", "required_parameter",
                       "assignment_pattern", "array_pattern", "rest_pattern"}
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _local = threading.local()
 
 
@@ -104,11 +105,18 @@ def _text(node: tree_sitter.Node) -> str:
 
 def _at(node: tree_sitter.Node, kind: str, message: str, source: bytes) -> Failure:
     before = source[node.start_byte - node.start_point.column:node.start_byte]
-    try:
-        column = len(before.decode("utf-8", "surrogatepass"))
-    except UnicodeDecodeError:  # a node that starts inside an encoded surrogate; tree-sitter's own idea of the text
-        column = len(before.decode("utf-8", "replace"))
+    column = len(before.decode("utf-8", "replace"))
     return Failure(kind=kind, message=message, line=node.start_point.row + 1, column=column + 1)  # type: ignore[arg-type]
+
+
+def _lone_surrogate(code: str) -> Failure | None:
+    if (found := _SURROGATE.search(code)) is None:
+        return None
+    at = found.start()
+    line_start = code.rfind("\n", 0, at) + 1
+    return Failure(kind="syntax", line=code.count("\n", 0, at) + 1, column=at - line_start + 1,
+                   message=f"the code holds a lone UTF-16 surrogate (U+{ord(found[0]):04X}), half of a character, which is not text "
+                           f"and cannot be run; write it as the escape `\\u{ord(found[0]):04x}` inside a string, or use the whole character")
 
 
 def prevalidate(code: str, *, network: bool = False, function_export: bool = False, failed: Collection[str] = ()) -> Failure | None:
@@ -119,7 +127,9 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
     """
     if any(same_code(code, earlier) for earlier in failed):
         return Failure(kind="repeat", message="this is the same code as an earlier attempt that failed")
-    source = code.encode("utf-8", "surrogatepass")
+    if (failure := _lone_surrogate(code)) is not None:
+        return failure
+    source = code.encode()
     tree = _parser().parse(source)
     if tree.root_node.has_error:
         return None  # the engine reports the syntax error, with its own message and position
