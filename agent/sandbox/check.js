@@ -41,10 +41,10 @@
       }
       return { t, proto: protoOf(t), keys, descriptors, known };
     });
-    const field = (d, name) => own(d, name) === undefined ? undefined : own(d, name).value;
-    const same = (a, b) => a !== undefined && is(field(a, "value"), field(b, "value")) && field(a, "get") === field(b, "get") &&
-      field(a, "set") === field(b, "set") && field(a, "writable") === field(b, "writable") &&
-      field(a, "enumerable") === field(b, "enumerable") && field(a, "configurable") === field(b, "configurable");
+    // Read directly: a descriptor's missing fields are looked up on Object.prototype, whose added
+    // properties restore() has removed by the time it compares.
+    const same = (a, b) => a !== undefined && is(a.value, b.value) && a.get === b.get && a.set === b.set &&
+      a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
     const objectProto = Object.prototype;
     kept = {
       names: present, values: present.map((n) => g[n]), then: Promise.prototype.then, apply: Reflect.apply,

@@ -4,7 +4,7 @@
 // every run needs is here. The rest is compiled on first use, from the sources passed in:
 // values.js (formatting a logged object, reading out a value that is not a primitive),
 // extras.js (timers, errors) and check.js (the caller's check).
-(valuesSource, extrasSource, checkSource) => {
+(valuesSource, extrasSource) => {
   "use strict";
   const g = globalThis;
   // Captured before any guest code runs: the sandbox compiles and reports with its own.
@@ -15,7 +15,8 @@
   let values = null, extras = null, checks = null;
   const lib = () => values || (values = evaluate(valuesSource)(cfg, OutputProblem, stringify));
   const ext = () => extras || (extras = evaluate(extrasSource)(cfg, state, OutputProblem, stringify));
-  const chk = () => checks || (checks = evaluate(checkSource)(state, evaluate));
+  // check.js arrives only with a run that has a check, set by the worker before the code runs.
+  const chk = () => checks || (checks = evaluate(g.__jsolve_checks)(state, evaluate), delete g.__jsolve_checks, checks);
   const logs = [];
   let logBytes = 0, cut = 0;
 

@@ -36,8 +36,7 @@ def _call(factory: str, args: str) -> str:
     return "{ const factory = " + factory + ";\nfactory(" + args + "); }"
 
 
-PRELUDE = (_call(_source("prelude.js"), "__jsolve_values, __jsolve_extras, __jsolve_checks")
-           + " delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras; delete globalThis.__jsolve_checks")
+PRELUDE = _call(_source("prelude.js"), "__jsolve_values, __jsolve_extras") + " delete globalThis.__jsolve_values; delete globalThis.__jsolve_extras"
 VALUES = _source("values.js")
 EXTRAS = _source("extras.js")
 CHECKS = _source("check.js")
@@ -118,7 +117,6 @@ def fresh_context() -> quickjs.Context:
     ctx = quickjs.Context()
     ctx.set("__jsolve_values", VALUES)
     ctx.set("__jsolve_extras", EXTRAS)
-    ctx.set("__jsolve_checks", CHECKS)
     ctx.eval(PRELUDE)
     return ctx
 
@@ -166,7 +164,8 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     net = _NetLimits(request.get("network"))
     token = secrets.randbits(52)  # exact as a JS Number
     _prepare(ctx, limits, code + (check or ""), network is not None, token)
-    if check is not None:
+    if check is not None:  # before the code runs: the check's built-ins are kept now
+        ctx.set("__jsolve_checks", CHECKS)
         ctx.eval("__jsolve.guard()")
     run_id = request.get("run_id")
     if timeout:
@@ -195,6 +194,7 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
                 if "error" not in first:
                     ctx = fresh_context()
                     _prepare(ctx, limits, check, False, token)
+                    ctx.set("__jsolve_checks", CHECKS)
                     if timeout:
                         ctx.set_time_limit(timeout)
                     ctx.eval(f"__jsolve.checkValue({json.dumps(check)}, {json.dumps(first['value'])}, {json.dumps(first['bigints'])})")
