@@ -93,7 +93,9 @@ class OutputShape:
         No shape (or the empty schema) checks nothing. Any other refuses a string holding a lone
         UTF-16 surrogate, which is half of a character, not text. Integers of any length (BigInts)
         are checked; those longer than Python writes as text (`sys.get_int_max_str_digits`) are
-        quoted by their length."""
+        quoted by their length. pydantic's JSON parser stops at that length too, so for a Python
+        type such a value is validated as Python data, strictly: there an array is no tuple or set
+        and a string no date."""
         if self._adapter is None and not self.schema:
             return value
         surrogate, long_ints = _scan(value)
@@ -154,7 +156,8 @@ def _of_schema(text: str) -> OutputShape:
     try:
         validator_class.check_schema(schema)
     except jsonschema.SchemaError as exc:
-        hint = " (patterns are compiled with Python's `re`, which has no `\\p{...}` classes)" if exc.validator == "format" and exc.validator_value == "regex" else ""
+        regex = exc.validator == "format" and exc.validator_value == "regex"
+        hint = " (patterns are compiled with Python's `re`, which has no `\\p{...}` classes)" if regex else ""
         raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)}){hint}") from None
     if (unusable := _unusable(schema, validator_class)) is not None:
         raise UsageError(unusable)
@@ -168,7 +171,8 @@ def _of_type(output: Any) -> OutputShape:
     try:
         adapter = pydantic.TypeAdapter(output)
         schema = adapter.json_schema()
-    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError, NameError, SyntaxError) as exc:  # the last two: a string forward reference
+    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError,
+            NameError, SyntaxError) as exc:  # the last two: a string forward reference
         why = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise UsageError(f"output must be a Python type, a pydantic model or a JSON Schema dict; {output!r} is not usable: {why}") from None
     except pydantic_core.SchemaError as exc:  # a constraint pydantic cannot build a validator for: a bad `pattern`, `gt="a"`...
@@ -215,7 +219,8 @@ def _unusable(schema: dict[str, Any], validator_class: Any) -> str | None:
                     return _dangling_message(keyword, ref, where())
                 target = resolved.contents
                 if not isinstance(target, (dict, bool)):
-                    return f"output schema: the `{keyword}` {ref!r} at {_path(where())} points at a {type(target).__name__}, not at a schema; point it at a schema"
+                    return (f"output schema: the `{keyword}` {ref!r} at {_path(where())} points at a {type(target).__name__}, "
+                            "not at a schema; point it at a schema")
                 if isinstance(target, dict) and id(target) not in checked:
                     try:
                         validator_class.check_schema(target)
