@@ -7,13 +7,14 @@ record and into the log event, so the three never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from agent import prompts
 from agent.sandbox import RunError
 
-__all__ = ["Failure", "FailureKind", "feedback", "from_run_error"]
+__all__ = ["Failure", "FailureKind", "feedback", "from_run_error", "well_formed"]
 
 FailureKind = Literal[
     "extract", "syntax", "policy", "contract", "runtime", "timeout", "memory", "stack", "output",
@@ -80,7 +81,22 @@ def feedback(failure: Failure, code: str | None = None) -> str:
         shown = failure.logs[-MAX_LOG_LINES:]
         cut = f" (last {len(shown)} of {len(failure.logs)})" if len(shown) < len(failure.logs) else ""
         details.append(f"Console output{cut}:\n" + "\n".join(shown))
-    return prompts.render("repair", problem=problem, details="\n".join(details))
+    return well_formed(prompts.render("repair", problem=problem, details="\n".join(details)))
+
+
+def well_formed(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings replaced by U+FFFD: model-written code can
+    hold them (and so the line feedback quotes), and UTF-8 (a terminal, a report file) cannot."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [well_formed(x) for x in value]
+    if isinstance(value, dict):
+        return {well_formed(k): well_formed(x) for k, x in value.items()}
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _source_line(code: str, number: int) -> str | None:

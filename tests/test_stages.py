@@ -356,3 +356,10 @@ def test_extraction_of_a_degenerate_reply_takes_linear_time(reply):
     started = time.perf_counter()
     assert isinstance(extract_code(reply), Failure)
     assert time.perf_counter() - started < 2  # quadratic before: 20,000 blank lines took 5.7 s
+
+
+def test_feedback_quoting_a_line_with_a_lone_surrogate_is_text_utf_8_can_carry():
+    from agent.failures import Failure, feedback
+
+    text = feedback(Failure(kind="runtime", message="bad \udfff", line=1, logs=("log \udc80",)), 'const s = "\ud800"; throw 1')
+    assert text.encode("utf-8") and "\ufffd" in text and 'Line 1 is: const s = "\ufffd"; throw 1' in text

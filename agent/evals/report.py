@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.errors import UsageError
+from agent.failures import well_formed
 
 __all__ = ["Calibration", "CaseResult", "Report", "Summary", "compare_reports", "summarize"]
 
@@ -28,21 +28,6 @@ AGREEMENT_LEVELS = (0.5, 0.75, 1.0)
 
 MAX_CANDIDATE_VALUE = 300
 """Characters of a candidate value kept in a case's row."""
-
-
-def well_formed(value: Any) -> Any:
-    """`value` with every lone surrogate in its strings replaced by U+FFFD: code can put them in
-    values, logs and messages, and UTF-8 (the report's files, a terminal) cannot carry them."""
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(value) else value
-    if isinstance(value, list):
-        return [well_formed(x) for x in value]
-    if isinstance(value, dict):
-        return {well_formed(k): well_formed(x) for k, x in value.items()}
-    return value
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CaseResult(pydantic.BaseModel):
