@@ -507,3 +507,12 @@ def test_the_supervisor_cuts_and_cleans_error_texts_itself():
 
     r = _result({**_HONEST, "error": {"kind": "runtime", "name": "E\ud800", "message": "m" * 50_000, "stack": None}}, 0.0, Limits())
     assert r.error.name == "E\ufffd" and len(r.error.message) < 5000 and r.error.message.endswith("[cut at 4096 characters]")
+
+
+@pytest.mark.parametrize("code", ["const a = 1;\nexport default 'x\ud800'", "1 +\n '\udfff'"])
+def test_code_holding_a_lone_surrogate_is_a_syntax_error_not_a_crash(one, code):
+    r = one.run(code)
+    assert (r.error.kind, r.error.line) == ("syntax", 2), r.error
+    assert "lone surrogate" in r.error.message
+    json.dumps(r.to_json(), ensure_ascii=False).encode()
+    _clean(one)

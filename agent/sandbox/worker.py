@@ -52,6 +52,8 @@ COLLECT_HEADROOM = 16 << 20
 
 _NULL_THROWN = re.compile(r"\bthrow\s+null\b|\breject\(\s*null\s*\)")
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 _MODULE_SYNTAX = re.compile(r"(^\s*import\s*[\w{*'\"]|\bexport\s+(default\b|const\b|let\b|var\b|function\b|async\b|class\b|\{|\*))", re.MULTILINE)
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
 _BOUNDARY = re.compile(r"^\s*at (eval \(native\)|jsolve_)")
@@ -173,7 +175,11 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     error: dict[str, Any] | None = None
     first: dict[str, Any] | None = None  # the code's own report, when its value is checked elsewhere
     try:
-        if _MODULE_SYNTAX.search(code):
+        if (lone := _LONE_SURROGATE.search(code)) is not None:
+            # The engine takes UTF-8, which cannot hold one: the binding fails (a SystemError from
+            # ctx.set, UnicodeEncodeError from ctx.module) and the worker would die with it.
+            error = _lone_surrogate(code, lone.start())
+        elif _MODULE_SYNTAX.search(code):
             ctx.module(code)
             ctx.eval("__jsolve.module()")
         else:
@@ -218,6 +224,14 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
         result["value_json"] = outcome["value"]
         result["bigints"] = outcome["bigints"]
     return result
+
+
+def _lone_surrogate(code: str, index: int) -> dict[str, Any]:
+    """The `syntax` error of code holding a lone surrogate (which no source text can hold)."""
+    line = code.count("\n", 0, index) + 1
+    column = index - (code.rfind("\n", 0, index) + 1) + 1
+    return {"kind": "syntax", "name": "SyntaxError", "line": line, "column": column, "stack": None,
+            "message": f"the code holds a lone surrogate (U+{ord(code[index]):04X}) at line {line}, column {column}: write it as an escape such as \\u{ord(code[index]):04x}"}
 
 
 def _report(ctx: quickjs.Context, limits: dict[str, Any], code: str) -> dict[str, Any]:
