@@ -45,6 +45,7 @@ from typing import IO, TYPE_CHECKING
 import httpx
 
 from agent.errors import LocalModelError, UsageError
+from agent.sandbox.cpus import available_cpus
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -285,21 +286,7 @@ def default_threads() -> int:
         if not value.isdigit() or int(value) < 1:
             raise UsageError(f"{THREADS_ENV} must be a whole number of threads, at least 1; got {value!r}")
         return int(value)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    quota = _cgroup_cpu_quota()
-    return max(1, min(cpus, quota) if quota else cpus)
-
-
-def _cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> int | None:
-    """CPUs allowed by the cgroup quota (`docker run --cpus`), rounded up; None when unlimited."""
-    with contextlib.suppress(OSError, ValueError):
-        quota, period = (root / "cpu.max").read_text().split()  # cgroup v2: "max 100000" or "200000 100000"
-        return None if quota == "max" else -(-int(quota) // int(period))
-    with contextlib.suppress(OSError, ValueError):
-        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())  # cgroup v1: -1 when unlimited
-        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
-        return None if quota_us <= 0 else -(-quota_us // period_us)
-    return None
+    return available_cpus()
 
 
 def _load_failure(log: str) -> str:

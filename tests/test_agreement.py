@@ -122,7 +122,7 @@ def test_when_the_rounds_are_spent_the_most_common_value_is_answered_and_said_to
     sampler = Sampler([fenced("export default 1")], [fenced("export default 2"), fenced("export default 3")])
     s = solve(TASK, output=int, model=sampler.model, sandbox=sandbox, samples=3, max_attempts=1)
     assert s.value == 1 and s.agreement == pytest.approx(1 / 3) and s.votes == 1 and not s.agreed
-    assert [c.value for c in s.candidates] == [1, 2, 3]
+    assert s.candidates[0].value == 1 and sorted(c.value for c in s.candidates) == [1, 2, 3], "a tie goes to the greedy program"
 
 
 def test_min_agreement_refuses_a_guess(sandbox):

@@ -20,6 +20,8 @@ import pytest
 from agent import local_model as lm
 from agent.errors import LocalModelError, ModelUnavailable, UsageError
 from agent.local_model import LocalServer, ensure_gguf, is_installed
+from agent.sandbox import cpus as sandbox_cpus
+from agent.sandbox.cpus import cgroup_cpu_quota
 
 needs_runtime = pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None,
                                    reason='the local model runtime is not installed (pip install -e ".[local]")')
@@ -193,8 +195,8 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
 def test_threads_default_to_the_usable_cpus_and_follow_the_environment(monkeypatch):
     monkeypatch.delenv("JSOLVE_THREADS", raising=False)
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert lm.default_threads() == min(expected, lm._cgroup_cpu_quota() or expected)
-    monkeypatch.setattr(lm, "_cgroup_cpu_quota", lambda: 1)
+    assert lm.default_threads() == min(expected, sandbox_cpus.cgroup_cpu_quota() or expected)
+    monkeypatch.setattr(sandbox_cpus, "cgroup_cpu_quota", lambda: 1)
     assert lm.default_threads() == 1, "a container's CPU quota caps the default"
     monkeypatch.setenv("JSOLVE_THREADS", "3")
     assert lm.default_threads() == 3 and LocalServer(lm.Path("x.gguf")).threads == 3
@@ -219,7 +221,7 @@ def test_a_container_cpu_quota_is_read_from_cgroup_v2_or_v1(tmp_path, files, cpu
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    assert lm._cgroup_cpu_quota(tmp_path) == cpus
+    assert cgroup_cpu_quota(tmp_path) == cpus
 
 
 @pytest.mark.parametrize("content, message", [

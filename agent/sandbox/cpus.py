@@ -6,12 +6,11 @@ import contextlib
 import os
 from pathlib import Path
 
-__all__ = ["available_cpus"]
+__all__ = ["available_cpus", "cgroup_cpu_quota"]
 
 
 def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> int | None:
-    """CPUs allowed by the cgroup quota (`docker run --cpus`), rounded up; None when unlimited.
-    (The same reading as agent/local_model.py's, kept here so the sandbox imports nothing else.)"""
+    """CPUs allowed by the cgroup quota (`docker run --cpus`), rounded up; None when unlimited."""
     with contextlib.suppress(OSError, ValueError):
         quota, period = (root / "cpu.max").read_text().split()  # cgroup v2: "max 100000" or "200000 100000"
         return None if quota == "max" else -(-int(quota) // int(period))
