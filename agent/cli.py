@@ -18,6 +18,14 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
+@app.callback()
+def _main() -> None:
+    """Run model-written JavaScript safely."""
+    # A BigInt answer may have any number of digits; Python refuses to print an int past 4,300
+    # digits unless told otherwise. This process only prints, so it is told.
+    sys.set_int_max_str_digits(0)
+
+
 @app.command()
 def run(
     file: Annotated[str, typer.Argument(help="A .js file, or - to read the code from stdin.")],

@@ -140,3 +140,15 @@ def test_min_agreement_not_reached_exits_1_with_the_competing_values(provider):
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is False and sorted(c["value"] for c in report["candidates"]) == [1, 2]
+
+
+def test_jsolve_run_prints_a_bigint_of_any_length(tmp_path):
+    module = tmp_path / "big.js"
+    module.write_text("export default 10n ** 5000n + 1n")
+    done = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(module), "--json"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    sys.set_int_max_str_digits(0)
+    try:
+        assert json.loads(done.stdout)["value"] == 10**5000 + 1
+    finally:
+        sys.set_int_max_str_digits(4300)

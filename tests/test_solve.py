@@ -205,8 +205,16 @@ def test_no_model_configured_says_how_to_configure_one(monkeypatch, sandbox):
 
     if local_model.is_installed():
         pytest.skip("the embedded model is installed here, so it is the default")
-    with pytest.raises(UsageError, match="no model is configured.*JSOLVE_MODEL.*pip install"):
+    with pytest.raises(UsageError, match="no model is configured.*JSOLVE_MODEL.*pip install") as caught:
         solve("Sum the primes below 10.", sandbox=sandbox)
+    assert "{" not in str(caught.value) and "JSOLVE_MODEL=gguf:/path/model.gguf" in str(caught.value)
+
+
+def test_the_no_model_message_names_every_way_to_configure_one():
+    from agent.model import _NO_MODEL
+
+    assert "{" not in _NO_MODEL, "no template placeholder left in the message"
+    assert "JSOLVE_MODEL=openai-chat:" in _NO_MODEL and "JSOLVE_MODEL=gguf:" in _NO_MODEL
 
 
 def test_async_entry_point_and_many_concurrent_solves_share_one_pool(sandbox):
