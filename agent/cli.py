@@ -18,14 +18,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-@app.callback()
-def _main() -> None:
-    """Run model-written JavaScript safely."""
-    # A BigInt answer may have any number of digits; Python refuses to print an int past 4,300
-    # digits unless told otherwise. This process only prints, so it is told.
-    sys.set_int_max_str_digits(0)
-
-
 @app.command()
 def run(
     file: Annotated[str, typer.Argument(help="A .js file, or - to read the code from stdin.")],
@@ -36,6 +28,7 @@ def run(
 ) -> None:
     """Run a JavaScript module in the sandbox and print its default export."""
     from agent.sandbox import Limits, Sandbox
+    from agent.terminal import json_text
 
     try:
         code = sys.stdin.read() if file == "-" else Path(file).read_text()
@@ -52,12 +45,12 @@ def run(
     with Sandbox(1) as sandbox:
         result = sandbox.run(code, limits=limits, network=network)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        typer.echo(json_text(result.to_json()))
     else:
         for entry in result.logs:
             typer.echo(entry.text, err=entry.level in ("warn", "error"))
         if result.ok:
-            typer.echo(json.dumps(result.value, ensure_ascii=False, indent=2))
+            typer.echo(json_text(result.value, indent=2))
         else:
             assert result.error is not None
             where = f" (line {result.error.line}, column {result.error.column})" if result.error.line else ""
@@ -117,7 +110,7 @@ def solve(
     from agent.sandbox import Limits
     from agent.solve import SolveSettings
     from agent.solve import solve as run_solve
-    from agent.terminal import SolveView, model_loading
+    from agent.terminal import SolveView, json_text, model_loading
 
     try:
         if log_format not in ("console", "json"):
@@ -153,7 +146,7 @@ def solve(
         raise typer.Exit(EXIT_USAGE) from None
     except SolveFailed as exc:
         if as_json:
-            typer.echo(json.dumps(view.report(None, exc), ensure_ascii=False))
+            typer.echo(json_text(view.report(None, exc)))
         else:
             view.failed(exc)
         raise typer.Exit(EXIT_FAILED) from None
@@ -164,7 +157,7 @@ def solve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     if as_json:
-        typer.echo(json.dumps(view.report(solution, None), ensure_ascii=False))
+        typer.echo(json_text(view.report(solution, None)))
     else:
         view.solved(solution)
 

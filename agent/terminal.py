@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from agent.solve import Attempt, Solution
 MAX_CELL = 80
 """Characters of a value or failure shown in a round's table."""
 
-__all__ = ["SolveView", "model_loading", "report"]
+__all__ = ["SolveView", "json_text", "model_loading", "report"]
 
 
 @contextlib.contextmanager
@@ -103,7 +104,7 @@ class SolveView:
 
     def solved(self, solution: Solution) -> None:
         self._stop()
-        answer = Text("Answer: ", style="bold") + Text(json.dumps(to_jsonable_python(solution.value), ensure_ascii=False, indent=2))
+        answer = Text("Answer: ", style="bold") + Text(json_text(to_jsonable_python(solution.value), indent=2))
         if self.samples > 1:
             answer += Text(f"   ({agreement_label(solution.candidates)})", style="bold green" if solution.agreed else "bold yellow")
         self.console.print(answer)
@@ -122,6 +123,17 @@ class SolveView:
         return report(solution, attempts, usage, total_ms, error.candidates if error is not None else [])
 
 
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """`value` as JSON for the terminal. A BigInt answer may have any number of digits, and
+    Python writes no int past 4,300 of them unless its limit is lifted: it is, for this call only."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent)
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
 def round_table(attempts: list[Attempt]) -> Table:
     """One round's programs side by side: what each gave, or how it failed."""
     table = Table(title=f"attempt {attempts[0].number}: {len(attempts)} programs", title_justify="left", show_lines=False)
@@ -129,7 +141,7 @@ def round_table(attempts: list[Attempt]) -> Table:
         table.add_column(column)
     for a in attempts:
         if a.failure is None:
-            mark, shown = Text("✓", style="bold green"), _cut(json.dumps(to_jsonable_python(a.value), ensure_ascii=False))
+            mark, shown = Text("✓", style="bold green"), _cut(json_text(to_jsonable_python(a.value)))
         else:
             mark, shown = Text("✗", style="bold red"), _cut(f"{a.failure.kind}: {a.failure.message}")
         lines = str(len(a.code.splitlines())) if a.code else "-"

@@ -152,3 +152,16 @@ def test_jsolve_run_prints_a_bigint_of_any_length(tmp_path):
         assert json.loads(done.stdout)["value"] == 10**5000 + 1
     finally:
         sys.set_int_max_str_digits(4300)
+
+
+def test_printing_a_long_bigint_leaves_the_process_digit_limit_as_it_was(tmp_path):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    module = tmp_path / "big.js"
+    module.write_text("export default 10n ** 5000n")
+    before = sys.get_int_max_str_digits()
+    done = CliRunner().invoke(app, ["run", str(module)])
+    assert done.exit_code == 0 and done.stdout.strip() == "1" + "0" * 5000
+    assert sys.get_int_max_str_digits() == before, "a library caller's process keeps its own limit"
