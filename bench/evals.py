@@ -3,7 +3,7 @@
     python bench/evals.py [--cases 400] [--concurrency 32] [--rounds 5]
 
 The model answers every case of the project's suite with its reference solution at once, so the
-figure is the runner's own cost: solving (pydantic-ai's loop, extraction, pre-validation, the
+figure is the runner's own cost: solving (the round loop, extraction, pre-validation, the
 sandbox run, the output check) and judging. Also prints the same cases through the sandbox alone,
 side by side, so the ratio shows what the loop costs on top of running the code. A first round
 warms the caches (output shapes, the agent) and is not counted.

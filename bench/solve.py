@@ -3,7 +3,7 @@
     python bench/solve.py [--rounds 300] [--concurrency 16]
 
 Prints medians of: extract + pre-validate, sandbox run + output check, the stages together
-(the pipeline's own overhead), and a whole solve with an instant model (adding pydantic-ai's
+(the pipeline's own overhead), and a whole solve with an instant model (adding the round
 loop); then solves/s with N concurrent solves on one pool. Measured side by side in one run.
 """
 
@@ -104,7 +104,7 @@ def main() -> None:
         print(f"  extract + pre-validate        {median_ms(validate):7.3f} ms")
         print(f"  sandbox run + output check    {median_ms(run):7.3f} ms")
         print(f"  pipeline overhead per attempt {median_ms(stages):7.3f} ms   (target < 2 ms)")
-        print(f"  whole solve, instant model    {median_ms(whole):7.3f} ms   ({median_ms(whole) / median_ms(stages):.2f}x the stages: pydantic-ai's loop)")
+        print(f"  whole solve, instant model    {median_ms(whole):7.3f} ms   ({median_ms(whole) / median_ms(stages):.2f}x the stages: the round loop)")
 
         async def many(n: int) -> float:
             semaphore = asyncio.Semaphore(args.concurrency)

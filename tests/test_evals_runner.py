@@ -276,7 +276,8 @@ class HoldingProvider:
         self.server.server_close()
 
 
-def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_path, stop):
     cases = [Case(id=f"fast{i}", instruction=f"Task fast{i}", output={"type": "integer"}, expected=i) for i in (1, 2)]
     cases += [Case(id=f"slow{i}", instruction=f"Task slow{i}", output={"type": "integer"}, expected=i) for i in (3, 4)]
     suite = tmp_path / "suite.yaml"
@@ -292,7 +293,7 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
         while not ((out / "results.jsonl").exists() and len((out / "results.jsonl").read_text().splitlines()) == 2):
             assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() is not None else "no results"
             time.sleep(0.05)
-        run.send_signal(signal.SIGINT)
+        run.send_signal(stop)
         stdout, stderr = run.communicate(timeout=120)
     finally:
         if run.poll() is None:

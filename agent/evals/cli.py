@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
+import signal
 import typing
 from pathlib import Path
 from typing import Annotated
@@ -18,7 +20,7 @@ from agent.errors import ModelUnavailable, UsageError
 EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
 EXIT_INTERRUPTED = 130
-"""Ctrl-C, after the report of the finished cases is written (the shell's code for SIGINT)."""
+"""Ctrl-C or SIGTERM, after the report of the finished cases is written (the shell's code for SIGINT)."""
 DEFAULT_SUITE = Path("evals/suite.yaml")
 
 
@@ -165,9 +167,16 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
                 log.write(json.dumps(result.model_dump()) + "\n")
                 log.flush()
 
+        async def until_stopped():
+            # SIGTERM (a job runner, `kill`; a job started with `&` ignores Ctrl-C) stops the run
+            # as Ctrl-C does: the finished cases are reported.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not on Windows, or not the main thread
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
+            return await run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
+                                   settings=settings, source=source, selection=selection, on_result=done)  # type: ignore[arg-type]
+
         try:
-            return asyncio.run(run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
-                                         settings=settings, source=source, selection=selection, on_result=done))  # type: ignore[arg-type]
+            return asyncio.run(until_stopped())
         finally:
             if log is not None:
                 log.close()
