@@ -28,7 +28,7 @@ def run(
 ) -> None:
     """Run a JavaScript module in the sandbox and print its default export."""
     from agent.sandbox import Limits, Sandbox
-    from agent.terminal import json_text
+    from agent.sandbox.result import json_text
 
     try:
         code = sys.stdin.read() if file == "-" else Path(file).read_text()
@@ -110,7 +110,8 @@ def solve(
     from agent.sandbox import Limits
     from agent.solve import SolveSettings
     from agent.solve import solve as run_solve
-    from agent.terminal import SolveView, json_text, model_loading
+    from agent.sandbox.result import json_text
+    from agent.terminal import SolveView, model_loading
 
     try:
         if log_format not in ("console", "json"):

@@ -42,6 +42,7 @@ from agent.failures import Failure, feedback, from_run_error
 from agent.logs import get_logger
 from agent.model import MODEL_ENV, Reply, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
+from agent.sandbox.result import json_text
 from agent.shape import OutputShape
 from agent.validate import prevalidate, same_code
 
@@ -363,7 +364,7 @@ def _imprecise(result: RunResult) -> Failure:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(to_jsonable_python(value), ensure_ascii=False)
+    text = json_text(to_jsonable_python(value))
     return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "..."
 
 

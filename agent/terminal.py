@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -20,6 +18,7 @@ from rich.text import Text
 
 from agent.agreement import Candidate
 from agent.errors import SolveFailed
+from agent.sandbox.result import json_text
 from agent.solve import Attempt, Solution
 
 MAX_CELL = 80
@@ -121,17 +120,6 @@ class SolveView:
         usage = solution.usage if solution is not None else error.usage if error is not None else None
         total_ms = solution.duration_ms if solution is not None else (time.perf_counter() - self._started) * 1000
         return report(solution, attempts, usage, total_ms, error.candidates if error is not None else [])
-
-
-def json_text(value: Any, *, indent: int | None = None) -> str:
-    """`value` as JSON for the terminal. A BigInt answer may have any number of digits, and
-    Python writes no int past 4,300 of them unless its limit is lifted: it is, for this call only."""
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        return json.dumps(value, ensure_ascii=False, indent=indent)
-    finally:
-        sys.set_int_max_str_digits(limit)
 
 
 def round_table(attempts: list[Attempt]) -> Table:

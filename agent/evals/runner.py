@@ -14,7 +14,6 @@ import asyncio
 import dataclasses
 import functools
 import http.server
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +33,7 @@ from agent.evals.report import MAX_CANDIDATE_VALUE, CaseResult, Report, summariz
 from agent.evals.suite import Case, judge
 from agent.model import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
+from agent.sandbox.result import json_text
 from agent.solve import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
 
 __all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "fixture_server", "run_cases"]
@@ -76,7 +76,7 @@ def _programs(attempts: list[Attempt], candidates: list[Candidate], samples: int
 
 
 def _cut(value: Any) -> Any:
-    text = json.dumps(to_jsonable_python(value), ensure_ascii=False)
+    text = json_text(to_jsonable_python(value))
     return value if len(text) <= MAX_CANDIDATE_VALUE else text[:MAX_CANDIDATE_VALUE] + "..."
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -123,8 +124,11 @@ def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | N
     return cases[:limit] if limit is not None else cases
 
 
-GRADING = (Path(__file__).with_name("grading.js")).read_text(encoding="utf-8")
-"""Put before the code under test: what the tests use, captured before that code can change it."""
+@functools.cache
+def _grading() -> str:
+    """Put before the code under test: what the tests use, captured before that code can change
+    it (`grading.js` on one line), read on first use."""
+    return _one_line((Path(__file__).with_name("grading.js")).read_text(encoding="utf-8"))
 
 _CAPTURED = re.compile(r"(?<![\w$.])(console\.assert|JSON\.stringify|JSON\.parse|_\.isEqual|Math\.\w+)\b")
 _STAND_IN = {"console": "console", "JSON": "JSON", "_": "lodash", "Math": "Math"}
@@ -140,7 +144,7 @@ def graded_module(code: str, tests: str, given: str | None = None) -> str:
     declared = any(re.search(rf"\b(?:function\*?|const|let|var|class)\s+{re.escape(n)}\b", code) for n in names)
     middle = f"\n;\n{given}" if names and not declared else ""
     captured = _CAPTURED.sub(lambda m: "__jsolve_grade." + _STAND_IN[m[1].split(".")[0]] + "." + m[1].split(".", 1)[1], tests)
-    return f"{_one_line(GRADING)}\n{code}{middle}\n;\n{captured}\n"
+    return f"{_grading()}\n{code}{middle}\n;\n{captured}\n"
 
 
 def _one_line(js: str) -> str:

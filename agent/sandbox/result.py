@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ErrorKind", "LogEntry", "RunError", "RunResult"]
+__all__ = ["ErrorKind", "LogEntry", "RunError", "RunResult", "json_text"]
 
 MAX_ERROR_CHARS = 4096
 """Characters kept of an error's name, message and stack each: a few KB say what went wrong; a
@@ -101,3 +103,14 @@ class RunResult:
             "logs": [entry.to_json() for entry in self.logs],
             "duration_ms": round(self.duration_ms, 3),
         }
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """`value` as JSON for the terminal. A BigInt answer may have any number of digits, and
+    Python writes no int past 4,300 of them unless its limit is lifted: it is, for this call only."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent)
+    finally:
+        sys.set_int_max_str_digits(limit)
