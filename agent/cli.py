@@ -17,6 +17,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-wr
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+INPUT_HELP = ("NAME=FILE: the file's data as the global NAME of the code (repeatable). .json, .jsonl, .csv and .tsv "
+              "are read as data, anything else as text.")
+
 
 @app.command()
 def run(
@@ -25,6 +28,7 @@ def run(
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds for the run.")] = None,
     memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate.")] = None,
     allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*.example.com' for a domain, '*' for any public host).")] = None,
+    input_files: Annotated[Optional[list[str]], typer.Option("--input", help=INPUT_HELP)] = None,
 ) -> None:
     """Run a JavaScript module in the sandbox and print its default export."""
     from agent.sandbox import Limits, Sandbox
@@ -39,11 +43,16 @@ def run(
     try:
         limits = Limits(**overrides)
         network = _network_policy(allow_net)
+        inputs = _input_files(input_files)
+        if inputs:
+            from agent.inputs import load_inputs
+
+            inputs = load_inputs(inputs)[0]
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     with Sandbox(1) as sandbox:
-        result = sandbox.run(code, limits=limits, network=network)
+        result = sandbox.run(code, limits=limits, network=network, inputs=inputs or None)
     if as_json:
         typer.echo(json_text(result.to_json()))
     else:
@@ -99,6 +108,7 @@ def solve(
     allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host).")] = None,
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run of the code.")] = None,
     memory: Annotated[Optional[int], typer.Option(help="MiB of memory the code may allocate.")] = None,
+    input_files: Annotated[Optional[list[str]], typer.Option("--input", help=INPUT_HELP + " The model sees each one's schema, size and first rows, not the data.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (value, code, attempts, usage, timings).")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="Show log events (-vv for all).")] = 0,
     log_format: Annotated[str, typer.Option("--log-format", help="console or json (JSON lines on stderr).")] = "console",
@@ -131,6 +141,9 @@ def solve(
         network = _network_policy(allow_net)
         sampling = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
         settings = SolveSettings(**sampling)
+        from agent.inputs import load_inputs
+
+        inputs = load_inputs(_input_files(input_files))
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -141,7 +154,7 @@ def solve(
             resolved = resolve_model(model, progress=progress)
         with view:
             solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
-                                 limits=limits, settings=settings, on_attempt=view.attempt)
+                                 limits=limits, settings=settings, inputs=inputs, on_attempt=view.attempt)
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -161,6 +174,19 @@ def solve(
         typer.echo(json_text(view.report(solution, None)))
     else:
         view.solved(solution)
+
+
+def _input_files(specs: Optional[list[str]]) -> dict[str, Path]:
+    """`--input NAME=FILE` options as a mapping of names to files."""
+    files: dict[str, Path] = {}
+    for spec in specs or ():
+        name, sep, file = spec.partition("=")
+        if not sep or not name or not file:
+            raise UsageError(f"--input takes NAME=FILE (e.g. --input sales=sales.csv), got {spec!r}")
+        if name in files:
+            raise UsageError(f"--input {name} is given twice")
+        files[name] = Path(file)
+    return files
 
 
 def _network_policy(hosts: Optional[list[str]]) -> Any:

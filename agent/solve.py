@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,9 +40,11 @@ from agent.agreement import Candidate, Vote, agreement, group, has_majority, mee
 from agent.errors import ModelUnavailable, SolveFailed, UsageError
 from agent.extract import extract_code
 from agent.failures import Failure, feedback, from_run_error
+from agent.inputs import describe_inputs, load_inputs
 from agent.logs import get_logger
 from agent.model import MODEL_ENV, Reply, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
+from agent.sandbox.inputs import Inputs
 from agent.sandbox.result import json_text
 from agent.shape import OutputShape
 from agent.validate import prevalidate, same_code
@@ -226,6 +229,7 @@ class _Run:
     limits: Limits | None
     network: NetworkPolicy | None
     check: str | None
+    inputs: Inputs
     settings: SolveSettings
     max_rounds: int
     log: Any
@@ -293,7 +297,7 @@ class _Run:
         if failure is None:
             assert code is not None
             started = time.perf_counter()
-            result = await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network)
+            result = await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs)
             logs = tuple(entry.text if entry.level in ("log", "info", "debug") else f"[{entry.level}] {entry.text}" for entry in result.logs)
             failure, value = self._check(result, logs)
             run_ms = _since(started)
@@ -312,7 +316,11 @@ class _Run:
     def _check(self, result: RunResult, logs: tuple[str, ...]) -> tuple[Failure | None, Any]:
         if not result.ok:
             assert result.error is not None
-            return from_run_error(result.error, logs), None
+            failure = from_run_error(result.error, logs)
+            if self.inputs and failure.name == "TypeError" and _FROZEN.search(failure.message):
+                failure = replace(failure, message=f"{failure.message} (the inputs are frozen: copy one before changing it, "
+                                                   "as in [...rows].sort(...) or { ...obj })")
+            return failure, None
         checked = self.shape.check(result.value)
         if isinstance(checked, Failure):
             return checked, None
@@ -343,6 +351,10 @@ class _Run:
         if failed is not None:
             assert failed.feedback is not None
             self.repair = (failed.feedback, failed.reply)
+
+
+_FROZEN = re.compile(r"read-only|not extensible|not configurable")
+"""How the engine words a change to a frozen object."""
 
 
 def _unextracted(failure: Failure, reply: Reply) -> Failure:
@@ -417,12 +429,12 @@ def _instructions(network: NetworkPolicy | None) -> str:
     return prompts.render("system", network=net)
 
 
-def _task(instruction: str, shape: OutputShape) -> str:
+def _task(instruction: str, shape: OutputShape, described: str = "") -> str:
     if shape.schema:
         text = prompts.render("shape", schema=json.dumps(shape.schema, separators=(",", ":")))
     else:
         text = prompts.render("shape-any")
-    return prompts.render("task", instruction=instruction.strip(), shape=text)
+    return prompts.render("task", instruction=instruction.strip(), inputs=described + "\n\n" if described else "", shape=text)
 
 
 async def asolve(
@@ -436,6 +448,7 @@ async def asolve(
     network: NetworkPolicy | None = None,
     limits: Limits | None = None,
     check: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
     sandbox: Sandbox | None = None,
     settings: SolveSettings | None = None,
     on_attempt: Callable[[Attempt], None] | None = None,
@@ -451,7 +464,10 @@ async def asolve(
     agreement into a `disagree` failure. `network` lets the code `fetch` what the policy allows.
     `check` is JavaScript run after the code with its default export as `value` (which may then
     be a function); it throws to refuse the value, and what it returns is checked against
-    `output`. `on_attempt` is called with each program as soon as it is judged (to show
+    `output`. `inputs` maps names to the caller's data: JSON values, or files (a `Path`, or a
+    str such as "orders.csv"; see `agent.inputs.load_inputs`), read once per solve; the code
+    reads each as a frozen global of its name, and the model sees only its schema, size and
+    first items. `on_attempt` is called with each program as soon as it is judged (to show
     progress). Raises `SolveFailed` when the rounds are spent, `ModelRejected` when the provider
     refuses the request, `ModelUnavailable` when it cannot be reached, `UsageError` for bad
     arguments (before any model call).
@@ -469,10 +485,11 @@ async def asolve(
     if overrides:
         settings = replace(settings, **overrides)
     shape = OutputShape.of(output)
+    loaded, files = (inputs, {}) if isinstance(inputs, Inputs) else load_inputs(inputs)
     resolved = model if isinstance(model, Model) else await _model_named(model)
     run_id = uuid.uuid4().hex[:12]
-    run = _Run(model=resolved, instructions=_instructions(network), task=_task(instruction, shape), shape=shape,
-               sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, settings=settings,
+    run = _Run(model=resolved, instructions=_instructions(network), task=_task(instruction, shape, describe_inputs(loaded, files)),
+               shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, inputs=loaded, settings=settings,
                max_rounds=max_attempts, log=log.bind(run_id=run_id), on_attempt=on_attempt)
     started = time.perf_counter()
     run.log.info("solve.start", model=resolved.model_name, instruction=instruction[:200], max_attempts=max_attempts,

@@ -12,6 +12,7 @@ import pytest
 from agent.errors import UsageError
 from agent.evals.runner import fixture_server
 from agent.evals.suite import Case, judge, load_suite
+from agent.inputs import load_inputs
 from agent.sandbox import NetworkPolicy
 from agent.shape import OutputShape
 from tests.evals_answers import ANSWERS, WRONG
@@ -53,7 +54,8 @@ def test_every_reference_solution_passes_its_own_case(sandbox):
     async def verdicts(base: str):
         async def one(case: Case):
             case = case.with_base(base)
-            result = await sandbox.run_async(case.reference, network=network if case.network else None, check=case.check)
+            inputs = load_inputs({name: Path(file) for name, file in case.inputs.items()})[0] if case.inputs else None
+            result = await sandbox.run_async(case.reference, network=network if case.network else None, check=case.check, inputs=inputs)
             if not result.ok:
                 return case.id, f"{result.error.kind}: {result.error.message}"
             value = OutputShape.of(case.output).check(result.value)

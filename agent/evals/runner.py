@@ -149,7 +149,8 @@ async def run_cases(
             chosen = case_settings(case, settings)
             try:
                 solution = await asolve(case.instruction, output=case.output, model=resolved, max_attempts=max_attempts,
-                                        network=network if case.network else None, check=case.check, sandbox=pool, settings=chosen)
+                                        network=network if case.network else None, check=case.check, sandbox=pool, settings=chosen,
+                                        inputs={name: Path(file) for name, file in (case.inputs or {}).items()})
                 ok, why = await judge(case, solution.value, solution.code, pool)
                 result = _solved(case, solution, ok, why, chosen.samples, started)
             except SolveFailed as exc:

@@ -16,6 +16,7 @@ from agent.agreement import canonical, close
 from agent.errors import UsageError
 from agent.failures import Failure
 from agent.sandbox import Sandbox
+from agent.sandbox.inputs import check_name
 from agent.shape import OutputShape
 
 __all__ = ["Case", "graded_module", "judge", "load_suite", "select_cases"]
@@ -48,6 +49,9 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     """A module known to be right, proven by the suite's own test."""
     network: bool = False
     """The case fetches from the fixture server the runner starts."""
+    inputs: dict[str, str] | None = None
+    """Input names of the code and the files they are read from, relative to the suite file's
+    folder (`fixtures/orders.csv`); the model sees their schema and first rows, the code the data."""
     check: str | None = None
     """JS `check` handed to `solve` (the model sees its failures), e.g. "the export is a function"."""
     grade: str | None = None
@@ -99,7 +103,13 @@ def load_suite(path: str | Path) -> list[Case]:
     cases = []
     for index, raw in enumerate(data["cases"]):
         try:
-            cases.append(Case.model_validate(raw))
+            case = Case.model_validate(raw)
+            if case.inputs:
+                case = case.model_copy(update={"inputs": _input_files(case.inputs, path.parent)})
+            cases.append(case)
+        except UsageError as exc:
+            name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
+            raise UsageError(f"{path}: case {name}: {exc}") from None
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
             where = "".join(f"{part}: " for part in first["loc"])
@@ -112,6 +122,18 @@ def load_suite(path: str | Path) -> list[Case]:
             raise UsageError(f"{path}: the case id {case.id!r} appears twice")
         seen.add(case.id)
     return cases
+
+
+def _input_files(inputs: dict[str, str], folder: Path) -> dict[str, str]:
+    """A case's input files as paths from the working directory, each checked to exist."""
+    files = {}
+    for name, file in inputs.items():
+        check_name(name)
+        full = folder / file
+        if not full.is_file():
+            raise UsageError(f"the input {name} names {file}, which is not a file in {folder}")
+        files[name] = str(full)
+    return files
 
 
 def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[Case]:

@@ -16,12 +16,14 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any, get_args
 
 from agent.errors import SandboxClosed, UsageError
 from agent.sandbox.cpus import available_cpus
+from agent.sandbox.inputs import Inputs
 from agent.sandbox.limits import Limits
 from agent.sandbox.network import Fetcher, NetworkPolicy
 from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed, ChannelTimeout, ProtocolError
@@ -53,6 +55,12 @@ start at all then fails that run as a `crash` instead of looping here."""
 STARTUP_TIMEOUT = 30.0
 """Seconds a new worker may take to import the engine and say it is ready."""
 
+LOAD_TIMEOUT = 10.0
+"""Seconds a worker may take to parse a run's inputs, plus `LOAD_SECONDS_PER_MB` per MB of them
+(parsing and freezing run near 40 MB/s): only a worker that stopped answering takes longer."""
+
+LOAD_SECONDS_PER_MB = 1.0
+
 
 class _Worker:
     """One worker process and its channel."""
@@ -69,6 +77,8 @@ class _Worker:
         assert self.process.stdin and self.process.stdout
         self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
         self.ready = False
+        self.held: frozenset[str] = frozenset()
+        """Digests of the inputs of this worker's last run, which it keeps: they are not sent again."""
 
     def wait_ready(self) -> None:
         if not self.ready:
@@ -152,7 +162,7 @@ class Sandbox:
             replaced += 1
 
     def run(self, code: str, *, limits: Limits | None = None, check: str | None = None,
-            network: NetworkPolicy | None = None) -> RunResult:
+            network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None) -> RunResult:
         """Run `code` (an ES module, or a script whose last expression is the value) and return
         its default export, or a typed error.
 
@@ -166,6 +176,11 @@ class Sandbox:
         `network`, when given, gives the code `fetch` under that policy; the requests are made
         here, in the caller's process, never by the worker.
 
+        `inputs` (an `Inputs`, or a mapping of names to JSON values) become read-only globals of
+        the code, deeply frozen; the engine's memory limit is raised by what they take parsed
+        (`Inputs.widen`), and their loading is not counted in the run's timeout. Pass the same
+        `Inputs` to many runs: it is serialized once, and a worker keeps the last run's inputs.
+
         Everything the worker sends is checked here as coming from the guest: a frame of another
         run, of an unknown kind or over the run's caps ends the run as a `crash` and retires
         the worker.
@@ -176,9 +191,13 @@ class Sandbox:
             raise UsageError(f"check must be a str, got {type(check).__name__}")
         if network is not None and not isinstance(network, NetworkPolicy):
             raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
+        if inputs is not None and not isinstance(inputs, Inputs):
+            inputs = Inputs(inputs)
         if self._closed:
             raise SandboxClosed("this Sandbox is closed; create a new one")
         limits = limits or self.limits
+        if inputs:
+            limits = inputs.widen(limits)
         worker = self._take()
         started = time.perf_counter()
         healthy = False
@@ -187,14 +206,22 @@ class Sandbox:
             worker.wait_ready()
             started = time.perf_counter()
             run_id = next(self._run_ids)
+            cap = _frame_cap(limits, network)
+            listed, payloads = _inputs_frame(inputs, worker.held) if inputs else (None, ())
+            worker.held = frozenset()  # until the worker has them all
+            worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": _wire(limits), "check": check,
+                                 "network": {"max_request_bytes": network.max_request_bytes} if network is not None else None,
+                                 "inputs": listed}, payloads)
+            if inputs:
+                loaded = worker.channel.recv(time.monotonic() + LOAD_TIMEOUT + LOAD_SECONDS_PER_MB * inputs.bytes / 1e6, cap)
+                if loaded.get("op") != "loaded" or loaded.get("run_id") != run_id:
+                    raise ProtocolError(f"a frame of kind {str(loaded.get('op'))[:20]!r} before the inputs were loaded")
+                worker.held = frozenset(entry.digest for entry in inputs.entries())
             deadline = time.monotonic() + limits.timeout + KILL_GRACE if limits.timeout else None
             if network is not None:
                 # Requests may run to the kill deadline: the worker's own deadline comes first,
                 # so a run cut short while it waits for fetch is reported as a `timeout`.
                 exchange = _Exchange(worker.channel, Fetcher(network, deadline), run_id, self._fetch_pool())
-            worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": _wire(limits), "check": check,
-                                 "network": {"max_request_bytes": network.max_request_bytes} if network is not None else None})
-            cap = _frame_cap(limits, network)
             while True:
                 reply = worker.channel.recv(deadline, cap)
                 if reply.get("run_id") != run_id:
@@ -207,7 +234,8 @@ class Sandbox:
                 exchange.start(reply)
             result = _result(reply, time.perf_counter() - started, limits)
             rss = reply.get("rss")
-            healthy = isinstance(rss, int) and not isinstance(rss, bool) and rss < WORKER_RSS_CAP
+            # The inputs' text stays in the worker (as received and as a str) for the next run.
+            healthy = isinstance(rss, int) and not isinstance(rss, bool) and rss < WORKER_RSS_CAP + 3 * (inputs.bytes if inputs else 0)
             return result
         except ChannelTimeout:
             return _failure("timeout", "the code ran longer than its time limit; the worker was stopped", started)
@@ -231,13 +259,13 @@ class Sandbox:
             return self._fetchers
 
     async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
-                        network: NetworkPolicy | None = None) -> RunResult:
+                        network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None) -> RunResult:
         """`run` for asyncio callers: the waiting happens off the event loop."""
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(self.size * 2, thread_name_prefix="jsolve-sandbox")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check, network=network))
+        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check, network=network, inputs=inputs))
 
     def close(self) -> None:
         """Stop every worker process; runs waiting for a worker raise `SandboxClosed`. Safe to
@@ -305,6 +333,19 @@ class _Exchange:
             self._open = False
             self._waiting.clear()
         self.fetcher.close()
+
+
+def _inputs_frame(inputs: Inputs, held: frozenset[str]) -> tuple[list[dict[str, Any]], tuple[bytes, ...]]:
+    """The inputs as a run frame lists them, and the texts to send after it: each text once, and
+    none the worker holds from its last run."""
+    listed, payloads, sending = [], [], set()
+    for entry in inputs.entries():
+        sent = entry.digest not in held and entry.digest not in sending
+        if sent:
+            sending.add(entry.digest)
+            payloads.append(entry.text.encode("utf-8"))
+        listed.append({"name": entry.name, "digest": entry.digest, "sent": sent})
+    return listed, tuple(payloads)
 
 
 def _frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:

@@ -8,7 +8,7 @@
   "use strict";
   const g = globalThis;
   // Captured before any guest code runs: the sandbox compiles and reports with its own.
-  const stringify = JSON.stringify, evaluate = g.eval;
+  const stringify = JSON.stringify, evaluate = g.eval, parse = JSON.parse, freeze = Object.freeze, define = Object.defineProperty;
   class OutputProblem { constructor(message) { this.message = message; } }
   const cfg = {};
   const state = { done: false, value: undefined, error: undefined, timerError: undefined };
@@ -62,6 +62,14 @@
         return settle("error", e);
       }
       Promise.resolve(v).then((x) => settle("value", x), (e) => settle("error", e));
+    },
+    // An input of the caller, before the code runs: parsed with the sandbox's own JSON.parse
+    // (a "__proto__" key is an own property like any other), every object and array frozen, and
+    // bound to a global that can be neither assigned nor redefined.
+    input(name, text) {
+      if (begun) throw new TypeError("__jsolve is the sandbox's, not the code's");
+      const v = parse(text, (k, x) => (typeof x === "object" && x !== null ? freeze(x) : x));
+      define(g, name, { value: v, enumerable: true, writable: false, configurable: false });
     },
     // The caller's check (check.js); `token` is the worker's, so the code cannot start one.
     guard() { if (!begun) chk().guard(); },

@@ -45,9 +45,14 @@ class Channel:
         self.write_fd = write_fd
         self._pending = bytearray()  # bytes read past the last frame returned
 
-    def send(self, message: dict[str, Any]) -> None:
+    def send(self, message: dict[str, Any], payloads: tuple[bytes, ...] = ()) -> None:
+        """Send `message`, then each of `payloads` as a raw frame (`recv_raw` reads one): bytes
+        that are already text, such as an input's JSON, are not escaped into the message."""
         data = json.dumps(message, separators=(",", ":")).encode()
-        view = memoryview(_HEADER.pack(len(data)) + data)
+        parts = [_HEADER.pack(len(data)), data]
+        for payload in payloads:
+            parts += [_HEADER.pack(len(payload)), payload]
+        view = memoryview(b"".join(parts))
         try:
             while view:
                 view = view[os.write(self.write_fd, view):]
@@ -61,13 +66,7 @@ class Channel:
     def recv(self, deadline: float | None = None, max_size: int | None = None) -> dict[str, Any]:
         """The next frame. `max_size` (bytes) is checked against the header before the body is
         read, so a peer cannot make the reader buffer more than it allows."""
-        self._fill(_HEADER.size, deadline)
-        (size,) = _HEADER.unpack_from(self._pending)
-        if max_size is not None and size > max_size:
-            raise ProtocolError(f"a frame of {size} bytes, over the {max_size} allowed")
-        self._fill(_HEADER.size + size, deadline)
-        frame = self._pending[_HEADER.size:_HEADER.size + size]
-        del self._pending[:_HEADER.size + size]
+        frame = self.recv_raw(deadline, max_size)
         try:
             message = json.loads(frame)
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
@@ -75,6 +74,17 @@ class Channel:
         if not isinstance(message, dict):
             raise ProtocolError(f"a frame that is not a JSON object ({type(message).__name__})")
         return message
+
+    def recv_raw(self, deadline: float | None = None, max_size: int | None = None) -> bytes:
+        """The next frame's bytes, unparsed (`max_size` as for `recv`)."""
+        self._fill(_HEADER.size, deadline)
+        (size,) = _HEADER.unpack_from(self._pending)
+        if max_size is not None and size > max_size:
+            raise ProtocolError(f"a frame of {size} bytes, over the {max_size} allowed")
+        self._fill(_HEADER.size + size, deadline)
+        frame = bytes(self._pending[_HEADER.size:_HEADER.size + size])
+        del self._pending[:_HEADER.size + size]
+        return frame
 
     def _fill(self, size: int, deadline: float | None) -> None:
         """Read until `size` bytes are pending: a frame usually arrives whole, in one read."""

@@ -147,10 +147,27 @@ def _prepare(ctx: quickjs.Context, limits: dict[str, Any], named: str, network: 
     ctx.eval(f"__jsolve.configure({json.dumps(cfg)})")
 
 
-def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickjs.Context | None = None) -> dict[str, Any]:
+def _load_inputs(ctx: quickjs.Context, inputs: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """Bind each input to its global in `ctx`; the `memory` error when the engine cannot hold them."""
+    for name, text in inputs:
+        try:
+            ctx.set("__jsolve_input", text)
+            ctx.eval(f"__jsolve.input({json.dumps(name)}, __jsolve_input); delete globalThis.__jsolve_input")
+        except (quickjs.JSException, MemoryError) as exc:
+            error = _error("memory", None, "", None) if isinstance(exc, MemoryError) else _error(None, *_split_exception(exc))
+            if error["kind"] == "memory":
+                error["message"] = f"the input {name} does not fit in the engine's memory: raise the memory limit or pass less data"
+            return error
+    return None
+
+
+def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickjs.Context | None = None,
+            inputs: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Run one piece of guest code in `ctx` (a `fresh_context()`, made here when not given) and
     return the `result` frame. With a network, requests go to the supervisor over `channel` as
-    `fetch` frames and come back as `fetched` frames.
+    `fetch` frames and come back as `fetched` frames. `inputs` (name, JSON text) become read-only
+    globals before the code runs; when there are any, a `loaded` frame says they are in place
+    (the run's time limit starts then, on both sides).
 
     A check of a function runs in the code's context, on the built-ins kept before the code ran
     (extras.js); a check of any other value runs in a fresh context that is given the value as
@@ -166,16 +183,21 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     net = _NetLimits(request.get("network"))
     token = secrets.randbits(52)  # exact as a JS Number
     _prepare(ctx, limits, code + (check or ""), network is not None, token)
+    run_id = request.get("run_id")
+    error: dict[str, Any] | None = _load_inputs(ctx, inputs) if inputs else None
+    if inputs and channel is not None:
+        channel.send({"op": "loaded", "run_id": run_id})
+        deadline = time.monotonic() + timeout if timeout else None
     if check is not None:  # before the code runs: the check's built-ins are kept now
         ctx.set("__jsolve_checks", CHECKS)
         ctx.eval("__jsolve.guard()")
-    run_id = request.get("run_id")
     if timeout:
         ctx.set_time_limit(timeout)
-    error: dict[str, Any] | None = None
     first: dict[str, Any] | None = None  # the code's own report, when its value is checked elsewhere
     try:
-        if (lone := _LONE_SURROGATE.search(code)) is not None:
+        if error is not None:
+            pass
+        elif (lone := _LONE_SURROGATE.search(code)) is not None:
             # The engine takes UTF-8, which cannot hold one: the binding fails (a SystemError from
             # ctx.set, UnicodeEncodeError from ctx.module) and the worker would die with it.
             error = _lone_surrogate(code, lone.start())
@@ -200,11 +222,14 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
                 if "error" not in first:
                     ctx = fresh_context()
                     _prepare(ctx, limits, check, False, token)
+                    # The check reads the inputs it names (to compare the value with the data).
+                    error = _load_inputs(ctx, [(name, text) for name, text in inputs or () if name in check])
                     ctx.set("__jsolve_checks", CHECKS)
                     if timeout:
                         ctx.set_time_limit(timeout)
-                    ctx.eval(f"__jsolve.checkValue({json.dumps(check)}, {json.dumps(first['value'])}, {json.dumps(first['bigints'])})")
-                    error = _settle(ctx, deadline, None, run_id, net)
+                    if error is None:
+                        ctx.eval(f"__jsolve.checkValue({json.dumps(check)}, {json.dumps(first['value'])}, {json.dumps(first['bigints'])})")
+                        error = _settle(ctx, deadline, None, run_id, net)
     except quickjs.JSException as exc:
         # Raised by the sandbox's own hooks (the guest's errors settle its promise instead): the
         # stack's lines are the sandbox's, which would read as lines of the guest's code.
@@ -402,17 +427,24 @@ def main() -> None:
     page = resource.getpagesize()
     channel.send({"op": "ready", "pid": os.getpid()})
     ctx: quickjs.Context | None = None
+    held: dict[str, str] = {}  # digest -> JSON text: the inputs of the last run, which the pool need not send again
     while True:
         # The next run's context is made while no run waits for this worker, not when one does.
         ctx = ctx or fresh_context()
         try:
             request = channel.recv()
+            if request.get("op") != "run":
+                continue  # a late reply to a request of a run that already ended
+            now: dict[str, str] = {}
+            for item in request.get("inputs") or ():
+                digest = item["digest"]
+                now[digest] = channel.recv_raw().decode("utf-8") if item["sent"] else now.get(digest) or held[digest]
+            held = now
         except ChannelClosed:
             return
-        if request.get("op") != "run":
-            continue  # a late reply to a request of a run that already ended
+        inputs = [(item["name"], held[item["digest"]]) for item in request.get("inputs") or ()]
         try:
-            reply = execute(request, channel, ctx)
+            reply = execute(request, channel, ctx, inputs)
         except ChannelClosed:
             return
         except MemoryError:

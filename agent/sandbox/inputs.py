@@ -1,0 +1,168 @@
+"""The caller's data for a run: named JSON values that the code reads as read-only globals.
+
+Each input is checked here, in the caller's process (its name, that it is JSON data), and turned
+into JSON text once; the pool sends that text to a worker only when the worker does not hold it
+from its previous run, and the worker parses it inside the engine, deeply frozen, as a global of
+its name in the run's fresh context. Nothing else of the caller's process reaches the guest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from agent.errors import UsageError
+from agent.sandbox.limits import Limits
+
+__all__ = ["GLOBALS", "Inputs", "MAX_INPUT_BYTES", "check_name"]
+
+MAX_INPUT_BYTES = 128 << 20
+"""Bytes of JSON text all the inputs of a run may take together. Parsed and frozen in the engine
+they take about 8 times that (`MEMORY_PER_INPUT_BYTE`), which must fit `MAX_MEMORY_MB`."""
+
+MEMORY_PER_INPUT_BYTE = 8
+"""Engine bytes per byte of input JSON, parsed and frozen: measured 5.8 for rows of objects after
+`JSON.parse`, 7.6 once frozen (frozen objects change shape), rounded up."""
+
+MAX_MEMORY_MB = 2048
+"""MiB the engine may be given when inputs raise its limit: with the input's text held twice, within
+the worker's address-space cap."""
+
+MAX_DEPTH = 500
+"""Levels of nesting an input may have (the engine's JSON parser stops near 900)."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+
+RESERVED = frozenset("""
+    await break case catch class const continue debugger default delete do else enum export extends false finally for
+    function if implements import in instanceof interface let new null package private protected public return static
+    super switch this throw true try typeof var void while with yield arguments eval
+""".split())
+"""Words that cannot name a global binding the code reads (reserved, or restricted in strict mode)."""
+
+GLOBALS = frozenset("""
+    Object Function Error EvalError RangeError ReferenceError SyntaxError TypeError URIError InternalError AggregateError
+    SuppressedError Iterator Array parseInt parseFloat isNaN isFinite queueMicrotask decodeURI decodeURIComponent
+    encodeURI encodeURIComponent escape unescape Infinity NaN undefined eval Number Boolean String Math Reflect Symbol
+    DisposableStack globalThis BigInt Date RegExp JSON Proxy Map Set WeakMap WeakSet ArrayBuffer SharedArrayBuffer
+    Uint8ClampedArray Int8Array Uint8Array Int16Array Uint16Array Int32Array Uint32Array BigInt64Array BigUint64Array
+    Float16Array Float32Array Float64Array DataView Atomics Promise AsyncDisposableStack WeakRef FinalizationRegistry
+    DOMException btoa atob performance console setTimeout setInterval clearInterval clearTimeout URL URLSearchParams
+    TextEncoder TextDecoder fetch
+    window self global document navigator location process require module exports Buffer Intl structuredClone
+    Headers Request Response AbortController AbortSignal Blob FormData
+""".split())
+"""The sandbox's globals (a test keeps this in step with a fresh context), and the platform globals
+code written for Node.js or a browser expects: an input of one of these names would hide it."""
+
+
+def check_name(name: Any) -> str:
+    """`name` when it can name an input; a `UsageError` saying why not otherwise."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise UsageError(f"the input name {name!r} is not a JavaScript identifier: use letters, digits, _ and $, "
+                         "not starting with a digit (e.g. sales, orders_2024)")
+    if name in RESERVED:
+        raise UsageError(f"the input name {name!r} is a reserved word in JavaScript: choose another name")
+    if name in GLOBALS or name.startswith("__jsolve"):
+        raise UsageError(f"the input name {name!r} would hide the built-in global {name}: choose another name")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One input: its name, its JSON text (what the worker parses) and the text's digest."""
+
+    name: str
+    text: str
+    digest: str
+    value: Any
+    """The JSON value as the caller's process holds it (for describing it to a model)."""
+
+
+class Inputs(Mapping[str, Any]):
+    """Named inputs, checked and serialized once: pass the same `Inputs` to many runs.
+
+    >>> Inputs({"rows": [{"a": 1}]})["rows"]
+    [{'a': 1}]
+    """
+
+    def __init__(self, values: Mapping[str, Any], *, max_bytes: int = MAX_INPUT_BYTES) -> None:
+        if not isinstance(values, Mapping):
+            raise UsageError(f"inputs must be a mapping of names to JSON values, got {type(values).__name__}")
+        items: dict[str, Input] = {}
+        total = 0
+        for name, value in values.items():
+            check_name(name)
+            _check_json(value, name)
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            total += len(text.encode("utf-8"))
+            if total > max_bytes:
+                raise UsageError(f"the inputs take more than {max_bytes / 2**20:g} MiB as JSON (at {name!r}): "
+                                 "filter or aggregate the data before passing it")
+            items[name] = Input(name, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), value)
+        self._items = items
+        self.bytes = total
+        """Bytes of JSON text of all inputs together."""
+
+    def __getitem__(self, name: str) -> Any:
+        return self._items[name].value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def entries(self) -> list[Input]:
+        return list(self._items.values())
+
+    def widen(self, limits: Limits) -> Limits:
+        """`limits` with the engine's memory raised by what the inputs take once parsed, within
+        `MAX_MEMORY_MB` (a limit of None stays None)."""
+        if limits.memory_mb is None or not self.bytes:
+            return limits
+        extra = math.ceil(self.bytes * MEMORY_PER_INPUT_BYTE / 2**20)
+        return replace(limits, memory_mb=max(limits.memory_mb, min(MAX_MEMORY_MB, limits.memory_mb + extra)))
+
+
+def _check_json(value: Any, name: str) -> None:
+    """Raise a `UsageError` naming the place of the first thing in `value` that is not JSON data
+    the engine reads back exactly."""
+    stack: list[tuple[Any, str, int]] = [(value, name, 0)]
+    while stack:
+        v, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UsageError(f"input {path}: nested more than {MAX_DEPTH} levels deep")
+        if v is None or isinstance(v, bool):
+            continue
+        if isinstance(v, str):
+            _check_text(v, path)
+        elif isinstance(v, int):
+            if abs(v) > 2**53 - 1:
+                raise UsageError(f"input {path}: the integer {v} is past 2^53, where JavaScript numbers lose digits: pass it as a str")
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                raise UsageError(f"input {path}: {v} is not a JSON number: use None or a finite number")
+        elif isinstance(v, (list, tuple)):
+            stack.extend((x, f"{path}[{i}]", depth + 1) for i, x in enumerate(v))
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    raise UsageError(f"input {path}: the key {k!r} is not a str (JSON object keys are text)")
+                _check_text(k, path)
+                stack.append((x, f"{path}.{k}" if _IDENTIFIER.match(k) else f"{path}[{json.dumps(k)}]", depth + 1))
+        else:
+            raise UsageError(f"input {path}: a {type(v).__name__} is not JSON data: pass dicts, lists, str, int, float, bool and None")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(text: str, path: str) -> None:
+    if (lone := _LONE_SURROGATE.search(text)) is not None:
+        raise UsageError(f"input {path}: a lone surrogate (U+{ord(lone[0]):04X}) is not text: decode the data properly")
