@@ -20,7 +20,7 @@ from typing import Any
 
 from agent import prompts
 from agent.errors import UsageError
-from agent.sandbox.inputs import MAX_INPUT_BYTES, Inputs, check_name
+from agent.sandbox.inputs import MAX_INPUT_BYTES, Inputs, check_name, size_text
 
 __all__ = ["FILE_KINDS", "describe_inputs", "load_inputs", "read_file"]
 
@@ -90,7 +90,7 @@ def read_file(path: Path) -> Any:
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise UsageError(f"{path} is {size / 2**20:.1f} MiB, over the {MAX_INPUT_BYTES / 2**20:g} MiB cap on inputs: filter it first")
+            raise UsageError(f"{path} is {size_text(size)}, over the cap of {size_text(MAX_INPUT_BYTES)} on inputs: filter it first")
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read the input file {path}: {exc.strerror or exc}") from None
@@ -201,7 +201,7 @@ def _what(value: Any) -> str:
         of = f" {next(iter(kinds))}s" if len(kinds) == 1 else " values"
         return f"an array of {len(value):,}{of if value else ''}"
     if isinstance(value, dict):
-        return f"an object with {len(value):,} keys"
+        return f"an object with {len(value):,} key{'s' if len(value) != 1 else ''}"
     if isinstance(value, str):
         return f"a string of {len(value):,} characters in {value.count(chr(10)) + 1:,} lines"
     return f"a {_kind(value)}"

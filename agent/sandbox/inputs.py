@@ -19,7 +19,7 @@ from typing import Any
 from agent.errors import UsageError
 from agent.sandbox.limits import Limits
 
-__all__ = ["GLOBALS", "Inputs", "MAX_INPUT_BYTES", "check_name"]
+__all__ = ["GLOBALS", "Inputs", "MAX_INPUT_BYTES", "check_name", "size_text"]
 
 MAX_INPUT_BYTES = 128 << 20
 """Bytes of JSON text all the inputs of a run may take together. Parsed and frozen in the engine
@@ -59,6 +59,11 @@ GLOBALS = frozenset("""
 """.split())
 """The sandbox's globals (a test keeps this in step with a fresh context), and the platform globals
 code written for Node.js or a browser expects: an input of one of these names would hide it."""
+
+
+def size_text(size: int) -> str:
+    """A byte count for a message: "2,000 bytes", "3.1 MiB"."""
+    return f"{size:,} bytes" if size < 2**20 else f"{size / 2**20:.1f} MiB"
 
 
 def check_name(name: Any) -> str:
@@ -102,7 +107,7 @@ class Inputs(Mapping[str, Any]):
             text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             total += len(text.encode("utf-8"))
             if total > max_bytes:
-                raise UsageError(f"the inputs take more than {max_bytes / 2**20:g} MiB as JSON (at {name!r}): "
+                raise UsageError(f"the inputs take more than {size_text(max_bytes)} as JSON (at {name!r}), the cap on inputs: "
                                  "filter or aggregate the data before passing it")
             items[name] = Input(name, text, hashlib.sha256(text.encode("utf-8")).hexdigest(), value)
         self._items = items
