@@ -1,11 +1,19 @@
 """jsolve: a model writes JavaScript, jsolve checks it, runs it in a QuickJS sandbox and
 repairs it until the value has the shape the caller asked for."""
 
-from agent.errors import JsolveError, ModelRejected, ModelUnavailable, SandboxClosed, SolveFailed, UsageError
-from agent.failures import Failure, FailureKind
-from agent.solve import Attempt, Solution, SolveSettings, asolve, solve
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "Attempt", "Failure", "FailureKind", "JsolveError", "ModelRejected", "ModelUnavailable", "SandboxClosed", "Solution",
-    "SolveFailed", "SolveSettings", "UsageError", "asolve", "solve",
-]
+from agent._lazy import lazy_exports
+
+_EXPORTS = {
+    **dict.fromkeys(["JsolveError", "ModelRejected", "ModelUnavailable", "SandboxClosed", "SolveFailed", "UsageError"], "agent.errors"),
+    **dict.fromkeys(["Failure", "FailureKind"], "agent.failures"),
+    **dict.fromkeys(["Attempt", "Solution", "SolveSettings", "asolve", "solve"], "agent.solve"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(globals(), _EXPORTS)
+
+if TYPE_CHECKING:
+    from agent.errors import JsolveError, ModelRejected, ModelUnavailable, SandboxClosed, SolveFailed, UsageError
+    from agent.failures import Failure, FailureKind
+    from agent.solve import Attempt, Solution, SolveSettings, asolve, solve

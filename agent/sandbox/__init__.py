@@ -1,8 +1,22 @@
 """Run JavaScript in QuickJS worker processes that nothing can escape."""
 
-from agent.sandbox.limits import Limits
-from agent.sandbox.network import NetworkPolicy
-from agent.sandbox.pool import Sandbox
-from agent.sandbox.result import ErrorKind, LogEntry, RunError, RunResult
+from typing import TYPE_CHECKING
 
-__all__ = ["ErrorKind", "Limits", "LogEntry", "NetworkPolicy", "RunError", "RunResult", "Sandbox"]
+from agent._lazy import lazy_exports
+
+_EXPORTS = {
+    "Inputs": "agent.sandbox.inputs",
+    "Limits": "agent.sandbox.limits",
+    "NetworkPolicy": "agent.sandbox.network",
+    "Sandbox": "agent.sandbox.pool",
+    **dict.fromkeys(["ErrorKind", "LogEntry", "RunError", "RunResult"], "agent.sandbox.result"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(globals(), _EXPORTS)
+
+if TYPE_CHECKING:
+    from agent.sandbox.inputs import Inputs
+    from agent.sandbox.limits import Limits
+    from agent.sandbox.network import NetworkPolicy
+    from agent.sandbox.pool import Sandbox
+    from agent.sandbox.result import ErrorKind, LogEntry, RunError, RunResult

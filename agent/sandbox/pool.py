@@ -19,15 +19,17 @@ from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from agent.errors import SandboxClosed, UsageError
 from agent.sandbox.cpus import available_cpus
 from agent.sandbox.inputs import Inputs
 from agent.sandbox.limits import Limits
-from agent.sandbox.network import Fetcher, NetworkPolicy
 from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed, ChannelTimeout, ProtocolError
 from agent.sandbox.result import MAX_ERROR_CHARS, ErrorKind, LogEntry, LogLevel, RunError, RunResult, clean_text, cut_text
+
+if TYPE_CHECKING:  # the network side (httpx) is imported by the first run that has a network
+    from agent.sandbox.network import Fetcher, NetworkPolicy
 
 __all__ = ["Sandbox"]
 
@@ -189,8 +191,11 @@ class Sandbox:
             raise UsageError(f"code must be a str, got {type(code).__name__}")
         if check is not None and not isinstance(check, str):
             raise UsageError(f"check must be a str, got {type(check).__name__}")
-        if network is not None and not isinstance(network, NetworkPolicy):
-            raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
+        if network is not None:
+            from agent.sandbox.network import Fetcher, NetworkPolicy
+
+            if not isinstance(network, NetworkPolicy):
+                raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
         if inputs is not None and not isinstance(inputs, Inputs):
             inputs = Inputs(inputs)
         if self._closed:

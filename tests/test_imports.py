@@ -1,0 +1,50 @@
+"""What each entry point imports: a sandbox worker and `jsolve run` start without the model side
+(pydantic-ai, the HTTP client, the local model), and `import agent` costs nothing until used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+MODEL_SIDE = {"pydantic_ai", "openai", "httpx", "xllamacpp", "structlog", "tree_sitter", "jsonschema", "genson", "yaml"}
+
+
+def top_level_modules(code: str) -> set[str]:
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_a_worker_imports_only_the_engine_and_its_protocol():
+    loaded = top_level_modules("import agent.sandbox.worker")
+    assert "quickjs" in loaded
+    assert not loaded & (MODEL_SIDE | {"pydantic", "pydantic_core", "rich", "typer"}), loaded & (MODEL_SIDE | {"pydantic", "rich", "typer"})
+
+
+def test_jsolve_run_and_help_import_nothing_of_the_model_side(tmp_path):
+    module = tmp_path / "one.js"
+    module.write_text("export default 1")
+    for argv in (["jsolve", "run", str(module)], ["jsolve", "--help"]):
+        loaded = top_level_modules(f"import runpy\nsys_argv = {argv!r}\nimport sys\nsys.argv = sys_argv\n"
+                                   "try:\n    runpy.run_module('agent.cli', run_name='__main__')\nexcept SystemExit:\n    pass")
+        assert "typer" in loaded and not loaded & MODEL_SIDE, (argv, loaded & MODEL_SIDE)
+
+
+def test_import_agent_defers_everything_and_still_exports_it():
+    assert not top_level_modules("import agent, agent.sandbox, agent.evals") & (MODEL_SIDE | {"pydantic", "quickjs"})
+    loaded = top_level_modules("from agent import solve, SolveFailed, UsageError\nfrom agent.sandbox import Sandbox, Inputs, RunResult\n"
+                               "from agent.evals import run_cases, load_suite\nassert callable(solve) and issubclass(SolveFailed, Exception)")
+    assert "pydantic_ai" in loaded
+
+
+def test_a_name_a_package_does_not_export_is_an_attribute_error():
+    import agent
+
+    try:
+        agent.nope  # noqa: B018
+    except AttributeError as exc:
+        assert "module 'agent' has no attribute 'nope'" in str(exc)
+    else:
+        raise AssertionError("agent.nope resolved")
