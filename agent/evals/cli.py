@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -13,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent.errors import ModelUnavailable, UsageError
 
@@ -147,6 +145,10 @@ def _typing_args(kind: object) -> tuple[object, ...]:
 
 def _run(cases: list, model: object, settings: object, max_attempts: int, concurrency: int, source: str, selection: dict,
          folder: Path | None, console: Console):
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from agent.evals.runner import run_cases
 
     solved = 0
