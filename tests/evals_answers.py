@@ -288,6 +288,33 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "nt-five-primes": lambda t: list(next(c for c in itertools.combinations(primes_below(100), 5) if sum(c) == 100)),
     "arith-diophantine": lambda t: next({"pencils": x, "pens": (47 - 3 * x) // 5} for x in range(1, 16) if (47 - 3 * x) % 5 == 0),
     "str-uuid-v4": lambda t: str(uuid.uuid4()),
+    # inputs: the fixture files read again with csv and json, money as Decimal, dates as `date`
+    "inp-orders-late": lambda t: [o["id"] for o in order_rows() if o["shipped"] and day(o["shipped"]) > day(o["due"])],
+    "inp-orders-unshipped": lambda t: [o["id"] for o in order_rows() if o["shipped"] is None],
+    "inp-orders-revenue": lambda t: {c: float(v) for c, v in net_by("customer", [o for o in order_rows() if o["shipped"]]).items()},
+    "inp-orders-fragile": lambda t: [o["id"] for o in order_rows() if "fragile" in (o["note"] or "").casefold()],
+    "inp-orders-off-days": lambda t: [o["id"] for o in order_rows()
+                                      if o["shipped"] and (day(o["shipped"]).weekday() >= 5 or day(o["shipped"]) in holidays())],
+    "inp-orders-business-days-late": lambda t: {o["id"]: business_days_late(o) for o in order_rows()
+                                                if o["shipped"] and day(o["shipped"]) > day(o["due"])},
+    "inp-inventory-value": lambda t: {w["id"]: float(sum(i["unit_cost"] * sum(b["qty"] for b in i["bins"]) for i in w["items"]))
+                                      for w in inventory()["warehouses"]},
+    "inp-inventory-reorder": lambda t: [s for s, q in stock_by_sku().items() if q < inventory()["products"][s]["reorder_level"]],
+    "inp-log-errors": lambda t: {svc: sum(f[1] == "ERROR" and f[2] == f"[{svc}]" for f in log_lines())
+                                 for svc in dict.fromkeys(f[2].strip("[]") for f in log_lines())},
+    "inp-log-slowest": lambda t: max(log_requests(), key=lambda r: r["ms"])["id"],
+    "inp-log-orders-mean": lambda t: float(statistics.mean(r["ms"] for r in log_requests()
+                                                           if r["method"] == "GET" and r["path"] == "/v1/orders" and 200 <= r["status"] < 300)
+                                           .quantize(Decimal("0.1"), ROUND_HALF_UP)),
+    "inp-tx-region-totals": lambda t: [{"region": r, "total": float(v)} for r, v in net_by("region", transactions()).most_common()],
+    "inp-tx-top-customer": lambda t: (lambda c, v: {"customer": c, "total": float(v)})(*net_by("customer", [
+        r for r in transactions() if r["region"] == "east" and date(2024, 3, 1) <= day(r["date"]) <= date(2024, 5, 31)]).most_common(1)[0]),
+    "inp-tx-median": lambda t: float(statistics.median(r["amount"] for r in transactions()
+                                                       if r["category"] == "electronics" and day(r["date"]).year == 2023 and r["amount"] > 0)),
+    "inp-tx-customers-per-category": lambda t: {c: len(who) for c, who in buyers_by_category(2024).items()},
+    "inp-tsv-reports": lambda t: reports_of("Priya Raman"),
+    "inp-tsv-salaries": lambda t: {d: float(statistics.mean(pay).quantize(CENT, ROUND_HALF_UP)) for d, pay in salaries_by_department().items()},
+    "inp-jsonl-quick-buyers": lambda t: quick_buyers(timedelta(days=7)),
 }
 
 # For the cases compared in any order or by a JS checker: a wrong answer the comparison must refuse.
@@ -300,7 +327,114 @@ WRONG: dict[str, Any] = {
     "nt-five-primes": [3, 5, 7, 11, 74],
     "arith-diophantine": {"pencils": 14, "pens": 2},
     "str-uuid-v4": str(uuid.uuid1()),
+    "inp-orders-late": ["O-1002", "O-1005", "O-1009", "O-1012", "O-1014", "O-1020", "O-1022", "O-1025", "O-1028"],
+    "inp-orders-unshipped": ["O-1003", "O-1011", "O-1018", "O-1023"],
+    "inp-orders-fragile": ["O-1006", "O-1021"],
+    "inp-orders-off-days": ["O-1005", "O-1012", "O-1013", "O-1021", "O-1026"],
+    "inp-inventory-reorder": ["BOLT-M6", "WASH-M6", "DRILL-18V", "TAPE-50", "SAW-HAND", "LEVEL-60"],
+    "inp-tsv-reports": ["Aiko Tanaka", "Ben Carter"],
+    "inp-jsonl-quick-buyers": ["u017", "u019", "u021", "u022", "u023", "u029", "u035", "u039", "u043", "u045", "u047", "u051", "u053", "u060"],
 }
+
+
+def fixture_rows(name: str, delimiter: str = ",") -> list[dict[str, str | None]]:
+    """A fixture table's rows as the csv module reads them, an empty or missing cell as None."""
+    with (FIXTURES / name).open(newline="", encoding="utf-8") as file:
+        return [{k: v or None for k, v in row.items()} for row in csv.DictReader(file, delimiter=delimiter)]
+
+
+def day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def order_rows() -> list[dict[str, Any]]:
+    return [{**o, "amount": Decimal(o["amount"])} for o in fixture_rows("orders.csv")]
+
+
+def holidays() -> set[date]:
+    return {date.fromisoformat(h["date"]) for h in json.loads((FIXTURES / "holidays.json").read_text(encoding="utf-8"))}
+
+
+def business_days_late(order: dict[str, str | None]) -> int:
+    due, shipped, off = date.fromisoformat(order["due"]), date.fromisoformat(order["shipped"]), holidays()
+    days = (due + timedelta(days=n) for n in range(1, (shipped - due).days + 1))
+    return sum(d.weekday() < 5 and d not in off for d in days)
+
+
+def inventory() -> dict[str, Any]:
+    return json.loads((FIXTURES / "inventory.json").read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+def stock_by_sku() -> Counter:
+    stock = Counter({sku: 0 for sku in inventory()["products"]})
+    for warehouse in inventory()["warehouses"]:
+        for item in warehouse["items"]:
+            stock[item["sku"]] += sum(b["qty"] for b in item["bins"])
+    return stock
+
+
+def log_lines() -> list[list[str]]:
+    """The fields of each entry of app.log (a stack-trace line starts with spaces and is no entry)."""
+    return [line.split() for line in (FIXTURES / "app.log").read_text(encoding="utf-8").splitlines() if line and not line[0].isspace()]
+
+
+def log_requests() -> list[dict[str, Any]]:
+    """Request entries: `... LEVEL [service] req=ID METHOD PATH -> STATUS (DURATION) ...`, durations in ms."""
+    out = []
+    for f in log_lines():
+        if len(f) >= 9 and f[3].startswith("req=") and f[6] == "->":
+            text = f[8].strip("()")
+            ms = Decimal(text[:-2]) if text.endswith("ms") else Decimal(text[:-1]) * 1000
+            out.append({"id": f[3][4:], "method": f[4], "path": f[5], "status": int(f[7]), "ms": ms})
+    return out
+
+
+@functools.cache
+def transactions() -> list[dict[str, Any]]:
+    return [{**r, "amount": Decimal(r["amount"])} for r in fixture_rows("transactions.csv")]
+
+
+def net_by(key: str, rows: list[dict[str, Any]]) -> Counter:
+    totals: Counter = Counter()
+    for r in rows:
+        totals[r[key]] += r["amount"]
+    return totals
+
+
+def buyers_by_category(year: int) -> dict[str, set[str]]:
+    buyers: dict[str, set[str]] = {}
+    for r in transactions():
+        if date.fromisoformat(r["date"]).year == year and r["amount"] > 0:
+            buyers.setdefault(r["category"], set()).add(r["customer"])
+    return buyers
+
+
+def salaries_by_department() -> dict[str, list[Decimal]]:
+    pay: dict[str, list[Decimal]] = {}
+    for e in fixture_rows("employees.tsv", "\t"):
+        if e["salary"] is not None:
+            pay.setdefault(e["department"], []).append(Decimal(e["salary"]))
+    return pay
+
+
+def reports_of(name: str) -> list[str]:
+    staff = fixture_rows("employees.tsv", "\t")
+    below: dict[str | None, list[dict]] = {}
+    for e in staff:
+        below.setdefault(e["manager_id"], []).append(e)
+
+    def under(boss_id: str) -> list[str]:
+        return [n for e in below.get(boss_id, []) for n in (e["name"], *under(e["id"]))]
+
+    return under(next(e["id"] for e in staff if e["name"] == name))
+
+
+def quick_buyers(within: timedelta) -> list[str]:
+    events = [json.loads(line) for line in (FIXTURES / "events.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    at = lambda e: datetime.fromisoformat(e["ts"].replace("Z", "+00:00"))  # noqa: E731
+    signed = {e["user"]: at(e) for e in events if e["type"] == "signup"}
+    return sorted({e["user"] for e in events if e["type"] == "purchase" and e["user"] in signed
+                   and timedelta(0) <= at(e) - signed[e["user"]] <= within})
 
 
 def prime_factors(n: int) -> set[int]:

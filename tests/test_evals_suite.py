@@ -25,8 +25,9 @@ def test_the_suite_is_large_and_covers_every_area():
     assert len(CASES) >= 80
     categories = Counter(c.category for c in CASES)
     for area in ("arithmetic", "number theory", "strings", "dates", "csv and json", "regex", "combinatorics",
-                 "simulations", "structured", "bigint", "fetch"):
+                 "simulations", "structured", "bigint", "fetch", "inputs"):
         assert categories[area] >= 3, area
+    assert categories["inputs"] >= 12
     assert {c.compare for c in CASES} == {"exact", "approx", "unordered", "js"}
     assert all(c.reference for c in CASES)
 
