@@ -197,6 +197,33 @@ def _network_policy(hosts: Optional[list[str]]) -> Any:
     return NetworkPolicy(allow_hosts=hosts)
 
 
+@app.command()
+def mcp(
+    http: Annotated[Optional[str], typer.Option("--http", help="Serve streamable HTTP on HOST:PORT (e.g. 127.0.0.1:8765) instead of stdio.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Allow --http on a non-loopback address; clients then need the bearer token.")] = False,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="JSOLVE_MCP_TOKEN", help="The bearer token HTTP clients must send (default with --public: a random one, printed). Also $JSOLVE_MCP_TOKEN.")] = None,
+    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host). Default: no network.")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run; clients may ask for less, never more.")] = None,
+    memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate per run.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="The model the solve tool uses. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="The most attempts a client's solve may ask for (and the default).")] = 4,
+    max_samples: Annotated[int, typer.Option("--max-samples", help="The most programs per attempt a client's solve may ask for.")] = 4,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Sandbox worker processes shared by all calls. Default: one per CPU.")] = None,
+) -> None:
+    """Serve run_javascript and solve as MCP tools, over stdio (default) or streamable HTTP."""
+    from agent import mcp_server
+    from agent.sandbox import Limits
+
+    try:
+        overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
+        config = mcp_server.ServerConfig(limits=Limits(**overrides), network=_network_policy(allow_net), model=model,
+                                         max_attempts=max_attempts, max_samples=max_samples, workers=workers)
+        mcp_server.main(config, http=http, public=public, token=token)
+    except UsageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 app.command("eval")(eval_command)
 
 if __name__ == "__main__":
