@@ -462,21 +462,23 @@ def _check_model(config: ServerConfig, echo: Callable[[str], None]) -> None:
 def main(config: ServerConfig, *, http: str | None, public: bool, token: str | None, echo: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> None:
     """`jsolve mcp`: check the flags, start the pool, serve until the client or a signal stops it."""
     bind = parse_bind(http) if http is not None else None
-    if bind is None and (public or token is not None):
-        raise UsageError("--public and --token apply to --http; over stdio the client that starts the server is the only one")
+    if bind is None and public:
+        raise UsageError("--public applies to --http; over stdio the client that starts the server is its only client")
+    if bind is None:
+        token = None  # over stdio there is nothing to authenticate (and $JSOLVE_MCP_TOKEN may be set for another server)
     if bind is not None and not bind.loopback and not public:
         raise UsageError(f"--http {http} listens on a non-loopback address, reachable from other machines: add --public "
                          "to mean it (clients then need the bearer token), or bind 127.0.0.1")
     if bind is not None and public and bind.loopback:
         raise UsageError(f"--public is for a non-loopback address; {bind.host} is loopback")
+    if token is not None and len(token) < 16:
+        raise UsageError("--token must be at least 16 characters; omit it to get a random one")
     if bind is not None and not bind.loopback:
         if token is None:
             token = new_token()
             echo(f"jsolve mcp: bearer token (clients send `Authorization: Bearer <token>`): {token}")
         echo(f"jsolve mcp: WARNING: listening on {bind.host}, reachable from other machines; anyone with the token "
              "can run code in this sandbox and spend this server's model")
-    if token is not None and len(token) < 16:
-        raise UsageError("--token must be at least 16 characters; omit it to get a random one")
     require_sdk()
     _check_model(config, echo)
     sandbox = CancellableSandbox(config.workers, limits=config.limits)

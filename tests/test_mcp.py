@@ -75,14 +75,14 @@ def http_server(*args: str, provider: FakeProvider | None = None) -> Iterator[tu
 
 
 @asynccontextmanager
-async def connected(transport: str, *args: str, provider: FakeProvider | None = None) -> AsyncIterator[Client]:
+async def connected(transport: str, *args: str, provider: FakeProvider | None = None, mode: str = "auto") -> AsyncIterator[Client]:
     if transport == "stdio":
         params = StdioServerParameters(command=sys.executable, args=mcp_command(*args)[1:], env=server_env(provider), cwd=str(ROOT))
-        async with Client(params) as client:
+        async with Client(params, mode=mode) as client:
             yield client
     else:
         with http_server("--http", "127.0.0.1:0", *args, provider=provider) as (url, _):
-            async with Client(url) as client:
+            async with Client(url, mode=mode) as client:
                 yield client
 
 
@@ -133,6 +133,16 @@ async def test_tools_schemas_and_runs(transport):
 
         bad_args = await client.call_tool("run_javascript", {"timeout": 1})
         assert bad_args.is_error and "code" in text_of(bad_args)
+
+
+@pytest.mark.anyio
+async def test_a_client_of_the_initialize_handshake_era_is_served():
+    # desktop clients that predate protocol discovery connect with `initialize`
+    async with connected("stdio", "--workers", "1", mode="legacy") as client:
+        assert client.server_info.name == "jsolve"
+        assert {tool.name for tool in (await client.list_tools()).tools} == {"run_javascript", "solve"}
+        result = await client.call_tool("run_javascript", {"code": "export default 'hello'"})
+        assert result.structured_content["value"] == "hello"
 
 
 @pytest.mark.anyio
