@@ -201,7 +201,7 @@ def _network_policy(hosts: Optional[list[str]]) -> Any:
 def mcp(
     http: Annotated[Optional[str], typer.Option("--http", help="Serve streamable HTTP on HOST:PORT (e.g. 127.0.0.1:8765) instead of stdio.")] = None,
     public: Annotated[bool, typer.Option("--public", help="Allow --http on a non-loopback address; clients then need the bearer token.")] = False,
-    token: Annotated[Optional[str], typer.Option("--token", envvar="JSOLVE_MCP_TOKEN", help="With --http: the bearer token clients must send (default with --public: a random one, printed). Also $JSOLVE_MCP_TOKEN.")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", envvar="JSOLVE_MCP_TOKEN", help="With --http: the bearer token clients must send (default with --public: a random one, printed).")] = None,
     allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host). Default: no network.")] = None,
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run; clients may ask for less, never more.")] = None,
     memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate per run.")] = None,

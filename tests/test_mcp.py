@@ -242,11 +242,15 @@ def test_a_cancelled_run_kills_its_worker_and_the_pool_replaces_it():
         signal.server_close()
 
 
-def test_a_run_cancelled_while_it_waits_for_a_worker_never_starts():
+def test_a_run_cancelled_before_it_has_a_worker_never_starts():
     async def scenario(sandbox: CancellableSandbox) -> None:
-        busy = asyncio.create_task(sandbox.run_async("const end = Date.now() + 300;\nwhile (Date.now() < end) {}\nexport default 1"))
+        loop = asyncio.get_running_loop()
+        holding = asyncio.Event()
+        busy = asyncio.create_task(sandbox.run_async("const end = Date.now() + 300;\nwhile (Date.now() < end) {}\nexport default 1",
+                                                     on_start=lambda: loop.call_soon_threadsafe(holding.set)))
+        await holding.wait()  # the only worker is busy
         waiting = asyncio.create_task(sandbox.run_async("export default 2", on_start=lambda: started.append(True)))
-        await asyncio.sleep(0)  # both submitted; the second waits for the only worker
+        await asyncio.sleep(0)  # one turn of the loop: the second run is submitted, and waits for the worker
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
