@@ -23,7 +23,7 @@ DEFAULT_SUITE = Path("evals/suite.yaml")
 
 
 def eval_command(
-    args: Annotated[list[str] | None, typer.Argument(help="SUITE.yaml (default evals/suite.yaml), or the dataset file with --dataset, or: compare A.json B.json")] = None,
+    args: Annotated[list[str] | None, typer.Argument(help="SUITE.yaml or a folder of suites (default evals/suite.yaml), or the dataset file with --dataset; or: show REPORT; or: compare A B (report folders or report.json files)")] = None,
     dataset: Annotated[str | None, typer.Option("--dataset", help="humaneval-x, mbjsp or gsm8k: read the file given as argument.")] = None,
     limit: Annotated[int | None, typer.Option(help="Run only the first N cases.")] = None,
     sample: Annotated[int | None, typer.Option(help="Run N cases drawn at random (see --seed).")] = None,
@@ -32,13 +32,14 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = 8,
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="With show: the one case to show (solved or not).")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (samples, sample_temperature, min_agreement, temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
 
     Exit codes: 0 the run finished (whatever it solved), 2 bad usage, 3 the model could not be
     reached (the run stopped; finished cases are reported), 130 Ctrl-C (likewise)."""
-    from agent.evals.report import Report, print_comparison, print_report, render_html
+    from agent.evals.report import Report, print_comparison, print_report, print_stories, render_html
     from agent.model import resolve_model
     from agent.terminal import model_loading
 
@@ -47,9 +48,16 @@ def eval_command(
     try:
         if report is not None:
             _report_folder(report)
+        if args[:1] == ["show"]:
+            if len(args) != 2:
+                raise UsageError("usage: jsolve eval show REPORT [--case ID] (a report folder or its report.json)")
+            print_stories(Report.read(Path(args[1])), console, case=case)
+            return
+        if case is not None:
+            raise UsageError("--case goes with jsolve eval show")
         if args[:1] == ["compare"]:
             if len(args) != 3:
-                raise UsageError("usage: jsolve eval compare A.json B.json")
+                raise UsageError("usage: jsolve eval compare A B (report folders or report.json files)")
             a, b = Report.read(Path(args[1])), Report.read(Path(args[2]))
             print_comparison(a, b, console)
             if report is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -13,21 +15,63 @@ import pydantic
 from rich.console import Console
 from rich.table import Table
 
+from pydantic_core import to_jsonable_python
+
 from agent.errors import UsageError
 from agent.failures import well_formed
+from agent.sandbox.result import json_text
 
-__all__ = ["Calibration", "CaseResult", "Report", "Summary", "compare_reports", "summarize"]
+__all__ = ["Calibration", "CaseResult", "ProgramRecord", "Report", "Summary", "compare_reports", "summarize"]
 
-REPORT_VERSION = 2
-"""2: cases carry their programs' agreement (`samples`, `programs`, `agreement`, `votes`,
-`agreed`, `candidates`) and the summary a calibration table and the cost per case. Reports of
-version 1 read with those empty."""
+REPORT_VERSION = 3
+"""3: cases carry their story: the instruction, the expected value and how it is compared, the
+final value, and every program (`history`: code, failure, feedback, value, timings, tokens).
+2: cases carry their programs' agreement (`samples`, `programs`, `agreement`, `votes`,
+`agreed`, `candidates`) and the summary a calibration table and the cost per case. Older
+reports read with what they lack empty."""
 
 AGREEMENT_LEVELS = (0.5, 0.75, 1.0)
 """The `min_agreement` levels of the calibration table (0, every answer, is its first row)."""
 
 MAX_CANDIDATE_VALUE = 300
 """Characters of a candidate value kept in a case's row."""
+
+MAX_KEPT_VALUE = 2000
+"""Characters of a final, expected or program value kept in a case's story."""
+
+MAX_KEPT_LOGS = 20
+"""Console lines of a program kept in a case's story (each cut to `MAX_KEPT_LINE`)."""
+
+MAX_KEPT_LINE = 300
+
+
+def cut_value(value: Any, limit: int = MAX_KEPT_VALUE) -> Any:
+    """`value` as JSON data, or its JSON text cut to `limit` characters and marked with "..."."""
+    data = to_jsonable_python(value)
+    text = json_text(data)
+    return data if len(text) <= limit else text[:limit] + "..."
+
+
+class ProgramRecord(pydantic.BaseModel):
+    """One program of a case, as a person debugging the case reads it."""
+
+    number: int
+    """The attempt (round) it was written in."""
+    candidate: int = 1
+    """Its place in the round (with `samples` > 1)."""
+    code: str | None
+    """The module extracted from the reply (None: the reply held none)."""
+    failure_kind: str | None = None
+    failure: str | None = None
+    """What went wrong (the failure's message); None when the program passed."""
+    feedback: str | None = None
+    """The text about its failure, as the model was sent it."""
+    value: Any = None
+    """Its checked value, when it passed (cut to `MAX_KEPT_VALUE` characters of JSON)."""
+    logs: list[str] = []
+    model_ms: float = 0.0
+    run_ms: float = 0.0
+    output_tokens: int = 0
 
 
 class CaseResult(pydantic.BaseModel):
@@ -72,6 +116,17 @@ class CaseResult(pydantic.BaseModel):
     CLI labels as agreed."""
     candidates: list[dict[str, Any]] = []
     """Each distinct passing value (cut to a few hundred characters) and how many programs gave it."""
+    instruction: str = ""
+    """What the model was asked (a benchmark problem's prompt)."""
+    expected: Any = None
+    """The right answer, when the case has one (cut like values)."""
+    compare: str = ""
+    """How the answer is compared: exact, approx, unordered, js, or tests (a function graded by
+    the benchmark's tests, which are not shown here)."""
+    value: Any = None
+    """The final value the solve answered with (cut like values)."""
+    history: list[ProgramRecord] = []
+    """Every program the model wrote for the case, in order."""
 
 
 class Calibration(pydantic.BaseModel):
@@ -160,12 +215,35 @@ class Report(pydantic.BaseModel):
 
     @classmethod
     def read(cls, path: Path) -> Report:
+        """The report at `path`: a `report.json`, or a report folder (its `report.json`, or the
+        `results.jsonl` of a run that was stopped before it wrote one)."""
+        path = Path(path)
+        if path.is_dir():
+            if not (path / "report.json").exists() and (path / "results.jsonl").exists():
+                return cls._from_results(path / "results.jsonl")
+            path = path / "report.json"
         try:
-            return cls.model_validate_json(Path(path).read_text())
+            return cls.model_validate_json(path.read_text())
         except OSError as exc:
             raise UsageError(f"cannot read the report {path}: {exc.strerror}") from None
         except pydantic.ValidationError as exc:
             raise UsageError(f"{path} is not a jsolve eval report: {exc.errors()[0]['msg']}") from None
+
+    @classmethod
+    def _from_results(cls, path: Path) -> Report:
+        results = []
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                results.append(CaseResult.model_validate_json(line))
+            except pydantic.ValidationError as exc:
+                if number == len(lines):
+                    break  # the line being written when the run was killed
+                raise UsageError(f"{path}: line {number} is not a case result: {exc.errors()[0]['msg']}") from None
+        return cls(model="(read from results.jsonl)", settings={}, started="", duration_s=0.0, planned=len(results), interrupted=True,
+                   summary=summarize(results), results=results)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -239,6 +317,50 @@ def print_report(report: Report, console: Console | None = None) -> None:
         for r in failed[:50]:
             cases.add_row(r.id, str(r.attempts), (r.error or r.final_failure or "")[:100])
         console.print(cases)
+
+
+def print_stories(report: Report, console: Console | None = None, *, case: str | None = None) -> None:
+    """Each case's story on the terminal: the unsolved cases (or the one named `case`), each with
+    its instruction, what was expected and what came out, and every program with its code and
+    the feedback the model was sent."""
+    from rich.panel import Panel
+    from rich.syntax import Syntax
+
+    console = console or Console()
+    if case is not None:
+        chosen = [r for r in report.results if r.id == case]
+        if not chosen:
+            near = [r.id for r in report.results if case in r.id][:5]
+            raise UsageError(f"the report has no case {case!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
+    else:
+        chosen = [r for r in report.results if not r.solved]
+        if not chosen:
+            console.print(f"every case of the {len(report.results)} in the report was solved")
+            return
+    for r in chosen:
+        verdict = "[green]solved[/]" if r.solved else f"[red]not solved[/] ({r.final_kind or 'error'})"
+        console.rule(f"[bold]{r.id}[/] · {r.category} · {verdict} · {r.attempts} attempt(s), {r.programs or r.attempts} program(s)")
+        if r.instruction:
+            console.print(Panel(r.instruction if len(r.instruction) <= 1500 else r.instruction[:1500] + " ...", title="instruction", title_align="left"))
+        if r.compare:
+            expected = json_text(r.expected, indent=None) if r.compare != "tests" else "(graded by the benchmark's tests)"
+            console.print(f"[bold]expected[/] ({r.compare}): {expected}")
+        if r.answered and (r.history or r.value is not None):
+            console.print(f"[bold]got[/]: {json_text(r.value)}" + (f"   (agreement {r.agreement:.2f}, {r.votes} program(s))" if r.agreement is not None else ""))
+        if r.error or r.final_failure:
+            console.print(f"[bold]final[/]: {r.error or r.final_failure}")
+        if not r.history and r.attempts:
+            console.print("[dim](this report predates per-attempt stories: no code recorded)[/]")
+        for p in r.history:
+            label = f"attempt {p.number}" + (f", program {p.candidate}" if r.samples > 1 else "")
+            outcome = f"[green]✓[/] {json_text(p.value)}" if p.failure_kind is None else f"[red]✗ {p.failure_kind}[/]: {p.failure}"
+            console.print(f"\n[bold]{label}[/]  {outcome}  [dim]({p.model_ms / 1000:.1f} s model, {p.output_tokens} tokens)[/]")
+            if p.code is not None:
+                console.print(Syntax(p.code, "javascript", line_numbers=True, word_wrap=True))
+            for line in p.logs:
+                console.print("console: " + line, markup=False, style="dim")
+            if p.feedback:
+                console.print(Panel(p.feedback, title="feedback sent to the model", title_align="left", style="yellow"))
 
 
 def _calibration_text(c: Calibration) -> str:
@@ -324,7 +446,10 @@ def _agreement_cell(c: CaseResult) -> str:
 
 
 def render_html(reports: list[Report]) -> str:
-    """A self-contained page (no scripts, no network) for one run, or several side by side."""
+    """A self-contained page for one run, or several side by side: no network, and readable with
+    scripts off (an inline script only filters the case list). Every case is an expandable row
+    with its instruction, expected and got side by side, and each program's code and feedback;
+    with several runs, the cases whose verdict flipped come first."""
     names = [f"{chr(65 + i)}: {r.model}" for i, r in enumerate(reports)]
     rows = "".join(
         f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(get(r))}</td>" for r in reports) + "</tr>"
@@ -353,16 +478,32 @@ def render_html(reports: list[Report]) -> str:
             for level in (0.0, *AGREEMENT_LEVELS)
         ]
     )
-    cases = "".join(
-        f"<tr><td>{html.escape(c.id)}</td><td>{html.escape(c.category)}</td><td>{'✓' if c.solved else '✗'}</td><td>{c.attempts}</td>"
-        f"<td>{_agreement_cell(c)}</td>"
-        f"<td>{html.escape(', '.join(c.failure_kinds))}</td><td>{html.escape((c.error or c.final_failure or '')[:160])}</td></tr>"
-        for c in reports[-1].results
-    )
+    last = reports[-1]
+    flipped = ""
+    if len(reports) > 1:
+        diff = compare_reports(reports[0], last)
+        flipped = "".join(f"<p><b>{html.escape(label)}</b>: {html.escape(', '.join(diff[key]) or '-')}</p>"
+                          for label, key in (("newly solved in B", "newly_solved"), ("newly failed in B", "newly_failed")))
+        first = set(diff["newly_solved"]) | set(diff["newly_failed"])
+        ordered = sorted(last.results, key=lambda c: (c.id not in first, c.solved))
+    else:
+        ordered = sorted(last.results, key=lambda c: c.solved)
+    categories = sorted({c.category for c in last.results})
+    kinds = sorted({c.final_kind for c in last.results if c.final_kind})
+    options = lambda values: "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)  # noqa: E731
+    filters = (f'<p class="filters">verdict <select data-key="verdict"><option value="">all</option><option>solved</option><option>unsolved</option></select> '
+               f'category <select data-key="category"><option value="">all</option>{options(categories)}</select> '
+               f'final failure <select data-key="kind"><option value="">all</option>{options(kinds)}</select></p>')
+    cases = "".join(_case_html(c) for c in ordered)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>jsolve eval report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4}}.legend span{{margin-right:1.5em}}</style>
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4}}.legend span{{margin-right:1.5em}}
+details{{border:1px solid #ddd;border-radius:4px;margin:4px 0;padding:4px 8px}}details[open]{{background:#fcfcfc}}summary{{cursor:pointer}}
+.solved{{color:#1a7f37;font-weight:bold}}.unsolved{{color:#c62828;font-weight:bold}}.dim{{color:#666}}
+pre{{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}}.feedback{{background:#fff8e1}}.logs{{background:#eef}}
+.pair{{display:flex;gap:1em}}.pair>div{{flex:1;min-width:0}}.diff{{background:#ffe0e0}}.instruction{{white-space:pre-wrap}}
+.attempt{{border-left:3px solid #ddd;padding-left:8px;margin:8px 0}}.keyword{{color:#8250df}}.string{{color:#0a3069}}.number{{color:#0550ae}}.comment{{color:#6e7781}}</style>
 </head><body>
 <h1>jsolve eval report</h1>
 <table>{rows}</table>
@@ -371,7 +512,100 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 {_bars("Failure kinds (failed attempts)", [r.summary.failure_kinds for r in reports], names)}
 <h3>Answers by agreement (selective accuracy)</h3>
 <table>{calibration}</table>
-<h2>Cases ({html.escape(names[-1])})</h2>
-<table><tr><th>case</th><th>category</th><th>solved</th><th>attempts</th><th>agreement</th><th>failure kinds</th><th>final failure</th></tr>{cases}</table>
+{_bars("Time per case (s, judged cases)", [_time_buckets(r) for r in reports], names)}
+<h2>Cases ({html.escape(names[-1])}): unsolved first</h2>
+{flipped}
+{filters}
+<div id="cases">{cases}</div>
+<script>{_FILTER_SCRIPT}</script>
 </body></html>
 """
+
+
+_FILTER_SCRIPT = """
+for (const select of document.querySelectorAll('.filters select')) select.addEventListener('change', () => {
+  const want = {};
+  for (const s of document.querySelectorAll('.filters select')) want[s.dataset.key] = s.value;
+  for (const c of document.querySelectorAll('#cases details')) {
+    c.hidden = Object.entries(want).some(([k, v]) => v && c.dataset[k] !== v);
+  }
+});
+"""
+"""Filters of the case list: the page reads the same without it."""
+
+_TIME_BUCKETS = ((1, "<1"), (5, "1-5"), (15, "5-15"), (60, "15-60"), (180, "60-180"), (float("inf"), "180+"))
+
+
+def _time_buckets(report: Report) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for c in report.results:
+        if c.error is None:
+            counts[next(label for top, label in _TIME_BUCKETS if c.total_ms / 1000 < top)] += 1
+    return {label: counts[label] for _, label in _TIME_BUCKETS if counts[label]}
+
+
+_JS_TOKEN = re.compile(r"""(?P<comment>//[^\n]*|/\*[\s\S]*?\*/)|(?P<string>`(?:\\[\s\S]|[^`\\])*`|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
+                       r"""|(?P<number>\b\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?n?\b)|(?P<keyword>\b(?:"""
+                       r"""await|async|break|case|catch|class|const|continue|default|delete|do|else|export|extends|false|finally|for|"""
+                       r"""function|if|import|in|instanceof|let|new|null|of|return|switch|this|throw|true|try|typeof|undefined|var|void|while|yield)\b)""")
+
+
+def highlighted(code: str) -> str:
+    """JavaScript as escaped HTML with comments, strings, numbers and keywords in spans."""
+    out, at = [], 0
+    for match in _JS_TOKEN.finditer(code):
+        out.append(html.escape(code[at:match.start()]))
+        out.append(f'<span class="{match.lastgroup}">{html.escape(match.group())}</span>')
+        at = match.end()
+    out.append(html.escape(code[at:]))
+    return "".join(out)
+
+
+def _json_block(value: Any) -> str:
+    return json_text(value, indent=2) if not isinstance(value, str) or not value.endswith("...") else value
+
+
+def _side_by_side(expected: Any, got: Any) -> str:
+    """Expected and got as two columns, the differing lines marked."""
+    left, right = _json_block(expected).splitlines(), _json_block(got).splitlines()
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    same_left, same_right = set(), set()
+    for block in matcher.get_matching_blocks():
+        same_left.update(range(block.a, block.a + block.size))
+        same_right.update(range(block.b, block.b + block.size))
+    column = lambda lines, same: "".join(f'<div class="{"" if i in same else "diff"}">{html.escape(line) or "&nbsp;"}</div>'  # noqa: E731
+                                         for i, line in enumerate(lines))
+    return (f'<div class="pair"><div><b>expected</b><pre>{column(left, same_left)}</pre></div>'
+            f'<div><b>got</b><pre>{column(right, same_right)}</pre></div></div>')
+
+
+def _case_html(c: CaseResult) -> str:
+    verdict = "solved" if c.solved else "unsolved"
+    summary = (f'<summary><span class="{verdict}">{"✓" if c.solved else "✗"}</span> <b>{html.escape(c.id)}</b> '
+               f'<span class="dim">{html.escape(c.category)} · {c.attempts} attempt(s) · {html.escape(", ".join(c.failure_kinds) or "no failures")}'
+               f'{" · " + html.escape((c.error or c.final_failure or "")[:160]) if not c.solved else ""}</span></summary>')
+    parts = []
+    if c.instruction:
+        parts.append(f'<p class="instruction">{html.escape(c.instruction)}</p>')
+    agreement = _agreement_cell(c)
+    if agreement:
+        parts.append(f"<p>agreement: {agreement}</p>")
+    if c.compare == "tests":
+        parts.append("<p>graded by the benchmark's tests</p>")
+    elif c.compare and c.answered:
+        parts.append(f"<p>compared: {html.escape(c.compare)}</p>" + _side_by_side(c.expected, c.value))
+    elif c.compare:
+        parts.append(f"<p>compared: {html.escape(c.compare)}; expected</p><pre>{html.escape(_json_block(c.expected))}</pre>")
+    if c.error or c.final_failure:
+        parts.append(f"<p><b>final</b>: {html.escape(c.error or c.final_failure or '')}</p>")
+    for p in c.history:
+        label = f"attempt {p.number}" + (f", program {p.candidate}" if c.samples > 1 else "")
+        outcome = (f'<span class="solved">✓</span> {html.escape(json_text(p.value)[:300])}' if p.failure_kind is None
+                   else f'<span class="unsolved">✗ {html.escape(p.failure_kind)}</span>: {html.escape(p.failure or "")}')
+        code = f'<pre class="code">{highlighted(p.code)}</pre>' if p.code is not None else "<p>(no code in the reply)</p>"
+        logs = f'<pre class="logs">{html.escape(chr(10).join(p.logs))}</pre>' if p.logs else ""
+        sent = f'<pre class="feedback">{html.escape(p.feedback)}</pre>' if p.feedback else ""
+        parts.append(f'<div class="attempt"><p><b>{label}</b> {outcome} <span class="dim">{p.model_ms / 1000:.1f} s model, '
+                     f"{p.output_tokens} tokens, {p.run_ms:.0f} ms run</span></p>{code}{logs}{sent}</div>")
+    data = (f'data-verdict="{verdict}" data-category="{html.escape(c.category)}" data-kind="{html.escape(c.final_kind or "")}"')
+    return f"<details {data}>{summary}{''.join(parts)}</details>"

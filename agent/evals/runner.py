@@ -25,15 +25,14 @@ from typing import Any
 
 from pydantic_ai.models import Model
 
-from pydantic_core import to_jsonable_python
-
 from agent.agreement import Candidate
 from agent.errors import ModelRejected, ModelUnavailable, SolveFailed, UsageError
-from agent.evals.report import MAX_CANDIDATE_VALUE, CaseResult, Report, summarize
+from agent.evals.report import (
+    MAX_CANDIDATE_VALUE, MAX_KEPT_LINE, MAX_KEPT_LOGS, CaseResult, ProgramRecord, Report, cut_value, summarize,
+)
 from agent.evals.suite import Case, judge
 from agent.model import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
-from agent.sandbox.result import json_text
 from agent.solve import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
 
 __all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "fixture_server", "run_cases"]
@@ -67,21 +66,31 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _programs(attempts: list[Attempt], candidates: list[Candidate], samples: int) -> dict[str, Any]:
-    """What a case's result records of its programs, whether it was solved or not."""
+def _programs(case: Case, attempts: list[Attempt], candidates: list[Candidate], samples: int) -> dict[str, Any]:
+    """What a case's result records of its programs, whether it was solved or not: the counts,
+    and the story a person debugging the case reads."""
     return {"attempts": max((a.number for a in attempts), default=0), "programs": len(attempts), "samples": samples,
             "failure_kinds": [a.failure.kind for a in attempts if a.failure],
             "model_ms": sum(a.model_ms for a in attempts),
-            "candidates": [{"value": _cut(c.value), "count": c.count} for c in candidates]}
+            "candidates": [{"value": cut_value(c.value, MAX_CANDIDATE_VALUE), "count": c.count} for c in candidates],
+            **_story(case), "history": [_record(a) for a in attempts]}
 
 
-def _cut(value: Any) -> Any:
-    text = json_text(to_jsonable_python(value))
-    return value if len(text) <= MAX_CANDIDATE_VALUE else text[:MAX_CANDIDATE_VALUE] + "..."
+def _story(case: Case) -> dict[str, Any]:
+    graded = case.compare in ("exact", "approx", "unordered") or case.expected is not None
+    return {"instruction": case.instruction, "compare": case.compare, "expected": cut_value(case.expected) if graded else None}
+
+
+def _record(a: Attempt) -> ProgramRecord:
+    return ProgramRecord(number=a.number, candidate=a.candidate, code=a.code, failure_kind=a.failure.kind if a.failure else None,
+                         failure=a.failure.message if a.failure else None, feedback=a.feedback,
+                         value=cut_value(a.value) if a.ok else None, logs=[line[:MAX_KEPT_LINE] for line in a.logs[:MAX_KEPT_LOGS]],
+                         model_ms=a.model_ms, run_ms=a.run_ms, output_tokens=a.usage.output_tokens)
 
 
 def _solved(case: Case, solution: Solution, ok: bool, why: str | None, samples: int, started: float) -> CaseResult:
-    return CaseResult(id=case.id, category=case.category, solved=ok, **_programs(solution.attempts, solution.candidates, samples),
+    return CaseResult(id=case.id, category=case.category, solved=ok, **_programs(case, solution.attempts, solution.candidates, samples),
+                      value=cut_value(solution.value),
                       final_failure=None if ok else f"wrong answer: {why}", final_kind=None if ok else "answer",
                       input_tokens=solution.usage.input_tokens, output_tokens=solution.usage.output_tokens,
                       answered=True, agreement=solution.agreement, votes=solution.votes, agreed=solution.agreed,
@@ -89,7 +98,7 @@ def _solved(case: Case, solution: Solution, ok: bool, why: str | None, samples: 
 
 
 def _failed(case: Case, error: SolveFailed, samples: int, started: float) -> CaseResult:
-    return CaseResult(id=case.id, category=case.category, solved=False, **_programs(error.attempts, error.candidates, samples),
+    return CaseResult(id=case.id, category=case.category, solved=False, **_programs(case, error.attempts, error.candidates, samples),
                       final_failure=f"{error.failure.kind}: {error.failure.message}", final_kind=error.failure.kind,
                       input_tokens=error.usage.input_tokens, output_tokens=error.usage.output_tokens,
                       total_ms=(time.perf_counter() - started) * 1000)
@@ -156,7 +165,7 @@ async def run_cases(
             except SolveFailed as exc:
                 result = _failed(case, exc, chosen.samples, started)
             except ModelUnavailable as exc:
-                result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[],
+                result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[], **_story(case),
                                     final_failure=None, error=str(exc), samples=chosen.samples,
                                     total_ms=(time.perf_counter() - started) * 1000)
                 if isinstance(exc, ModelRejected) and not exc.every_request:

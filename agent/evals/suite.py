@@ -90,8 +90,27 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
 
 
 def load_suite(path: str | Path) -> list[Case]:
-    """The cases of a suite file (YAML with a top-level `cases` list)."""
+    """The cases of a suite file (YAML with a top-level `cases` list), or of every `*.yaml` and
+    `*.yml` file in a folder, in name order (case ids unique across them)."""
     path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise UsageError(f"the folder {path} holds no suite files (*.yaml, *.yml)")
+    else:
+        files = [path]
+    cases: list[Case] = []
+    where: dict[str, Path] = {}
+    for file in files:
+        for case in _suite_file(file):
+            if case.id in where:
+                raise UsageError(f"{file}: the case id {case.id!r} appears twice" + (f" (also in {where[case.id]})" if where[case.id] != file else ""))
+            where[case.id] = file
+            cases.append(case)
+    return cases
+
+
+def _suite_file(path: Path) -> list[Case]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -116,11 +135,6 @@ def load_suite(path: str | Path) -> list[Case]:
             name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
             message = first["msg"].removeprefix("Value error, ")
             raise UsageError(f"{path}: case {name}: {where}{message}") from None
-    seen: set[str] = set()
-    for case in cases:
-        if case.id in seen:
-            raise UsageError(f"{path}: the case id {case.id!r} appears twice")
-        seen.add(case.id)
     return cases
 
 
