@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -47,7 +48,7 @@ def run(
         if inputs:
             from agent.inputs import load_inputs
 
-            inputs = load_inputs(inputs)[0]
+            inputs = load_inputs(inputs)
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -222,6 +223,40 @@ def mcp(
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command()
+def serve(
+    model: Annotated[Optional[str], typer.Option("--model", help="gguf:/path/model.gguf to serve instead of the embedded model.")] = None,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the jsolve serve running elsewhere, and exit.")] = False,
+) -> None:
+    """Keep the local model loaded on loopback until Ctrl-C: jsolve solve, jsolve eval and solve()
+    in other processes use it instead of starting their own."""
+    from agent.errors import JsolveError
+    from agent.serve import serving, stop_served, wait_until_stopped
+
+    try:
+        if stop:
+            stopped = stop_served()
+            typer.echo(f"stopped jsolve serve (process {stopped.pid})" if stopped else "no jsolve serve is running")
+            return
+        if model is not None and not model.startswith("gguf:"):
+            raise UsageError(f"jsolve serve runs a local model: --model gguf:/path/model.gguf, not {model!r}")
+        from agent.terminal import model_loading
+
+        path = model.removeprefix("gguf:") if model else None
+        with contextlib.ExitStack() as stack:
+            with model_loading() as progress:
+                served, server = stack.enter_context(serving(path, progress=progress))
+            typer.echo(f"serving {served.name} on {served.base_url} (process {served.pid}); jsolve solve, jsolve eval "
+                       "and solve() in other processes use it. Ctrl-C (or jsolve serve --stop) stops it.", err=True)
+            wait_until_stopped(server)
+    except UsageError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except JsolveError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 app.command("eval")(eval_command)

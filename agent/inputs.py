@@ -50,14 +50,15 @@ _NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?\Z")
 _INTEGER = re.compile(r"-?(0|[1-9]\d*)\Z")
 
 
-def load_inputs(values: Mapping[str, Any] | None, *, base: Path | None = None) -> tuple[Inputs, dict[str, str]]:
-    """The caller's inputs, files read, checked and serialized, with the file each came from.
+def load_inputs(values: Mapping[str, Any] | None, *, base: Path | None = None) -> Inputs:
+    """The caller's inputs, files read, checked and serialized (`Inputs.files` says which file
+    each came from).
 
     A `Path` is read as a file (see `read_file`); so is a `str` without newlines that ends in a
     suffix of `FILE_KINDS` or `TEXT_SUFFIXES` ("orders.csv"); any other value is JSON data.
     Relative paths are read from `base` (default: the working directory)."""
     if values is None:
-        return Inputs({}), {}
+        return Inputs({})
     if not isinstance(values, Mapping):
         raise UsageError(f"inputs must be a mapping of names to values or files, got {type(values).__name__}")
     data: dict[str, Any] = {}
@@ -70,7 +71,7 @@ def load_inputs(values: Mapping[str, Any] | None, *, base: Path | None = None) -
             files[name] = path.name
         else:
             data[name] = value
-    return Inputs(data), files
+    return Inputs(data, files=files)
 
 
 def _as_path(value: Any) -> Path | None:
@@ -172,13 +173,12 @@ def _column_reader(cells: list[str]) -> Any:
     return lambda c: (int(c) if _INTEGER.match(c.strip()) else float(c)) if c.strip() else None
 
 
-def describe_inputs(inputs: Inputs, files: Mapping[str, str] | None = None) -> str:
+def describe_inputs(inputs: Inputs) -> str:
     """The prompt's account of the inputs ("" when there are none): for each, its name, what it
     is, its size, its schema and a sample, never more than a fixed budget."""
     if not inputs:
         return ""
-    files = files or {}
-    described = "\n".join(_describe(entry.name, entry.value, len(entry.text.encode("utf-8")), files.get(entry.name), entry.text)
+    described = "\n".join(_describe(entry.name, entry.value, len(entry.text.encode("utf-8")), inputs.files.get(entry.name), entry.text)
                           for entry in inputs.entries())
     return prompts.render("inputs", inputs=described)
 

@@ -163,9 +163,13 @@ def resolve_model(model: str | Model | None, *, progress: Callable[[int, int], N
     name = (model or os.environ.get(MODEL_ENV, "")).strip()
     if name.startswith("gguf:") or not name:
         from agent import local_model
+        from agent.serve import find_served
 
-        if name:
-            return local_model.local_model(Path(name.removeprefix("gguf:")).expanduser())
+        path = Path(name.removeprefix("gguf:")).expanduser() if name else None
+        if (served := find_served(path)) is not None:  # a `jsolve serve` of this model runs: use it
+            return openai_compatible_model(served.name, base_url=served.base_url, api_key=served.api_key, one_at_a_time=True)
+        if path is not None:
+            return local_model.local_model(path)
         if local_model.is_installed():
             return local_model.local_model(progress=progress)
         raise UsageError(_NO_MODEL)

@@ -465,7 +465,8 @@ async def asolve(
     `check` is JavaScript run after the code with its default export as `value` (which may then
     be a function); it throws to refuse the value, and what it returns is checked against
     `output`. `inputs` maps names to the caller's data: JSON values, or files (a `Path`, or a
-    str such as "orders.csv"; see `agent.inputs.load_inputs`), read once per solve; the code
+    str such as "orders.csv"; see `agent.inputs.load_inputs`), read once per solve (or an
+    `Inputs` already loaded); the code
     reads each as a frozen global of its name, and the model sees only its schema, size and
     first items. `on_attempt` is called with each program as soon as it is judged (to show
     progress). Raises `SolveFailed` when the rounds are spent, `ModelRejected` when the provider
@@ -485,10 +486,10 @@ async def asolve(
     if overrides:
         settings = replace(settings, **overrides)
     shape = OutputShape.of(output)
-    loaded, files = (inputs, {}) if isinstance(inputs, Inputs) else load_inputs(inputs)
+    loaded = inputs if isinstance(inputs, Inputs) else load_inputs(inputs)
     resolved = model if isinstance(model, Model) else await _model_named(model)
     run_id = uuid.uuid4().hex[:12]
-    run = _Run(model=resolved, instructions=_instructions(network), task=_task(instruction, shape, describe_inputs(loaded, files)),
+    run = _Run(model=resolved, instructions=_instructions(network), task=_task(instruction, shape, describe_inputs(loaded)),
                shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, inputs=loaded, settings=settings,
                max_rounds=max_attempts, log=log.bind(run_id=run_id), on_attempt=on_attempt)
     started = time.perf_counter()

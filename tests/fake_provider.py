@@ -35,15 +35,24 @@ class FakeProvider:
         self.script = list(script)
         self.llama = llama
         self.requests: list[dict] = []
+        self.authorizations: list[str | None] = []
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
+            def do_GET(self) -> None:  # llama.cpp's health check
+                payload = b'{"status": "ok"}' if self.path == "/health" else b"{}"
+                self.send_response(200 if self.path == "/health" else 404)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 provider.requests.append(body)
+                provider.authorizations.append(self.headers.get("Authorization"))
                 step = provider.next_step(body)
                 if isinstance(step, int):
                     payload = json.dumps({"error": {"message": "unavailable"}}).encode()

@@ -55,7 +55,7 @@ def test_every_reference_solution_passes_its_own_case(sandbox):
     async def verdicts(base: str):
         async def one(case: Case):
             case = case.with_base(base)
-            inputs = load_inputs({name: Path(file) for name, file in case.inputs.items()})[0] if case.inputs else None
+            inputs = load_inputs({name: Path(file) for name, file in case.inputs.items()}) if case.inputs else None
             result = await sandbox.run_async(case.reference, network=network if case.network else None, check=case.check, inputs=inputs)
             if not result.ok:
                 return case.id, f"{result.error.kind}: {result.error.message}"

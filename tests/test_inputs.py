@@ -92,7 +92,7 @@ def test_json_keys_that_name_prototypes_are_plain_data(sandbox):
 def test_a_csv_header_naming_prototypes_pollutes_nothing(sandbox, tmp_path):
     file = tmp_path / "evil.csv"
     file.write_text("__proto__,constructor,prototype\nx,y,z\n")
-    loaded, _ = load_inputs({"rows": file})
+    loaded = load_inputs({"rows": file})
     result = sandbox.run("export default [rows[0].__proto__, rows[0].constructor, ({}).x, Object.getPrototypeOf(rows[0]) === Object.prototype]",
                          inputs=loaded)
     assert result.ok and result.value == ["x", "y", None, True]
@@ -279,9 +279,9 @@ def test_unreadable_missing_and_oversized_files(tmp_path, monkeypatch):
 
 def test_a_str_is_a_file_only_when_it_ends_like_one(tmp_path):
     (tmp_path / "o.csv").write_text("a\n1\n")
-    loaded, files = load_inputs({"rows": "o.csv", "word": "hello", "lines": "a.csv\nb.csv"}, base=tmp_path)
+    loaded = load_inputs({"rows": "o.csv", "word": "hello", "lines": "a.csv\nb.csv"}, base=tmp_path)
     assert loaded["rows"] == [{"a": 1}] and loaded["word"] == "hello" and loaded["lines"] == "a.csv\nb.csv"
-    assert files == {"rows": "o.csv"}
+    assert loaded.files == {"rows": "o.csv"}
 
 
 # --- what the model is told ---------------------------------------------------------------
@@ -391,3 +391,23 @@ def test_a_failed_solve_over_inputs_reports_normally():
     script = Script([fenced("export default rows.nope.length;")] * 2)
     with pytest.raises(SolveFailed, match="runtime"):
         solve("Count.", inputs={"rows": [1]}, model=script.model, max_attempts=2)
+
+
+def test_jsolve_solve_reads_input_files_for_the_code_and_describes_them_to_the_model(tmp_path):
+    import os
+
+    from tests.fake_provider import FakeProvider
+
+    (tmp_path / "sales.csv").write_text("region,amount\n" + "".join(f"{'NS'[i % 2]},{i}\n" for i in range(500)))
+    provider = FakeProvider([fenced("export default sales.filter((r) => r.region === 'N').length;")])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
+    env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", JSOLVE_MODEL="openai-chat:scripted")
+    try:
+        done = subprocess.run([sys.executable, "-m", "agent.cli", "solve", "How many sales in the north?", "--output", "int", "--json",
+                               "--input", f"sales={tmp_path / 'sales.csv'}"], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["value"] == 250
+        prompt = json.dumps(provider.requests[0]["messages"])
+        assert "(read from sales.csv): an array of 500 objects" in prompt and "N,498" not in prompt
+    finally:
+        provider.close()

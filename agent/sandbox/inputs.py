@@ -96,7 +96,7 @@ class Inputs(Mapping[str, Any]):
     [{'a': 1}]
     """
 
-    def __init__(self, values: Mapping[str, Any], *, max_bytes: int = MAX_INPUT_BYTES) -> None:
+    def __init__(self, values: Mapping[str, Any], *, max_bytes: int = MAX_INPUT_BYTES, files: Mapping[str, str] | None = None) -> None:
         if not isinstance(values, Mapping):
             raise UsageError(f"inputs must be a mapping of names to JSON values, got {type(values).__name__}")
         items: dict[str, Input] = {}
@@ -113,6 +113,8 @@ class Inputs(Mapping[str, Any]):
         self._items = items
         self.bytes = total
         """Bytes of JSON text of all inputs together."""
+        self.files: dict[str, str] = dict(files or {})
+        """The file each input was read from, by name (for describing it)."""
 
     def __getitem__(self, name: str) -> Any:
         return self._items[name].value
