@@ -90,18 +90,17 @@ def test_a_second_serve_is_refused_while_one_runs(cache, stand_in):
 
 
 @pytest.mark.skipif(not local_model.is_installed(), reason="needs the local extra (the embedded model)")
-def test_the_embedded_model_is_served_found_and_stopped(cache):
-    real_cache = local_model.default_cache_dir() if "JSOLVE_CACHE_DIR" not in os.environ else None
-    env = environment(cache)
-    if real_cache is not None:  # reuse the assembled model: link it into the test's cache folder
-        for file in (os.environ.get("XDG_CACHE_HOME") and [] or list((os.path.expanduser("~/.cache/jsolve"),))):
-            for name in os.listdir(file):
-                if name.endswith((".gguf", ".verified")):
-                    os.link(os.path.join(file, name), cache / name)
+def test_the_embedded_model_is_served_found_and_stopped(tmp_path, monkeypatch):
+    assembled = local_model.default_cache_dir()
+    for file in assembled.glob("*.gguf"):  # the model assembled before, seen from the test's own cache folder
+        (tmp_path / file.name).symlink_to(file)
+        (tmp_path / file.with_suffix(".verified").name).symlink_to(file.with_suffix(".verified"))
+    monkeypatch.setenv("JSOLVE_CACHE_DIR", str(tmp_path))
+    env = environment(tmp_path)
     server = subprocess.Popen([sys.executable, "-m", "agent.cli", "serve"], stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 300
-        while not (cache / STATE_FILE).exists():
+        while not (tmp_path / STATE_FILE).exists():
             assert server.poll() is None, server.stderr.read()
             assert time.monotonic() < deadline
             time.sleep(0.2)
@@ -109,7 +108,7 @@ def test_the_embedded_model_is_served_found_and_stopped(cache):
         assert served is not None and served.pid == server.pid
         done = subprocess.run([sys.executable, "-m", "agent.cli", "serve", "--stop"], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 0, done.stderr
-        assert server.wait(30) == 0 and not (cache / STATE_FILE).exists()
+        assert server.wait(30) == 0 and not (tmp_path / STATE_FILE).exists()
     finally:
         if server.poll() is None:
             server.kill()
