@@ -411,6 +411,9 @@ def serve_http(server: "MCPServer", bind: Bind, *, token: str | None, announce: 
     family = socket.AF_INET6 if ":" in bind.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this: without it each small response waits on a delayed ACK
+    # (bench/mcp.py measured 52 ms a call on loopback, against 10 ms with it).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind(("127.0.0.1" if bind.host == "localhost" else bind.host, bind.port))
         sock.listen(128)
