@@ -50,7 +50,7 @@ def fixture_server(folder: Path = FIXTURES) -> Iterator[str]:
     if not folder.is_dir():
         raise UsageError(f"the fetch cases need their fixture folder {folder}, which does not exist")
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -64,6 +64,12 @@ def fixture_server(folder: Path = FIXTURES) -> Iterator[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-reply (guest code that stops reading, a run that timed out)
+        is the case's business, not a traceback on the eval's terminal."""
 
 
 def _programs(case: Case, attempts: list[Attempt], candidates: list[Candidate], samples: int) -> dict[str, Any]:
