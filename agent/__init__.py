@@ -11,7 +11,7 @@ _EXPORTS = {
     **dict.fromkeys(["Attempt", "Solution", "SolveSettings", "asolve", "solve"], "agent.solve"),
 }
 __all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(globals(), _EXPORTS)
+lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from agent.errors import JsolveError, ModelRejected, ModelUnavailable, SandboxClosed, SolveFailed, UsageError

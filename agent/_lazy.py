@@ -4,20 +4,32 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import sys
+import types
 from typing import Any
 
 
-def lazy_exports(namespace: dict[str, Any], exports: dict[str, str]) -> Callable[[str], Any]:
-    """A module `__getattr__` that imports `exports[name]` (a module path) on first access of
-    `name` and keeps the value in `namespace`, the package's globals."""
+def lazy_exports(package: str, exports: dict[str, str]) -> None:
+    """Make the package `package` export each name of `exports` from its module (a dotted path),
+    imported on first access. A submodule of the same name as an export (`agent.solve`, the
+    module of `agent.solve`, the function) never replaces the export when it is imported."""
+    module = sys.modules[package]
+    module.__class__ = type("LazyPackage", (_LazyPackage,), {"_exports": exports})
 
-    def __getattr__(name: str) -> Any:
-        module = exports.get(name)
-        if module is None:
-            raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        namespace[name] = value
+
+class _LazyPackage(types.ModuleType):
+    _exports: dict[str, str]
+
+    def __getattr__(self, name: str) -> Any:
+        source = self._exports.get(name)
+        if source is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(source), name)
+        super().__setattr__(name, value)
         return value
 
-    return __getattr__
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The import system sets a package's attribute to each submodule it loads.
+        if isinstance(value, types.ModuleType) and self._exports.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)

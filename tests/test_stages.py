@@ -145,7 +145,7 @@ def test_prompts_refuse_missing_and_unknown_variables():
         prompts.render("task", instruction="x")
     with pytest.raises(KeyError, match="has no variable"):
         prompts.render("shape-any", schema="{}")
-    text = prompts.render("task", instruction="Add `${a}` and {b}", shape="S")
+    text = prompts.render("task", instruction="Add `${a}` and {b}", inputs="", shape="S")
     assert text == "Task: Add `${a}` and {b}\n\nS"
 
 

@@ -16,7 +16,7 @@ _EXPORTS = {
     **dict.fromkeys(["Case", "judge", "load_suite", "select_cases"], "agent.evals.suite"),
 }
 __all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(globals(), _EXPORTS)
+lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from agent.evals.datasets import DATASETS, load_dataset

@@ -12,7 +12,7 @@ _EXPORTS = {
     **dict.fromkeys(["ErrorKind", "LogEntry", "RunError", "RunResult"], "agent.sandbox.result"),
 }
 __all__ = sorted(_EXPORTS)
-__getattr__ = lazy_exports(globals(), _EXPORTS)
+lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from agent.sandbox.inputs import Inputs
