@@ -288,7 +288,8 @@ class _Run:
             failure: Failure | None = _unextracted(code, reply)
             code = None
         else:
-            failure = prevalidate(code, network=self.network is not None, function_export=self.check is not None, failed=earlier)
+            failure = prevalidate(code, network=self.network is not None, function_export=self.check is not None, failed=earlier,
+                                  inputs=tuple(self.inputs))
             if failure is not None and failure.kind == "repeat":
                 failure = self._repeat_of(code)
         validate_ms = _since(started)

@@ -99,6 +99,25 @@ def _scan(root: tree_sitter.Node) -> _Scan:
     return scan
 
 
+_DECLARATIONS = ("lexical_declaration", "variable_declaration", "function_declaration", "class_declaration", "generator_function_declaration")
+
+
+def _hides_input(root: tree_sitter.Node, inputs: Collection[str]) -> tuple[str, tree_sitter.Node] | None:
+    """A top-level declaration of an input's name: the input is then out of the code's reach
+    (small models copy the sample rows they were shown into such a declaration)."""
+    for statement in root.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type not in _DECLARATIONS:
+            continue
+        names = [statement.child_by_field_name("name")] if "function" in statement.type or statement.type == "class_declaration" else [
+            d.child_by_field_name("name") for d in statement.named_children if d.type == "variable_declarator"]
+        for node in names:
+            if node is not None and node.type == "identifier" and _text(node) in inputs:
+                return _text(node), statement
+    return None
+
+
 def _text(node: tree_sitter.Node) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 
@@ -119,11 +138,13 @@ def _lone_surrogate(code: str) -> Failure | None:
                            f"and cannot be run; write it as the escape `\\u{ord(found[0]):04x}` inside a string, or use the whole character")
 
 
-def prevalidate(code: str, *, network: bool = False, function_export: bool = False, failed: Collection[str] = ()) -> Failure | None:
+def prevalidate(code: str, *, network: bool = False, function_export: bool = False, failed: Collection[str] = (),
+                inputs: Collection[str] = ()) -> Failure | None:
     """The first problem in `code`, or None.
 
     `network` says whether `fetch` exists; `function_export` allows a default export that is a
-    function (when a check will call it); `failed` holds the code of earlier failed attempts.
+    function (when a check will call it); `failed` holds the code of earlier failed attempts;
+    `inputs` names the caller's inputs, which the module must read, not declare anew.
     """
     if any(same_code(code, earlier) for earlier in failed):
         return Failure(kind="repeat", message="this is the same code as an earlier attempt that failed")
@@ -147,6 +168,10 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
                           ("fetch", "`fetch` is not available: the network is off for this task")):
         if name in scan.references and name not in scan.declared and (name != "fetch" or not network):
             return _at(scan.references[name], "policy", message, source)
+    if inputs and (hiding := _hides_input(tree.root_node, inputs)) is not None:
+        name, node = hiding
+        return _at(node, "contract", f"this declares `{name}`, which hides the input `{name}` (the caller's data, already loaded "
+                                     f"as a global): delete the declaration and read `{name}` itself; never copy the data into the code", source)
     if scan.default_export is None:
         hint = " (`module.exports` is Node.js; use `export default`)" if scan.module_exports else ""
         return Failure(kind="contract", message=f"the module has no `export default`{hint}")

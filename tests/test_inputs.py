@@ -411,3 +411,19 @@ def test_jsolve_solve_reads_input_files_for_the_code_and_describes_them_to_the_m
         assert "(read from sales.csv): an array of 500 objects" in prompt and "N,498" not in prompt
     finally:
         provider.close()
+
+
+def test_code_that_declares_an_input_anew_is_sent_back_before_it_runs():
+    script = Script([fenced("const rows = [{ n: 1 }, { n: 2 }];\nexport default rows.length;"), fenced("export default rows.length;")])
+    solution = solve("How many rows?", inputs={"rows": [{"n": i} for i in range(30)]}, model=script.model, output=int)
+    assert solution.value == 30 and solution.attempts[0].failure.kind == "contract"
+    assert "hides the input `rows`" in solution.attempts[0].feedback and "Line 1 is: const rows = [{ n: 1 }, { n: 2 }];" in solution.attempts[0].feedback
+
+
+def test_no_reference_of_the_suite_declares_its_inputs():
+    from agent.evals.suite import load_suite
+    from agent.validate import prevalidate
+
+    cases = [c for c in load_suite(Path(__file__).resolve().parents[1] / "evals" / "suite.yaml") if c.inputs]
+    assert len(cases) >= 12
+    assert [c.id for c in cases if prevalidate(c.reference, inputs=tuple(c.inputs)) is not None] == []
