@@ -180,7 +180,8 @@ def describe_inputs(inputs: Inputs) -> str:
         return ""
     described = "\n".join(_describe(entry.name, entry.value, len(entry.text.encode("utf-8")), inputs.files.get(entry.name), entry.text)
                           for entry in inputs.entries())
-    return prompts.render("inputs", inputs=described)
+    # The example names a real input: shown `rows`, the embedded model wrote code that reads `rows`.
+    return prompts.render("inputs", inputs=described, first=next(iter(inputs)))
 
 
 def _describe(name: str, value: Any, size: int, file: str | None, text: str) -> str:

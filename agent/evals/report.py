@@ -415,27 +415,28 @@ def print_comparison(a: Report, b: Report, console: Console | None = None) -> No
     console.print(f"newly failed in B: {', '.join(diff['newly_failed']) or '-'}")
 
 
-def _bars(title: str, series: list[dict[str, int]], names: list[str]) -> str:
-    """An inline SVG bar chart: one group per key, one bar per run."""
-    keys = sorted({k for s in series for k in s}, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+def _bars(title: str, series: list[dict[str, int]], names: list[str], order: list[str] | None = None) -> str:
+    """An inline SVG bar chart: one group per key (in `order`, else numbers then names), one bar per run."""
+    keys = sorted({k for s in series for k in s}, key=lambda k: (order.index(k),) if order and k in order else (not k.isdigit(), int(k) if k.isdigit() else 0, k))
     if not keys:
-        return f"<h3>{html.escape(title)}</h3><p>none</p>"
+        return f'<div class="chart"><h3>{html.escape(title)}</h3><p>none</p></div>'
     top = max(v for s in series for v in s.values()) or 1
     colors = ["#3b7dd8", "#e8833a", "#55a868", "#c44e52"]
-    bar, gap, height = 18, 14, 160
-    width = len(keys) * (len(series) * bar + gap) + 40
-    parts = [f'<svg width="{width}" height="{height + 40}" role="img" aria-label="{html.escape(title)}">']
+    bar, gap, height, top_margin = 18, 14, 120, 16
+    group = max(len(series) * bar, 8 * max(len(k) for k in keys))  # room for the key's label under its bars
+    width = len(keys) * (group + gap) + 40
+    parts = [f'<svg width="{width}" height="{height + top_margin + 40}" role="img" aria-label="{html.escape(title)}">']
     for i, key in enumerate(keys):
-        x0 = 30 + i * (len(series) * bar + gap)
+        x0 = 30 + i * (group + gap) + (group - len(series) * bar) / 2
         for j, s in enumerate(series):
             v = s.get(key, 0)
             h = int(height * v / top)
-            parts.append(f'<rect x="{x0 + j * bar}" y="{height - h + 10}" width="{bar - 2}" height="{h}" fill="{colors[j % 4]}">'
+            parts.append(f'<rect x="{x0 + j * bar}" y="{height - h + top_margin}" width="{bar - 2}" height="{h}" fill="{colors[j % 4]}">'
                          f"<title>{html.escape(names[j])}: {v}</title></rect>")
-            parts.append(f'<text x="{x0 + j * bar + bar / 2 - 1}" y="{height - h + 6}" font-size="10" text-anchor="middle">{v}</text>')
-        parts.append(f'<text x="{x0 + len(series) * bar / 2}" y="{height + 26}" font-size="11" text-anchor="middle">{html.escape(key)}</text>')
+            parts.append(f'<text x="{x0 + j * bar + bar / 2 - 1}" y="{height - h + top_margin - 4}" font-size="10" text-anchor="middle">{v}</text>')
+        parts.append(f'<text x="{x0 + len(series) * bar / 2}" y="{height + top_margin + 18}" font-size="11" text-anchor="middle">{html.escape(key)}</text>')
     parts.append("</svg>")
-    return f"<h3>{html.escape(title)}</h3>" + "".join(parts)
+    return f'<div class="chart"><h3>{html.escape(title)}</h3>' + "".join(parts) + "</div>"
 
 
 def _agreement_cell(c: CaseResult) -> str:
@@ -498,7 +499,7 @@ def render_html(reports: list[Report]) -> str:
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>jsolve eval report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4}}.legend span{{margin-right:1.5em}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4;white-space:nowrap}}.charts{{display:flex;flex-wrap:wrap;gap:2em}}.chart h3{{margin-bottom:4px}}.legend span{{margin-right:1.5em}}
 details{{border:1px solid #ddd;border-radius:4px;margin:4px 0;padding:4px 8px}}details[open]{{background:#fcfcfc}}summary{{cursor:pointer}}
 .solved{{color:#1a7f37;font-weight:bold}}.unsolved{{color:#c62828;font-weight:bold}}.dim{{color:#666}}
 pre{{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}}.feedback{{background:#fff8e1}}.logs{{background:#eef}}
@@ -508,11 +509,11 @@ pre{{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;mar
 <h1>jsolve eval report</h1>
 <table>{rows}</table>
 <p class="legend">{"".join(f'<span style="color:{c}">■ {html.escape(n)}</span>' for n, c in zip(names, ["#3b7dd8", "#e8833a", "#55a868", "#c44e52"]))}</p>
-{_bars("Attempts to success (solved cases)", [r.summary.attempts_to_success for r in reports], names)}
+<div class="charts">{_bars("Attempts to success (solved cases)", [r.summary.attempts_to_success for r in reports], names)}
 {_bars("Failure kinds (failed attempts)", [r.summary.failure_kinds for r in reports], names)}
+{_bars("Time per case (s, judged cases)", [_time_buckets(r) for r in reports], names, [label for _, label in _TIME_BUCKETS])}</div>
 <h3>Answers by agreement (selective accuracy)</h3>
 <table>{calibration}</table>
-{_bars("Time per case (s, judged cases)", [_time_buckets(r) for r in reports], names)}
 <h2>Cases ({html.escape(names[-1])}): unsolved first</h2>
 {flipped}
 {filters}
@@ -596,7 +597,7 @@ def _case_html(c: CaseResult) -> str:
         parts.append(f"<p>compared: {html.escape(c.compare)}</p>" + _side_by_side(c.expected, c.value))
     elif c.compare:
         parts.append(f"<p>compared: {html.escape(c.compare)}; expected</p><pre>{html.escape(_json_block(c.expected))}</pre>")
-    if c.error or c.final_failure:
+    if c.error or (c.final_failure and c.final_kind != "answer"):  # a wrong answer is the side-by-side above
         parts.append(f"<p><b>final</b>: {html.escape(c.error or c.final_failure or '')}</p>")
     for p in c.history:
         label = f"attempt {p.number}" + (f", program {p.candidate}" if c.samples > 1 else "")
