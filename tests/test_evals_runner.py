@@ -276,6 +276,7 @@ class HoldingProvider:
         self.server.server_close()
 
 
+@pytest.mark.timeout(360)  # its own waits add up to 240 s on a loaded machine: the default 120 s cut it short there
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_path, stop):
     cases = [Case(id=f"fast{i}", instruction=f"Task fast{i}", output={"type": "integer"}, expected=i) for i in (1, 2)]
