@@ -178,10 +178,22 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
                 log.flush()
 
         async def until_stopped():
-            # SIGTERM (a job runner, `kill`; a job started with `&` ignores Ctrl-C) stops the run
-            # as Ctrl-C does: the finished cases are reported.
+            # Ctrl-C and SIGTERM (a job runner, `kill`; a job started with `&` ignores Ctrl-C) stop
+            # the run the same way, through the loop's signal handling: the finished cases are
+            # reported; a second one stops at once. (Left to asyncio.run's own Ctrl-C handler, a
+            # SIGINT was sometimes never acted on in full test runs, and the CLI waited on.)
+            main, signals = asyncio.current_task(), 0
+
+            def stop() -> None:
+                nonlocal signals
+                signals += 1
+                if signals > 1:
+                    raise KeyboardInterrupt
+                main.cancel()  # type: ignore[union-attr]
+
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not on Windows, or not the main thread
-                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)  # type: ignore[union-attr]
+                for number in (signal.SIGTERM, signal.SIGINT):
+                    asyncio.get_running_loop().add_signal_handler(number, stop)
             return await run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
                                    settings=settings, source=source, selection=selection, on_result=done)  # type: ignore[arg-type]
 
