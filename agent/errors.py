@@ -7,6 +7,8 @@
     ├── SolveFailed           the model did not produce a passing value within the attempt budget
     │                         (or its programs did not agree enough); carries the attempts, the
     │                         summed usage, the last failure and the values that passed
+    ├── ClusterUnavailable    the Ray cluster an eval was sent to could not be reached, or cannot
+    │                         hold the workers asked for; raised before any case runs
     └── ModelUnavailable      the model could not be reached (network, rate limits, 5xx) even
         │                     after retries; not the model's fault, so not a `SolveFailed`
         ├── ModelRejected     the provider refused the request itself (a wrong API key, an unknown
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from agent.failures import Failure
     from agent.solve import Attempt
 
-__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "ModelRejected", "LocalModelError"]
+__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "ModelRejected", "LocalModelError", "ClusterUnavailable"]
 
 
 class JsolveError(Exception):
@@ -93,3 +95,7 @@ class LocalModelError(ModelUnavailable):
     """The local model (embedded or a GGUF file) could not be prepared or started; the message says
     why and what to do. A missing runtime or model package, or a path that is not a GGUF file, is
     a `UsageError` instead."""
+
+
+class ClusterUnavailable(JsolveError):
+    """The Ray cluster could not be reached, or cannot hold the workers asked for (see `RayBackend`)."""

@@ -39,6 +39,11 @@ def test_import_agent_defers_everything_and_still_exports_it():
     assert "pydantic_ai" in loaded
 
 
+def test_ray_is_imported_only_when_a_run_asks_for_it():
+    loaded = top_level_modules("from agent.evals import run_cases\nfrom agent.evals.ray_backend import RayBackend\nRayBackend('local')")
+    assert "pydantic_ai" in loaded and "ray" not in loaded
+
+
 def test_a_name_a_package_does_not_export_is_an_attribute_error():
     import agent
 

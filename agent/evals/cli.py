@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.errors import ModelUnavailable, UsageError
+from agent.errors import ClusterUnavailable, ModelUnavailable, UsageError
 
 EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
@@ -33,12 +33,15 @@ def eval_command(
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
     case: Annotated[str | None, typer.Option("--case", help="With show: the one case to show (solved or not).")] = None,
+    ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray (the ray extra): local (a Ray instance of this run), auto (the running cluster, or $RAY_ADDRESS) or a cluster address, HOST:PORT or ray://HOST:10001.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="With --ray: worker actors (default 2), each with its own sandbox pool and model client, solving --concurrency cases at a time.")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (samples, sample_temperature, min_agreement, temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
 
-    Exit codes: 0 the run finished (whatever it solved), 2 bad usage, 3 the model could not be
-    reached (the run stopped; finished cases are reported), 130 Ctrl-C (likewise)."""
+    Exit codes: 0 the run finished (whatever it solved), 2 bad usage, 3 the model (or the Ray
+    cluster) could not be reached (the run stopped; finished cases are reported), 130 Ctrl-C
+    (likewise)."""
     from agent.evals.report import Report, print_comparison, print_report, print_stories, render_html
     from agent.model import resolve_model
     from agent.terminal import model_loading
@@ -68,22 +71,34 @@ def eval_command(
         if concurrency < 1 or max_attempts < 1:
             raise UsageError("--concurrency and --max-attempts must be at least 1")
         settings = _settings(setting or [])
-        with model_loading() as progress:
-            resolved = resolve_model(model, progress=progress)
+        if ray is None:
+            if workers is not None:
+                raise UsageError("--workers goes with --ray")
+            backend = None
+            with model_loading() as progress:
+                resolved = resolve_model(model, progress=progress)
+        else:  # each worker resolves the model where it runs
+            from agent.evals.ray_backend import RayBackend
+
+            backend, resolved = RayBackend(ray, workers=2 if workers is None else workers), model
+            backend.connect()
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    except ModelUnavailable as exc:
+    except (ModelUnavailable, ClusterUnavailable) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from None
     except KeyboardInterrupt:
         typer.echo("interrupted before the first case", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     try:
-        result = _run(cases, resolved, settings, max_attempts, concurrency, source, selection, report, console)
+        result = _run(cases, resolved, settings, max_attempts, concurrency, source, selection, report, console, backend)
     except KeyboardInterrupt:  # a second Ctrl-C while the first was winding down
         typer.echo("interrupted" + (f"; finished cases are in {report / 'results.jsonl'}" if report else ""), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    finally:
+        if backend is not None:
+            backend.close()
     print_report(result, console)
     if report is not None:
         data, page = result.write(report)
@@ -152,7 +167,7 @@ def _typing_args(kind: object) -> tuple[object, ...]:
 
 
 def _run(cases: list, model: object, settings: object, max_attempts: int, concurrency: int, source: str, selection: dict,
-         folder: Path | None, console: Console):
+         folder: Path | None, console: Console, backend: object):
     import asyncio
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -195,7 +210,8 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
                 for number in (signal.SIGTERM, signal.SIGINT):
                     asyncio.get_running_loop().add_signal_handler(number, stop)
             return await run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
-                                   settings=settings, source=source, selection=selection, on_result=done)  # type: ignore[arg-type]
+                                   settings=settings, source=source, selection=selection, on_result=done,  # type: ignore[arg-type]
+                                   backend=backend)  # type: ignore[arg-type]
 
         try:
             return asyncio.run(until_stopped())

@@ -1,4 +1,4 @@
-"""Run eval cases concurrently against one sandbox pool and build the report.
+"""Run eval cases concurrently against one sandbox pool (or on Ray actors: `ray_backend`) and build the report.
 
 Why not `pydantic_evals.Dataset.evaluate`: it was measured for this runner (2.62.0). Its overhead
 is small (about 0.2 ms a case), but cancelling it discards every finished case (its anyio task
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_ai.models import Model
 
@@ -31,11 +31,16 @@ from agent.evals.report import (
     MAX_CANDIDATE_VALUE, MAX_KEPT_LINE, MAX_KEPT_LOGS, CaseResult, ProgramRecord, Report, cut_value, summarize,
 )
 from agent.evals.suite import Case, judge
+from agent.inputs import load_inputs
 from agent.model import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
+from agent.sandbox.inputs import Inputs
 from agent.solve import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
 
-__all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "fixture_server", "run_cases"]
+if TYPE_CHECKING:
+    from agent.evals.ray_backend import RayBackend
+
+__all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "Outcome", "fixture_server", "run_cases", "solve_case"]
 
 DEFAULT_CONCURRENCY = 8
 """Cases in flight at once: enough to keep a remote model and the sandbox pool busy."""
@@ -117,6 +122,58 @@ def case_settings(case: Case, settings: SolveSettings) -> SolveSettings:
     return replace(settings, samples=1, min_agreement=0.0) if case.compare == "tests" else settings
 
 
+async def solve_case(case: Case, *, model: Model, settings: SolveSettings, max_attempts: int, sandbox: Sandbox,
+                     network: NetworkPolicy, base: str, inputs: Inputs | None = None) -> tuple[CaseResult, str | None]:
+    """Solve one case and judge its answer. The second item, when set, says why the whole run must
+    stop: the model could not be reached, or refused what every request would get. `base` is the
+    fixture server's URL for fetch cases; `inputs`, when given, replaces reading the case's files."""
+    started = time.perf_counter()
+    if case.network:
+        case = case.with_base(base)
+    chosen = case_settings(case, settings)
+    if inputs is None:
+        inputs = load_case_inputs(case)
+    try:
+        solution = await asolve(case.instruction, output=case.output, model=model, max_attempts=max_attempts,
+                                network=network if case.network else None, check=case.check, sandbox=sandbox, settings=chosen,
+                                inputs=inputs)
+        ok, why = await judge(case, solution.value, solution.code, sandbox)
+        return _solved(case, solution, ok, why, chosen.samples, started), None
+    except SolveFailed as exc:
+        return _failed(case, exc, chosen.samples, started), None
+    except ModelUnavailable as exc:
+        result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[], **_story(case),
+                            final_failure=None, error=str(exc), samples=chosen.samples, total_ms=(time.perf_counter() - started) * 1000)
+        if isinstance(exc, ModelRejected) and not exc.every_request:
+            result.final_kind = "rejected"  # this case's request (too long, say): the next case may pass
+            return result, None
+        return result, str(exc)
+
+
+def load_case_inputs(case: Case) -> Inputs:
+    """The case's input files, read and checked."""
+    return load_inputs({name: Path(file) for name, file in (case.inputs or {}).items()})
+
+
+def fetch_network() -> NetworkPolicy:
+    """What fetch cases may reach: the fixture server on loopback, and nothing else."""
+    return NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+
+
+@dataclasses.dataclass(slots=True)
+class Outcome:
+    """What running the cases gave, before the report is built from it."""
+
+    model_name: str
+    results: list[CaseResult]
+    """The finished cases, in the order of the cases given."""
+    interrupted: bool
+    unavailable: str | None
+    """Why the run stopped early for the model's sake, when it did."""
+    backend: dict[str, Any]
+    """How the cases ran, for the report's settings: `{"backend": "local"}`, or Ray's address and workers."""
+
+
 async def run_cases(
     cases: list[Case],
     *,
@@ -128,11 +185,15 @@ async def run_cases(
     source: str = "",
     selection: dict[str, Any] | None = None,
     on_result: Callable[[CaseResult], None] | None = None,
+    backend: RayBackend | None = None,
 ) -> Report:
     """Solve every case (at most `concurrency` at once) and judge the answers.
 
     `source` and `selection` (how the cases were chosen: limit, sample, seed) are recorded in the
     report's settings. `on_result` is called with each case's result as it finishes.
+
+    `backend=RayBackend(...)` runs the cases on Ray actors instead of this process, `concurrency`
+    at once on each (see `agent.evals.ray_backend`); the report is the same.
 
     Cancelling the run (Ctrl-C under `asyncio.run`) stops it cleanly: the report holds the cases
     that finished and says it was interrupted. When the model cannot be reached (after the
@@ -145,42 +206,41 @@ async def run_cases(
         raise UsageError("there are no cases to run")
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1, got {concurrency}")
-    resolved = resolve_model(model)
     settings = settings or SolveSettings()
     began, started_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
+    if backend is None:
+        outcome = await _run_here(cases, resolve_model(model), max_attempts, concurrency, sandbox, settings, on_result)
+    elif sandbox is not None:
+        raise UsageError("a Ray backend's workers run their own sandbox pools: pass either sandbox or backend")
+    else:
+        outcome = await backend.run(cases, model=model, max_attempts=max_attempts, concurrency=concurrency, settings=settings,
+                                    on_result=on_result)
+    return Report(model=outcome.model_name, settings={"max_attempts": max_attempts, "concurrency": concurrency,
+                                                      **dataclasses.asdict(settings), "source": source, **(selection or {}),
+                                                      **outcome.backend},
+                  started=started_at, duration_s=time.perf_counter() - began, planned=len(cases), interrupted=outcome.interrupted,
+                  model_unavailable=outcome.unavailable, summary=summarize(outcome.results), results=outcome.results)
+
+
+async def _run_here(cases: list[Case], resolved: Model, max_attempts: int, concurrency: int, sandbox: Sandbox | None,
+                    settings: SolveSettings, on_result: Callable[[CaseResult], None] | None) -> Outcome:
     own_sandbox = sandbox is None
     pool = sandbox or Sandbox()
     gate = asyncio.Semaphore(concurrency)
-    network = NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+    network = fetch_network()
     tasks: list[asyncio.Task[CaseResult]] = []
     unavailable: str | None = None
 
     async def one(case: Case, base: str) -> CaseResult:
         nonlocal unavailable
         async with gate:
-            started = time.perf_counter()
-            if case.network:
-                case = case.with_base(base)
-            chosen = case_settings(case, settings)
-            try:
-                solution = await asolve(case.instruction, output=case.output, model=resolved, max_attempts=max_attempts,
-                                        network=network if case.network else None, check=case.check, sandbox=pool, settings=chosen,
-                                        inputs={name: Path(file) for name, file in (case.inputs or {}).items()})
-                ok, why = await judge(case, solution.value, solution.code, pool)
-                result = _solved(case, solution, ok, why, chosen.samples, started)
-            except SolveFailed as exc:
-                result = _failed(case, exc, chosen.samples, started)
-            except ModelUnavailable as exc:
-                result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[], **_story(case),
-                                    final_failure=None, error=str(exc), samples=chosen.samples,
-                                    total_ms=(time.perf_counter() - started) * 1000)
-                if isinstance(exc, ModelRejected) and not exc.every_request:
-                    result.final_kind = "rejected"  # this case's request (too long, say): the next case may pass
-                elif unavailable is None:
-                    unavailable = str(exc)
-                    for task in tasks:
-                        if task is not asyncio.current_task():
-                            task.cancel()
+            result, stops = await solve_case(case, model=resolved, settings=settings, max_attempts=max_attempts, sandbox=pool,
+                                             network=network, base=base)
+            if stops is not None and unavailable is None:
+                unavailable = stops
+                for task in tasks:
+                    if task is not asyncio.current_task():
+                        task.cancel()
             if on_result is not None:
                 on_result(result)
             return result
@@ -204,10 +264,8 @@ async def run_cases(
     if failed:  # not a verdict on the model: a bug or a broken setup, which must not pass as a result
         raise failed[0]
     results = [t.result() for t in tasks if t.done() and not t.cancelled()]
-    return Report(model=resolved.model_name, settings={"max_attempts": max_attempts, "concurrency": concurrency,
-                                                       **dataclasses.asdict(settings), "source": source, **(selection or {})},
-                  started=started_at, duration_s=time.perf_counter() - began, planned=len(cases), interrupted=interrupted,
-                  model_unavailable=unavailable, summary=summarize(results), results=results)
+    return Outcome(model_name=resolved.model_name, results=results, interrupted=interrupted, unavailable=unavailable,
+                   backend={"backend": "local"})
 
 
 @contextmanager

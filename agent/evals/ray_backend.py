@@ -1,0 +1,304 @@
+"""Run eval cases on Ray actors: evals past one machine, with the same report as a local run.
+
+    from agent.evals import load_suite, run_cases
+    from agent.evals.ray_backend import RayBackend
+    report = await run_cases(load_suite("evals"), model="openai-chat:qwen", backend=RayBackend("auto", workers=8))
+
+Each worker is an actor (`CaseActor`) holding its own sandbox pool and model client, and, with
+the embedded model or `gguf:PATH`, its own llama.cpp server on its node; it is started once and
+solves many cases, `concurrency` at a time. The driver (this process) keeps `workers x
+concurrency` cases in flight, reads each case's input files itself (so that the workers need
+only the package, not the data), and receives each result as it finishes, in the order they
+finish. The model is sent to the actors by name (each resolves it where it runs) or, for a
+pydantic-ai `Model` object, pickled.
+
+Faults: an actor that dies (killed, out of memory, its node lost) is restarted by Ray; the cases
+it had in flight are sent once more, to the next actor, and a case lost twice is recorded as an
+error (not judged). Cancelling the run (Ctrl-C) kills the actors, keeps what finished, and shuts
+down the Ray instance when this process started it (`local`, or `auto` with no cluster to join is
+an error instead). Nothing here imports Ray until a run asks for it: it is the `ray` extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from agent.errors import ClusterUnavailable, UsageError
+from agent.evals.report import CaseResult
+from agent.evals.suite import Case
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
+    from agent.evals.runner import Outcome
+    from agent.sandbox.inputs import Inputs
+    from agent.solve import SolveSettings
+
+__all__ = ["CaseActor", "RayBackend"]
+
+CONNECT_TIMEOUT_S = 5.0
+"""How long to wait for a cluster's address to accept a connection before calling it unreachable
+(Ray itself retries a missing cluster for a minute and more)."""
+RESTART_TIMEOUT_S = 120.0
+"""How long to wait for Ray to bring back an actor that died (with the embedded model, a restart
+loads the model again) before its cases go elsewhere."""
+CLOSE_TIMEOUT_S = 10.0
+"""How long an actor gets to close its sandbox pool and model server before it is killed."""
+FORWARDED_ENV = ("JSOLVE_", "OPENAI_")
+"""Environment variables sent to the actors, by prefix (with every `*_API_KEY` and `*_BASE_URL`):
+what names and reaches the model, so that a worker on another node asks the same one."""
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise UsageError('running on Ray needs the ray extra: pip install "jsolve[ray]"') from None
+    return ray
+
+
+@dataclass
+class RayBackend:
+    """Where and how wide to run: `address` is "local" (start a Ray instance in this process, shut
+    down at the end), "auto" (the running cluster: $RAY_ADDRESS, else one started on this machine
+    with `ray start --head`), or a cluster's address ("HOST:PORT" or "ray://HOST:10001");
+    `workers` actors, each reserving `cpus_per_worker` CPUs of the cluster."""
+
+    address: str = "auto"
+    workers: int = 2
+    cpus_per_worker: float = 1.0
+    _owns_ray: bool = field(default=False, init=False, repr=False)
+    _connected: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise UsageError(f"workers must be at least 1, got {self.workers}")
+        if self.cpus_per_worker < 0:
+            raise UsageError(f"cpus_per_worker must be 0 or more, got {self.cpus_per_worker}")
+        self.address = self.address.strip()
+        if not self.address:
+            raise UsageError('give --ray "local", "auto" or a cluster address such as ray://head:10001')
+
+    # -- connecting -----------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Join (or start) the Ray instance, or raise `ClusterUnavailable` saying why not. A Ray
+        connection this process already has (`ray.init` by the caller) is used as it is."""
+        if self._connected:
+            return
+        ray = _ray()
+        if not ray.is_initialized():
+            address = (os.environ.get("RAY_ADDRESS", "").strip() or "auto") if self.address == "auto" else self.address
+            options: dict[str, Any] = {"log_to_driver": False, "logging_level": "WARNING"}
+            if address == "local":
+                options.update(num_cpus=max(os.cpu_count() or 1, int(self.workers * self.cpus_per_worker + 0.999)), include_dashboard=False)
+            elif address != "auto":
+                _reachable(address)
+            try:
+                ray.init(address=address, **options)
+            except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+                hint = "start one with `ray start --head`, or run with --ray local" if address == "auto" else "check the address"
+                raise ClusterUnavailable(f"cannot reach the Ray cluster at {address}: {_first_line(exc)}; {hint}") from None
+            self._owns_ray = True
+        self._connected = True
+        cpus = float(ray.cluster_resources().get("CPU", 0))
+        if self.workers * self.cpus_per_worker > cpus:
+            self.close()
+            raise ClusterUnavailable(f"{self.workers} workers of {self.cpus_per_worker:g} CPU need {self.workers * self.cpus_per_worker:g} "
+                                     f"CPUs and the cluster has {cpus:g}: ask for fewer --workers")
+
+    def close(self) -> None:
+        """Leave the Ray instance (shutting it down when this process started it)."""
+        if self._owns_ray:
+            _ray().shutdown()
+        self._owns_ray = self._connected = False
+
+    def describe(self) -> dict[str, Any]:
+        """What the report's settings record of the backend."""
+        return {"backend": "ray", "ray_address": self.address, "workers": self.workers}
+
+    # -- running --------------------------------------------------------------------------------
+
+    async def run(self, cases: list[Case], *, model: str | Model | None, max_attempts: int, concurrency: int,
+                  settings: SolveSettings, on_result: Callable[[CaseResult], None] | None = None) -> Outcome:
+        """Solve and judge `cases` on the actors; see the module's text. Leaves the Ray instance
+        as it found it: connected here, closed here."""
+        from agent.evals.runner import Outcome, load_case_inputs
+        from agent.sandbox.inputs import Inputs
+
+        no_inputs = Inputs({})
+
+        was_connected = self._connected
+        self.connect()
+        ray = _ray()
+        lost_errors = _lost_errors(ray)
+        actor_class = ray.remote(CaseActor).options(
+            max_restarts=-1, max_task_retries=0, max_concurrency=concurrency + 2, num_cpus=self.cpus_per_worker,
+            runtime_env={"env_vars": _forwarded_env()})
+        actors = [actor_class.remote(model, max_attempts, settings) for _ in range(self.workers)]
+        pending = deque(enumerate(cases))
+        finished: dict[int, CaseResult] = {}
+        suspect: set[int] = set()
+        unavailable: str | None = None
+        interrupted = False
+
+        async def solve_on(first: int, case: Case, inputs: Inputs) -> tuple[CaseResult, str | None]:
+            lost: BaseException | None = None
+            for which in (first, (first + 1) % len(actors)):  # a lost case goes once more, to the next actor
+                try:
+                    if which in suspect:  # it lost a case: wait for Ray to restart it before sending more
+                        await _restarted(ray, actors[which])
+                        suspect.discard(which)
+                    return await actors[which].solve.remote(case, inputs)
+                except lost_errors as exc:
+                    lost = exc
+                    suspect.add(which)
+            return CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[], final_failure=None,
+                              instruction=case.instruction, compare=case.compare,
+                              error=f"the Ray worker running this case was lost twice: {_first_line(lost)}"), None
+
+        async def feed(which: int) -> None:
+            nonlocal unavailable
+            while pending and unavailable is None:
+                index, case = pending.popleft()
+                inputs = await asyncio.to_thread(load_case_inputs, case) if case.inputs else no_inputs
+                result, stops = await solve_on(which, case, inputs)
+                finished[index] = result
+                if on_result is not None:
+                    on_result(result)
+                if stops is not None and unavailable is None:
+                    unavailable = stops
+
+        names: list[str] = []
+        feeders: list[asyncio.Future[None]] = []
+        try:
+            try:
+                names = await asyncio.gather(*(actor.ready.remote() for actor in actors))
+                feeders = [asyncio.ensure_future(feed(slot % len(actors))) for slot in range(len(actors) * concurrency)]
+                await asyncio.gather(*feeders)
+            except asyncio.CancelledError:
+                interrupted = True
+            except ray.exceptions.RayTaskError as exc:  # an actor raised: a bad model name, a broken setup, a bug
+                raise (exc.cause if isinstance(exc.cause, Exception) else exc) from None
+            finally:
+                for feeder in feeders:
+                    feeder.cancel()
+                await asyncio.gather(*feeders, return_exceptions=True)
+        finally:
+            await _stop(ray, actors, graceful=not interrupted)
+            if not was_connected:
+                self.close()
+        return Outcome(model_name=names[0] if names else _model_label(model), results=[finished[i] for i in sorted(finished)],
+                       interrupted=interrupted, unavailable=unavailable, backend=self.describe())
+
+
+class CaseActor:
+    """One Ray worker: a sandbox pool, a model client and (for fetch cases) a fixture server of its
+    own, kept for many cases. Made an actor by `RayBackend.run` (`ray.remote(CaseActor)`), so
+    this module imports without Ray."""
+
+    def __init__(self, model: str | Model | None, max_attempts: int, settings: SolveSettings) -> None:
+        self._spec, self._max_attempts, self._settings = model, max_attempts, settings
+        self._model: Model | None = None
+        self._pool: Any = None
+        self._fixtures = contextlib.ExitStack()
+        self._base: str | None = None
+
+    def ready(self) -> str:
+        """Start the sandbox pool and resolve the model (here, so that a bad model name raises its
+        own error to the driver rather than a dead actor's); returns the model's name."""
+        from agent.model import resolve_model
+        from agent.sandbox import Sandbox
+
+        if self._model is None:
+            self._model = resolve_model(self._spec)
+            self._pool = Sandbox()
+        return self._model.model_name
+
+    async def solve(self, case: Case, inputs: Inputs) -> tuple[CaseResult, str | None]:
+        """`agent.evals.runner.solve_case` here (ready first after a restart)."""
+        from agent.evals.runner import fetch_network, fixture_server, solve_case
+
+        self.ready()
+        if case.network and self._base is None:
+            self._base = self._fixtures.enter_context(fixture_server())
+        return await solve_case(case, model=self._model, settings=self._settings, max_attempts=self._max_attempts,  # type: ignore[arg-type]
+                                sandbox=self._pool, network=fetch_network(), base=self._base or "", inputs=inputs)
+
+    def close(self) -> None:
+        self._fixtures.close()
+        if self._pool is not None:
+            self._pool.close()
+
+
+async def _restarted(ray: Any, actor: Any) -> None:
+    """Return once `actor` answers again (Ray restarts a dead actor in a second or so); raise the
+    lost error when it stays unreachable for `RESTART_TIMEOUT_S` or is dead for good."""
+    deadline = asyncio.get_running_loop().time() + RESTART_TIMEOUT_S
+    while True:
+        try:
+            await actor.ready.remote()
+            return
+        except ray.exceptions.ActorUnavailableError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def _stop(ray: Any, actors: list[Any], *, graceful: bool) -> None:
+    """End the actors this run started: let them close their pools first (unless interrupted),
+    then kill them, so that no actor outlives the run."""
+    if graceful:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.gather(*(actor.close.remote() for actor in actors), return_exceptions=True),
+                                   CLOSE_TIMEOUT_S)
+    for actor in actors:
+        with contextlib.suppress(Exception):
+            ray.kill(actor, no_restart=True)
+
+
+def _lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
+    """Ray's errors for a call whose actor or node died under it."""
+    names = ("RayActorError", "WorkerCrashedError", "NodeDiedError", "OutOfMemoryError", "ObjectLostError")
+    return tuple(kind for name in names if isinstance(kind := getattr(ray.exceptions, name, None), type))
+
+
+def _forwarded_env() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items()
+            if name.startswith(FORWARDED_ENV) or name.endswith(("_API_KEY", "_BASE_URL"))}
+
+
+def _reachable(address: str) -> None:
+    """Raise `ClusterUnavailable` unless `address` ("HOST:PORT" or "ray://HOST:PORT") accepts a
+    TCP connection within `CONNECT_TIMEOUT_S`."""
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or port is None:
+        raise UsageError(f"--ray {address!r}: give local, auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ClusterUnavailable(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}; check the address, "
+                                 "and that the head node runs (ray start --head)") from None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _model_label(model: object) -> str:
+    """The model's name for a report whose workers never said it (interrupted while starting)."""
+    if isinstance(model, str) and model:
+        return model
+    return getattr(model, "model_name", None) or os.environ.get("JSOLVE_MODEL") or "the embedded model"
