@@ -57,17 +57,36 @@ def hostile_report() -> Report:
     return Report(model="m", settings={}, started="", duration_s=0, summary=summarize([case]), results=[case])
 
 
-def test_the_page_holds_every_case_and_every_program_and_escapes_them(report):
-    page = render_html([report])
+def stories_of(page: str) -> dict[str, str]:
+    """Each case's story as the page holds it: in its row, or in the inline JSON a row renders from."""
+    rows = re.findall(r"<details ([^>]*)><summary>.*?<b>(.*?)</b>.*?</summary>(.*?)</details>", page, re.S)
+    if 'id="stories"' not in page:
+        return {case: body for _, case, body in rows}
+    stories = json.loads(page.split('<script type="application/json" id="stories">')[1].split("</script>")[0])
+    return {case: stories[int(re.search(r'data-story="(\d+)"', attributes).group(1))] for attributes, case, _ in rows}
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_the_page_holds_every_case_and_every_program_and_escapes_them(report, lazy):
+    page = render_html([report], lazy=lazy)
+    stories = stories_of(page)
+    assert sorted(stories) == sorted(case.id for case in report.results)
     for case in report.results:
-        assert f"<b>{case.id}</b>" in page
-        for program in case.history:
-            body = re.sub(r"<[^>]+>", "", page.split(f"<b>{case.id}</b>")[1].split("</details>")[0])
-            assert html.escape(program.code) in body
-    evil = render_html([hostile_report()])
-    assert evil.count("</script>") == 1 and evil.count("<script") == 1  # only the page's own filter script
+        assert case.history and all(html.escape(program.code) in re.sub(r"<[^>]+>", "", stories[case.id]) for program in case.history)
+    evil = render_html([hostile_report()], lazy=lazy)
+    scripts = 3 if lazy else 1  # the page's own: the filters, and the stories' data and renderer
+    assert evil.count("</script>") == scripts and evil.count("<script") == scripts
     assert "<img" not in evil and "<i>" not in evil
-    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in evil and "evil&lt;b&gt;" in evil
+    story = stories_of(evil)["evil&lt;b&gt;"]
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in story and "<img" not in story and "<i>" not in story
+
+
+def test_a_large_run_s_page_renders_stories_when_opened_and_a_small_one_in_its_rows(report):
+    assert 'id="stories"' not in render_html([report])
+    large = report.model_copy(deep=True)
+    program = large.results[0].history[0]
+    large.results[0].history = [program.model_copy(update={"code": "let x = 1;\n" * 100_000})]
+    assert 'id="stories"' in render_html([large]) and "<noscript>" in render_html([large])
 
 
 def test_a_comparison_lists_the_flipped_cases_first(report):

@@ -446,11 +446,15 @@ def _agreement_cell(c: CaseResult) -> str:
     return html.escape(f"{c.votes} of {sum(x['count'] for x in c.candidates) or c.votes}" + (f" ({values})" if len(c.candidates) > 1 else ""))
 
 
-def render_html(reports: list[Report]) -> str:
-    """A self-contained page for one run, or several side by side: no network, and readable with
-    scripts off (an inline script only filters the case list). Every case is an expandable row
-    with its instruction, expected and got side by side, and each program's code and feedback;
-    with several runs, the cases whose verdict flipped come first."""
+def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
+    """A self-contained page for one run, or several side by side, with no network. Every case is
+    an expandable row with its instruction, expected and got side by side, and each program's
+    code and feedback; with several runs, the cases whose verdict flipped come first.
+
+    The stories (what a row shows when opened) are in the rows, readable with scripts off, while
+    they take less than `EAGER_STORIES` characters of HTML; past that (`lazy=None`), or with
+    `lazy=True`, they are kept as inline JSON that a row renders when it is first opened, so a
+    large run's page opens at once (a browser lays out every node it is given, opened or not)."""
     names = [f"{chr(65 + i)}: {r.model}" for i, r in enumerate(reports)]
     rows = "".join(
         f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(get(r))}</td>" for r in reports) + "</tr>"
@@ -495,7 +499,17 @@ def render_html(reports: list[Report]) -> str:
     filters = (f'<p class="filters">verdict <select data-key="verdict"><option value="">all</option><option>solved</option><option>unsolved</option></select> '
                f'category <select data-key="category"><option value="">all</option>{options(categories)}</select> '
                f'final failure <select data-key="kind"><option value="">all</option>{options(kinds)}</select></p>')
-    cases = "".join(_case_html(c) for c in ordered)
+    stories = [_story_html(c) for c in ordered]
+    if lazy is None:
+        lazy = sum(map(len, stories)) > EAGER_STORIES
+    if lazy:
+        cases = "".join(f'<details {_case_data(c)} data-story="{i}">{_case_summary(c)}</details>' for i, c in enumerate(ordered))
+        blob = json.dumps(stories, ensure_ascii=False).replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+        cases += (f'<script type="application/json" id="stories">{blob}</script><script>{_STORIES_SCRIPT}</script>'
+                  f"<noscript><p>This page keeps the cases' stories for scripts to show; with scripts off, read them with "
+                  f"<code>jsolve eval show</code> on the report.</p></noscript>")
+    else:
+        cases = "".join(f"<details {_case_data(c)}>{_case_summary(c)}{story}</details>" for c, story in zip(ordered, stories))
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>jsolve eval report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}
@@ -533,6 +547,21 @@ for (const select of document.querySelectorAll('.filters select')) select.addEve
 });
 """
 """Filters of the case list: the page reads the same without it."""
+
+EAGER_STORIES = 1_000_000
+"""Characters of stories' HTML up to which a page carries them in its rows (see `render_html`)."""
+
+_STORIES_SCRIPT = """
+let stories = null;
+document.getElementById('cases').addEventListener('toggle', (event) => {
+  const row = event.target;
+  if (!row.open || row.dataset.story === undefined || row.dataset.shown) return;
+  stories = stories || JSON.parse(document.getElementById('stories').textContent);
+  row.insertAdjacentHTML('beforeend', stories[Number(row.dataset.story)]);
+  row.dataset.shown = '1';
+}, true);
+"""
+"""Renders a row's story, escaped HTML made by `_story_html`, when the row is first opened."""
 
 _TIME_BUCKETS = ((1, "<1"), (5, "1-5"), (15, "5-15"), (60, "15-60"), (180, "60-180"), (float("inf"), "180+"))
 
@@ -580,11 +609,21 @@ def _side_by_side(expected: Any, got: Any) -> str:
             f'<div><b>got</b><pre>{column(right, same_right)}</pre></div></div>')
 
 
-def _case_html(c: CaseResult) -> str:
+def _case_summary(c: CaseResult) -> str:
     verdict = "solved" if c.solved else "unsolved"
-    summary = (f'<summary><span class="{verdict}">{"✓" if c.solved else "✗"}</span> <b>{html.escape(c.id)}</b> '
-               f'<span class="dim">{html.escape(c.category)} · {c.attempts} attempt(s) · {html.escape(", ".join(c.failure_kinds) or "no failures")}'
-               f'{" · " + html.escape((c.error or c.final_failure or "")[:160]) if not c.solved else ""}</span></summary>')
+    return (f'<summary><span class="{verdict}">{"✓" if c.solved else "✗"}</span> <b>{html.escape(c.id)}</b> '
+            f'<span class="dim">{html.escape(c.category)} · {c.attempts} attempt(s) · {html.escape(", ".join(c.failure_kinds) or "no failures")}'
+            f'{" · " + html.escape((c.error or c.final_failure or "")[:160]) if not c.solved else ""}</span></summary>')
+
+
+def _case_data(c: CaseResult) -> str:
+    """The row's attributes the filters read."""
+    return (f'data-verdict="{"solved" if c.solved else "unsolved"}" data-category="{html.escape(c.category)}" '
+            f'data-kind="{html.escape(c.final_kind or "")}"')
+
+
+def _story_html(c: CaseResult) -> str:
+    """What an opened row shows: the instruction, expected and got, and every program."""
     parts = []
     if c.instruction:
         parts.append(f'<p class="instruction">{html.escape(c.instruction)}</p>')
@@ -608,5 +647,5 @@ def _case_html(c: CaseResult) -> str:
         sent = f'<pre class="feedback">{html.escape(p.feedback)}</pre>' if p.feedback else ""
         parts.append(f'<div class="attempt"><p><b>{label}</b> {outcome} <span class="dim">{p.model_ms / 1000:.1f} s model, '
                      f"{p.output_tokens} tokens, {p.run_ms:.0f} ms run</span></p>{code}{logs}{sent}</div>")
-    data = (f'data-verdict="{verdict}" data-category="{html.escape(c.category)}" data-kind="{html.escape(c.final_kind or "")}"')
-    return f"<details {data}>{summary}{''.join(parts)}</details>"
+    return "".join(parts)
+
