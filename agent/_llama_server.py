@@ -59,7 +59,8 @@ def main() -> None:
     params.fit_params = False  # fits layers to GPU memory; on a CPU it loads the model twice
     params.warmup = False
     params.ui = False
-    params.endpoint_slots = False
+    params.slot_save_path = settings.get("slot_save_path", "")
+    params.endpoint_slots = bool(params.slot_save_path)  # saving and restoring a slot's KV state needs the slots endpoint
     params.endpoint_metrics = False
     params.verbosity = 1  # errors only
     try:

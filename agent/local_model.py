@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -148,6 +148,11 @@ def default_cache_dir() -> Path:
         return Path(override).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "jsolve"
+
+
+def prefix_folder() -> Path:
+    """Where the saved prompt-prefix states live (the servers' slot save path)."""
+    return default_cache_dir() / "kv"
 
 
 def _stamp(path: Path, sha256: str) -> dict[str, object]:
@@ -310,7 +315,7 @@ class LocalServer:
     """
 
     def __init__(self, gguf: Path, *, threads: int | None = None, context: int = CONTEXT_TOKENS,
-                 name: str | None = None) -> None:
+                 name: str | None = None, prefix: Sequence[Mapping[str, str]] | None = None, model_id: str | None = None) -> None:
         if threads is not None and threads < 1:
             raise UsageError(f"threads must be at least 1, got {threads}")
         self.gguf = Path(gguf)
@@ -327,6 +332,14 @@ class LocalServer:
         """`http://127.0.0.1:PORT/v1` once started."""
         self.load_seconds: float | None = None
         """How long the last start took, from spawning the child to a healthy server."""
+        self.prefix = prefix
+        """Messages every request starts with, kept as saved KV state between starts (`agent.kv_prefix`)."""
+        self.model_id = model_id
+        """The model file's hash, naming its saved prefix state (default: a fingerprint of the file)."""
+        self.prefix_outcome: str | None = None
+        """What the last start did with the prefix: "restored", "saved", or why neither."""
+        self.prefix_seconds: float | None = None
+        """How long that took."""
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -360,6 +373,7 @@ class LocalServer:
             "context": self.context, "slots": SLOTS, "prompt_cache_mib": PROMPT_CACHE_MIB, "parent": os.getpid(),
             # the kernel's parent-death signal follows the starting *thread*; only the main one lives as long as we do
             "die_with_parent": threading.current_thread() is threading.main_thread(),
+            "slot_save_path": os.path.join(prefix_folder(), "") if self.prefix else "",  # llama.cpp appends file names as they are
         }
         try:
             self._process = subprocess.Popen([sys.executable, str(_SERVER_SCRIPT)], stdin=subprocess.PIPE,
@@ -376,11 +390,29 @@ class LocalServer:
                 raise LocalModelError(f"llama.cpp cannot load {self.gguf}: {_load_failure(self._log_text())}")
             self.base_url = reply["base_url"].rstrip("/") + "/v1"
             self._wait_healthy(started + timeout)
+            self.load_seconds = time.monotonic() - started
+            if self.prefix:
+                self._prepare_prefix()
         except BaseException:
             self.stop()
             raise
-        self.load_seconds = time.monotonic() - started
         return self.base_url
+
+    def _prepare_prefix(self) -> None:
+        """Restore the saved prefix state, or build and save it; a server that can do neither
+        runs without it (it only costs the first request's time)."""
+        from agent.kv_prefix import SavedPrefix, file_fingerprint
+
+        assert self.base_url is not None and self.prefix is not None
+        started = time.monotonic()
+        try:
+            saved = SavedPrefix(folder=prefix_folder(), model_id=self.model_id or file_fingerprint(self.gguf),
+                                runtime=f"xllamacpp {importlib.metadata.version('xllamacpp')}, context {self.context}",
+                                messages=self.prefix)
+            self.prefix_outcome = saved.prepare(self.base_url.removesuffix("/v1"), self.api_key)
+        except (httpx.HTTPError, OSError, ValueError, importlib.metadata.PackageNotFoundError) as exc:
+            self.prefix_outcome = f"not kept: {exc}"
+        self.prefix_seconds = time.monotonic() - started
 
     def _wait_for_reply(self, deadline: float, timeout: float) -> dict[str, str]:
         assert self._process is not None and self._process.stdout is not None
@@ -472,6 +504,14 @@ _servers: dict[tuple[Path, int], LocalServer] = {}
 _lock = threading.Lock()
 
 
+def prefix_of(gguf: Path | None) -> dict[str, object]:
+    """The `prefix` and `model_id` a server of the embedded model (`gguf=None`: its pinned hash)
+    or of a GGUF file (a fingerprint of it) keeps computed between starts."""
+    from agent.solve import shared_prefix
+
+    return {"prefix": shared_prefix(), "model_id": LOCAL_MODEL_SHA256 if gguf is None else None}
+
+
 def shared_server(path: Path | str | None = None, *, threads: int | None = None,
                   progress: Progress | None = None) -> LocalServer:
     """The running server for the embedded model (assembled on first use, `progress` seeing the
@@ -487,7 +527,7 @@ def shared_server(path: Path | str | None = None, *, threads: int | None = None,
     with _lock:
         server = _servers.get(key)
         if server is None or not server.running:
-            server = LocalServer(gguf, threads=key[1], name=name)
+            server = LocalServer(gguf, threads=key[1], name=name, **prefix_of(None if path is None else gguf))
             server.start()
             _servers[key] = server
     return server

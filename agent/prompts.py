@@ -40,6 +40,13 @@ def render(name: str, **values: Any) -> str:
     return _VARIABLE.sub(lambda m: str(values[m[1]]), text)
 
 
+def fixed_start(name: str) -> str:
+    """The text of `prompts/<name>.md` before its first `{{variable}}`: what every rendering shares."""
+    text = _template(name)
+    first = _VARIABLE.search(text)
+    return text[:first.start()] if first else text
+
+
 @functools.cache
 def hints() -> dict[str, str]:
     """One line of advice per failure kind (`prompts/hints.yaml`)."""

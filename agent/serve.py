@@ -121,13 +121,14 @@ def serving(path: Path | str | None = None, *, threads: int | None = None, progr
     """Load the model (None: the embedded one) and keep it served, with the state file in place,
     while the block runs. Refuses to start while another `jsolve serve` runs (one state file per
     cache folder)."""
-    from agent.local_model import LOCAL_MODEL_NAME, LocalServer, ensure_gguf
+    from agent.local_model import LOCAL_MODEL_NAME, LocalServer, ensure_gguf, prefix_of
 
     running = _read()
     if running is not None and _alive(running.pid) and running.pid != os.getpid():
         raise UsageError(f"jsolve serve already runs (process {running.pid}, {running.model}): stop it with jsolve serve --stop")
     gguf = ensure_gguf(progress=progress) if path is None else Path(path).expanduser().resolve()
-    server = LocalServer(gguf, threads=threads, name=LOCAL_MODEL_NAME if path is None else gguf.stem)
+    server = LocalServer(gguf, threads=threads, name=LOCAL_MODEL_NAME if path is None else gguf.stem,
+                         **prefix_of(None if path is None else gguf))
     state: Path | None = None
     try:
         base_url = server.start()

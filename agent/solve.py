@@ -430,6 +430,13 @@ def _instructions(network: NetworkPolicy | None) -> str:
     return prompts.render("system", network=net)
 
 
+def shared_prefix() -> list[dict[str, str]]:
+    """How every request of a solve without network access begins, as chat messages: the system
+    prompt and the task template's text before the instruction. A local model server keeps it
+    computed between starts (`agent.kv_prefix`)."""
+    return [{"role": "system", "content": _instructions(None)}, {"role": "user", "content": prompts.fixed_start("task")}]
+
+
 def _task(instruction: str, shape: OutputShape, described: str = "") -> str:
     if shape.schema:
         text = prompts.render("shape", schema=json.dumps(shape.schema, separators=(",", ":")))
