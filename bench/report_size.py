@@ -5,12 +5,19 @@
 Builds the report of a run of `--cases` unsolved cases of `--attempts` programs each (code,
 feedback and values of the sizes the embedded model writes: about 600 and 450 characters),
 writes report.json and report.html, and prints their sizes. With chromium installed, it times
-headless chromium loading the page to its DOM against an empty page, side by side (medians).
+headless chromium opening the page against an empty page, side by side (medians): the wall time
+of `chromium --dump-dom` (browser start included), and, read inside the page, the time to its
+`load` event and the time to open the first case (its story rendered and laid out). The page as
+written (its stories rendered when a case is opened, past `EAGER_STORIES`) is measured beside
+the same page with every story in its rows.
+
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -18,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.evals.report import CaseResult, ProgramRecord, Report, summarize
+from agent.evals.report import CaseResult, ProgramRecord, Report, render_html, summarize
 
 CODE = """function main() {
   const rows = [];
@@ -53,31 +60,58 @@ def report(cases: int, attempts: int) -> Report:
     return Report(model="bench", settings={}, started="", duration_s=0.0, summary=summarize(results), results=results)
 
 
-def load_ms(chromium: str, page: Path) -> float:
+PROBE = """<script>addEventListener('load', () => {
+  const loaded = performance.getEntriesByType('navigation')[0].loadEventStart, started = performance.now();
+  const row = document.querySelector('#cases details');
+  row.open = true;
+  row.dispatchEvent(new Event('toggle'));
+  void row.getBoundingClientRect().height;
+  const open = performance.now() - started;
+  document.title = JSON.stringify({load: loaded, open, programs: row.querySelectorAll('pre.code').length});
+});</script>"""
+"""Measures, inside the page, the time to its load event and to open its first case."""
+
+
+def opened(chromium: str, page: Path) -> tuple[float, float, float, int]:
+    """Wall ms of `--dump-dom`, the page's own load and open times in ms, and the programs the
+    opened case shows (its story was rendered)."""
     started = time.perf_counter()
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-                   capture_output=True, check=True, timeout=120)
-    return (time.perf_counter() - started) * 1000
+    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--no-first-run", "--dump-dom", page.as_uri()], capture_output=True, text=True, check=True, timeout=120)
+    wall = (time.perf_counter() - started) * 1000
+    found = re.search(r"<title>(\{.*?\})</title>", done.stdout)
+    inner = json.loads(found.group(1)) if found else {"load": float("nan"), "open": float("nan"), "programs": 0}
+    return wall, inner["load"], inner["open"], inner["programs"]
 
 
 def main(cases: int, attempts: int, repeat: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="jsolve-bench-report-"))
-    data, page = report(cases, attempts).write(folder)
-    print(f"{cases} cases x {attempts} programs: report.json {data.stat().st_size / 1e6:.1f} MB, report.html {page.stat().st_size / 1e6:.1f} MB")
+    run = report(cases, attempts)
+    data, page = run.write(folder)
+    eager = folder / "eager.html"
+    eager.write_text(render_html([run], lazy=False))
+    print(f"{cases} cases x {attempts} programs: report.json {data.stat().st_size / 1e6:.1f} MB, "
+          f"report.html {page.stat().st_size / 1e6:.1f} MB (every story in its rows: {eager.stat().st_size / 1e6:.1f} MB)")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if chromium is None:
         print("no chromium on PATH: page load not timed")
         return
     empty = folder / "empty.html"
-    empty.write_text("<!doctype html><title>empty</title>")
-    times: dict[str, list[float]] = {"empty page": [], "report.html": []}
+    empty.write_text("<!doctype html><title>empty</title><div id=cases><details><summary>x</summary>y</details></div>")
+    pages = {"empty page": empty, "report.html": page, "stories in rows": eager}
+    probed = {name: folder / f"probed-{path.name}" for name, path in pages.items()}
+    for name, path in pages.items():
+        probed[name].write_text(path.read_text().replace("</body>", PROBE + "</body>") if "</body>" in path.read_text()
+                                else path.read_text() + PROBE)
+    times: dict[str, list[tuple[float, float, float, int]]] = {name: [] for name in pages}
     for _ in range(repeat):
-        times["empty page"].append(load_ms(chromium, empty))
-        times["report.html"].append(load_ms(chromium, page))
-    base = statistics.median(times["empty page"])
+        for name in pages:
+            times[name].append(opened(chromium, probed[name]))
+    base = statistics.median(t[0] for t in times["empty page"])
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"  headless chromium to DOM, {name:12} median {median:7.0f} ms  (the page's own share: {median - base:+.0f} ms)")
+        wall, load, open_ = (statistics.median(t[i] for t in values) for i in range(3))
+        print(f"  {name:16} chromium --dump-dom {wall:6.0f} ms ({wall - base:+6.0f} ms against the empty page), "
+              f"in the page: load event at {load:6.0f} ms, opening a case {open_:5.1f} ms (it shows {values[0][3]} programs)")
 
 
 if __name__ == "__main__":

@@ -58,12 +58,12 @@ def hostile_report() -> Report:
 
 
 def stories_of(page: str) -> dict[str, str]:
-    """Each case's story as the page holds it: in its row, or in the inline JSON a row renders from."""
+    """Each case's story as the page holds it: in its row, or in the inert script a row renders it from."""
     rows = re.findall(r"<details ([^>]*)><summary>.*?<b>(.*?)</b>.*?</summary>(.*?)</details>", page, re.S)
-    if 'id="stories"' not in page:
+    if 'type="text/x-story"' not in page:
         return {case: body for _, case, body in rows}
-    stories = json.loads(page.split('<script type="application/json" id="stories">')[1].split("</script>")[0])
-    return {case: stories[int(re.search(r'data-story="(\d+)"', attributes).group(1))] for attributes, case, _ in rows}
+    stories = dict(re.findall(r'<script type="text/x-story" id="story-(\d+)">(.*?)</script>', page, re.S))
+    return {case: stories[re.search(r'data-story="(\d+)"', attributes).group(1)] for attributes, case, _ in rows}
 
 
 @pytest.mark.parametrize("lazy", [False, True])
@@ -74,19 +74,27 @@ def test_the_page_holds_every_case_and_every_program_and_escapes_them(report, la
     for case in report.results:
         assert case.history and all(html.escape(program.code) in re.sub(r"<[^>]+>", "", stories[case.id]) for program in case.history)
     evil = render_html([hostile_report()], lazy=lazy)
-    scripts = 3 if lazy else 1  # the page's own: the filters, and the stories' data and renderer
+    scripts = 3 if lazy else 1  # the page's own: the filters, and with lazy stories its one story and their renderer
     assert evil.count("</script>") == scripts and evil.count("<script") == scripts
     assert "<img" not in evil and "<i>" not in evil
     story = stories_of(evil)["evil&lt;b&gt;"]
     assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in story and "<img" not in story and "<i>" not in story
 
 
+def test_no_story_can_end_its_script_element_early():
+    from agent.evals.report import _as_script_data
+
+    text = _as_script_data('<p>a</p></SCRIPT><img src=x onerror=alert(1)><!--<script></script x>')
+    assert "</script" not in text.lower() and "<!--" not in text and text.startswith("<p>a</p>")
+
+
 def test_a_large_run_s_page_renders_stories_when_opened_and_a_small_one_in_its_rows(report):
-    assert 'id="stories"' not in render_html([report])
+    assert 'type="text/x-story"' not in render_html([report])
     large = report.model_copy(deep=True)
     program = large.results[0].history[0]
     large.results[0].history = [program.model_copy(update={"code": "let x = 1;\n" * 100_000})]
-    assert 'id="stories"' in render_html([large]) and "<noscript>" in render_html([large])
+    page = render_html([large])
+    assert page.count('type="text/x-story"') == len(large.results) and "<noscript>" in page
 
 
 def test_a_comparison_lists_the_flipped_cases_first(report):
@@ -143,3 +151,11 @@ def test_a_folder_of_suites_is_one_run(tmp_path):
 def test_the_project_suite_folder_loads_whole():
     assert {c.id for c in load_suite("evals")} == {c.id for c in load_suite("evals/suite.yaml")}
     assert isinstance(load_suite("evals")[0], Case)
+
+
+def test_code_is_highlighted_and_escaped():
+    from agent.evals.report import highlighted
+
+    text = highlighted('const s = "<b>" + 42; // </script>')
+    assert text.startswith("<i class=k>const</i> s = <i class=s>&quot;&lt;b&gt;&quot;</i> + <i class=n>42</i>;")
+    assert text.endswith("<i class=c>// &lt;/script&gt;</i>") and "<b>" not in text

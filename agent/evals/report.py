@@ -453,8 +453,10 @@ def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
 
     The stories (what a row shows when opened) are in the rows, readable with scripts off, while
     they take less than `EAGER_STORIES` characters of HTML; past that (`lazy=None`), or with
-    `lazy=True`, they are kept as inline JSON that a row renders when it is first opened, so a
-    large run's page opens at once (a browser lays out every node it is given, opened or not)."""
+    `lazy=True`, each is kept as the text of an inert script element that its row renders when
+    first opened, so a large run's page opens at once: a browser builds every node it is given,
+    opened or not, while a script's text it only scans. Rows off screen are not laid out
+    (`content-visibility`)."""
     names = [f"{chr(65 + i)}: {r.model}" for i, r in enumerate(reports)]
     rows = "".join(
         f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(get(r))}</td>" for r in reports) + "</tr>"
@@ -504,21 +506,20 @@ def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
         lazy = sum(map(len, stories)) > EAGER_STORIES
     if lazy:
         cases = "".join(f'<details {_case_data(c)} data-story="{i}">{_case_summary(c)}</details>' for i, c in enumerate(ordered))
-        blob = json.dumps(stories, ensure_ascii=False).replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-        cases += (f'<script type="application/json" id="stories">{blob}</script><script>{_STORIES_SCRIPT}</script>'
-                  f"<noscript><p>This page keeps the cases' stories for scripts to show; with scripts off, read them with "
-                  f"<code>jsolve eval show</code> on the report.</p></noscript>")
+        cases += "".join(f'<script type="text/x-story" id="story-{i}">{_as_script_data(story)}</script>' for i, story in enumerate(stories))
+        cases += (f"<script>{_STORIES_SCRIPT}</script><noscript><p>This page keeps the cases' stories for scripts to show; with "
+                  f"scripts off, read them with <code>jsolve eval show</code> on the report.</p></noscript>")
     else:
         cases = "".join(f"<details {_case_data(c)}>{_case_summary(c)}{story}</details>" for c, story in zip(ordered, stories))
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>jsolve eval report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4;white-space:nowrap}}.charts{{display:flex;flex-wrap:wrap;gap:2em}}.chart h3{{margin-bottom:4px}}.legend span{{margin-right:1.5em}}
-details{{border:1px solid #ddd;border-radius:4px;margin:4px 0;padding:4px 8px}}details[open]{{background:#fcfcfc}}summary{{cursor:pointer}}
+details{{border:1px solid #ddd;border-radius:4px;margin:4px 0;padding:4px 8px}}#cases>details{{content-visibility:auto;contain-intrinsic-size:auto 2em}}details[open]{{background:#fcfcfc}}summary{{cursor:pointer}}
 .solved{{color:#1a7f37;font-weight:bold}}.unsolved{{color:#c62828;font-weight:bold}}.dim{{color:#666}}
 pre{{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}}.feedback{{background:#fff8e1}}.logs{{background:#eef}}
 .pair{{display:flex;gap:1em}}.pair>div{{flex:1;min-width:0}}.diff{{background:#ffe0e0}}.instruction{{white-space:pre-wrap}}
-.attempt{{border-left:3px solid #ddd;padding-left:8px;margin:8px 0}}.keyword{{color:#8250df}}.string{{color:#0a3069}}.number{{color:#0550ae}}.comment{{color:#6e7781}}</style>
+.attempt{{border-left:3px solid #ddd;padding-left:8px;margin:8px 0}}i.k{{color:#8250df}}i.s{{color:#0a3069}}i.n{{color:#0550ae}}i.c{{color:#6e7781}}i{{font-style:normal}}</style>
 </head><body>
 <h1>jsolve eval report</h1>
 <table>{rows}</table>
@@ -552,16 +553,23 @@ EAGER_STORIES = 1_000_000
 """Characters of stories' HTML up to which a page carries them in its rows (see `render_html`)."""
 
 _STORIES_SCRIPT = """
-let stories = null;
 document.getElementById('cases').addEventListener('toggle', (event) => {
   const row = event.target;
   if (!row.open || row.dataset.story === undefined || row.dataset.shown) return;
-  stories = stories || JSON.parse(document.getElementById('stories').textContent);
-  row.insertAdjacentHTML('beforeend', stories[Number(row.dataset.story)]);
+  row.insertAdjacentHTML('beforeend', document.getElementById('story-' + row.dataset.story).textContent);
   row.dataset.shown = '1';
 }, true);
 """
 """Renders a row's story, escaped HTML made by `_story_html`, when the row is first opened."""
+
+_SCRIPT_BREAKERS = re.compile(r"<(?=/script|!--)", re.IGNORECASE)
+
+
+def _as_script_data(story: str) -> str:
+    """A story as the text of a script element. Every text in it is escaped already, so it holds
+    no `</script` or `<!--` of its own; these are escaped again anyway, so that no story can end
+    its element early whatever it holds."""
+    return _SCRIPT_BREAKERS.sub("&lt;", story)
 
 _TIME_BUCKETS = ((1, "<1"), (5, "1-5"), (15, "5-15"), (60, "15-60"), (180, "60-180"), (float("inf"), "180+"))
 
@@ -581,11 +589,12 @@ _JS_TOKEN = re.compile(r"""(?P<comment>//[^\n]*|/\*[\s\S]*?\*/)|(?P<string>`(?:\
 
 
 def highlighted(code: str) -> str:
-    """JavaScript as escaped HTML with comments, strings, numbers and keywords in spans."""
+    """JavaScript as escaped HTML with comments, strings, numbers and keywords marked (`<i class=k>`
+    and the like: short tags, since a large run's page holds thousands of them)."""
     out, at = [], 0
     for match in _JS_TOKEN.finditer(code):
         out.append(html.escape(code[at:match.start()]))
-        out.append(f'<span class="{match.lastgroup}">{html.escape(match.group())}</span>')
+        out.append(f"<i class={match.lastgroup[0]}>{html.escape(match.group())}</i>")
         at = match.end()
     out.append(html.escape(code[at:]))
     return "".join(out)
