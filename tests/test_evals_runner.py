@@ -276,24 +276,35 @@ class HoldingProvider:
         self.server.server_close()
 
 
+def fast_and_slow_suite(folder: Path) -> Path:
+    """A suite of two cases `HoldingProvider` answers at once and two it holds."""
+    cases = [Case(id=f"fast{i}", instruction=f"Task fast{i}", output={"type": "integer"}, expected=i) for i in (1, 2)]
+    cases += [Case(id=f"slow{i}", instruction=f"Task slow{i}", output={"type": "integer"}, expected=i) for i in (3, 4)]
+    suite = folder / "suite.yaml"
+    suite.write_text(json.dumps({"cases": [c.model_dump(exclude_none=True) for c in cases]}))
+    return suite
+
+
+def wait_for_results(out: Path, count: int, run: subprocess.Popen[str], within: float = 180) -> None:
+    """Wait until the CLI run has written `count` results to `out`; `within` seconds is when to
+    give up, not a speed check."""
+    deadline = time.monotonic() + within
+    while not ((out / "results.jsonl").exists() and len((out / "results.jsonl").read_text().splitlines()) == count):
+        assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() is not None else "no results"
+        time.sleep(0.05)
+
+
 @pytest.mark.timeout(360)  # its own waits add up to 240 s on a loaded machine: the default 120 s cut it short there
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_path, stop):
-    cases = [Case(id=f"fast{i}", instruction=f"Task fast{i}", output={"type": "integer"}, expected=i) for i in (1, 2)]
-    cases += [Case(id=f"slow{i}", instruction=f"Task slow{i}", output={"type": "integer"}, expected=i) for i in (3, 4)]
-    suite = tmp_path / "suite.yaml"
-    suite.write_text(json.dumps({"cases": [c.model_dump(exclude_none=True) for c in cases]}))
-    out = tmp_path / "out"
+    suite, out = fast_and_slow_suite(tmp_path), tmp_path / "out"
     provider = HoldingProvider()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
     run = subprocess.Popen([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted",
                             "--concurrency", "4", "--report", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        deadline = time.monotonic() + 120  # how long to wait for the fast cases before giving up, not a speed check
-        while not ((out / "results.jsonl").exists() and len((out / "results.jsonl").read_text().splitlines()) == 2):
-            assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() is not None else "no results"
-            time.sleep(0.05)
+        wait_for_results(out, 2, run)
         run.send_signal(stop)
         stdout, stderr = run.communicate(timeout=120)
     finally:

@@ -5,7 +5,6 @@ and the CLI in a subprocess with its own local instance."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import signal
@@ -29,7 +28,7 @@ from agent.errors import ClusterUnavailable, UsageError
 from agent.evals import Case, Report, load_suite, run_cases
 from agent.evals.ray_backend import RayBackend
 from tests.scripted import fenced, task_of
-from tests.test_evals_runner import HoldingProvider
+from tests.test_evals_runner import HoldingProvider, fast_and_slow_suite, wait_for_results
 
 models.ALLOW_MODEL_REQUESTS = False
 # The scripted models are closures of this module: the actors get them by value, not by a module
@@ -206,21 +205,14 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.timeout(360)
 def test_ctrl_c_on_a_ray_run_keeps_the_finished_cases_and_leaves_no_ray_processes(tmp_path):
-    cases = [Case(id=f"fast{i}", instruction=f"Task fast{i}", output={"type": "integer"}, expected=i) for i in (1, 2)]
-    cases += [Case(id=f"slow{i}", instruction=f"Task slow{i}", output={"type": "integer"}, expected=i) for i in (3, 4)]
-    suite = tmp_path / "suite.yaml"
-    suite.write_text(json.dumps({"cases": [c.model_dump(exclude_none=True) for c in cases]}))
-    out = tmp_path / "out"
+    suite, out = fast_and_slow_suite(tmp_path), tmp_path / "out"
     provider = HoldingProvider()
     env = {**ENV, "OPENAI_BASE_URL": provider.base_url, "OPENAI_API_KEY": "k", "COLUMNS": "200"}
     run = subprocess.Popen([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted",
                             "--ray", "local", "--workers", "2", "--concurrency", "2", "--report", str(out)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        deadline = time.monotonic() + 180  # how long to wait for the fast cases before giving up, not a speed check
-        while not ((out / "results.jsonl").exists() and len((out / "results.jsonl").read_text().splitlines()) == 2):
-            assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() is not None else "no results"
-            time.sleep(0.1)
+        wait_for_results(out, 2, run)
         started = descendants(run.pid)
         assert len(started) >= 3  # Ray's own processes and the two actors, all started by this run
         run.send_signal(signal.SIGINT)
