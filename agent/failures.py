@@ -60,6 +60,8 @@ class Failure:
     """The JS error's name (`TypeError`...), for errors the code threw."""
     logs: tuple[str, ...] = field(default=())
     """What the code printed before it failed."""
+    hint: str | None = None
+    """Advice for this failure where its kind's hint (`prompts/hints.yaml`) does not fit it."""
 
 
 def from_run_error(error: RunError, logs: tuple[str, ...] = ()) -> Failure:
@@ -76,7 +78,7 @@ def feedback(failure: Failure, code: str | None = None) -> str:
     details = []
     if code is not None and failure.line and (source := _source_line(code, failure.line)):
         details.append(f"Line {failure.line} is: {source}")
-    details.append(f"Hint: {prompts.hints()[failure.kind]}")
+    details.append(f"Hint: {failure.hint or prompts.hints()[failure.kind]}")
     if failure.logs:
         shown = failure.logs[-MAX_LOG_LINES:]
         cut = f" (last {len(shown)} of {len(failure.logs)})" if len(shown) < len(failure.logs) else ""

@@ -418,6 +418,7 @@ def test_code_that_declares_an_input_anew_is_sent_back_before_it_runs():
     solution = solve("How many rows?", inputs={"rows": [{"n": i} for i in range(30)]}, model=script.model, output=int)
     assert solution.value == 30 and solution.attempts[0].failure.kind == "contract"
     assert "hides the input `rows`" in solution.attempts[0].feedback and "Line 1 is: const rows = [{ n: 1 }, { n: 2 }];" in solution.attempts[0].feedback
+    assert "Hint: Use `rows` as it is" in solution.attempts[0].feedback and "export default" not in solution.attempts[0].feedback.split("Hint:")[1]
 
 
 def test_no_reference_of_the_suite_declares_its_inputs():
