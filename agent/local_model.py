@@ -338,8 +338,6 @@ class LocalServer:
         """The model file's hash, naming its saved prefix state (default: a fingerprint of the file)."""
         self.prefix_outcome: str | None = None
         """What the last start did with the prefix: "restored", "saved", or why neither."""
-        self.prefix_seconds: float | None = None
-        """How long that took."""
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -404,7 +402,6 @@ class LocalServer:
         from agent.kv_prefix import SavedPrefix, file_fingerprint
 
         assert self.base_url is not None and self.prefix is not None
-        started = time.monotonic()
         try:
             saved = SavedPrefix(folder=prefix_folder(), model_id=self.model_id or file_fingerprint(self.gguf),
                                 runtime=f"xllamacpp {importlib.metadata.version('xllamacpp')}, context {self.context}",
@@ -412,7 +409,6 @@ class LocalServer:
             self.prefix_outcome = saved.prepare(self.base_url.removesuffix("/v1"), self.api_key)
         except (httpx.HTTPError, OSError, ValueError, importlib.metadata.PackageNotFoundError) as exc:
             self.prefix_outcome = f"not kept: {exc}"
-        self.prefix_seconds = time.monotonic() - started
 
     def _wait_for_reply(self, deadline: float, timeout: float) -> dict[str, str]:
         assert self._process is not None and self._process.stdout is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import tree_sitter
 import tree_sitter_javascript
@@ -122,10 +122,10 @@ def _text(node: tree_sitter.Node) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 
 
-def _at(node: tree_sitter.Node, kind: str, message: str, source: bytes) -> Failure:
+def _at(node: tree_sitter.Node, kind: str, message: str, source: bytes, hint: str | None = None) -> Failure:
     before = source[node.start_byte - node.start_point.column:node.start_byte]
     column = len(before.decode("utf-8", "replace"))
-    return Failure(kind=kind, message=message, line=node.start_point.row + 1, column=column + 1)  # type: ignore[arg-type]
+    return Failure(kind=kind, message=message, line=node.start_point.row + 1, column=column + 1, hint=hint)  # type: ignore[arg-type]
 
 
 def _lone_surrogate(code: str) -> Failure | None:
@@ -170,10 +170,10 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
             return _at(scan.references[name], "policy", message, source)
     if inputs and (hiding := _hides_input(tree.root_node, inputs)) is not None:
         name, node = hiding
-        failure = _at(node, "contract", f"this declares `{name}`, which hides the input `{name}` (the caller's data, already loaded "
-                                        f"as a global): delete the declaration and read `{name}` itself; never copy the data into the code", source)
-        return replace(failure, hint=f"Use `{name}` as it is wherever the code needs the data; to change it, copy it under a new name "
-                                     f"first (`const copy = [...{name}]` for an array, `const copy = {{ ...{name} }}` for an object).")
+        return _at(node, "contract", f"this declares `{name}`, which hides the input `{name}` (the caller's data, already loaded "
+                                     f"as a global): delete the declaration and read `{name}` itself; never copy the data into the code", source,
+                   hint=f"Use `{name}` as it is wherever the code needs the data; to change it, copy it under a new name first "
+                        f"(`const copy = [...{name}]` for an array, `const copy = {{ ...{name} }}` for an object).")
     if scan.default_export is None:
         hint = " (`module.exports` is Node.js; use `export default`)" if scan.module_exports else ""
         return Failure(kind="contract", message=f"the module has no `export default`{hint}")

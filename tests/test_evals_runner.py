@@ -294,6 +294,16 @@ def wait_for_results(out: Path, count: int, run: subprocess.Popen[str], within: 
         time.sleep(0.05)
 
 
+def interrupted_report(out: Path, returncode: int, stdout: str, stderr: str) -> Report:
+    """The report of a CLI run of `fast_and_slow_suite` stopped after its two fast cases, checked."""
+    assert returncode == 130, stderr
+    assert "Traceback" not in stderr and "(interrupted)" in stdout
+    report = Report.read(out / "report.json")
+    assert report.interrupted and report.planned == 4
+    assert sorted(r.id for r in report.results) == ["fast1", "fast2"] and report.summary.solved == 2
+    return report
+
+
 @pytest.mark.timeout(360)  # its own waits add up to 240 s on a loaded machine: the default 120 s cut it short there
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_path, stop):
@@ -311,11 +321,7 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
         if run.poll() is None:
             run.kill()
         provider.close()
-    assert run.returncode == 130, stderr
-    assert "Traceback" not in stderr and "(interrupted)" in stdout
-    report = Report.read(out / "report.json")
-    assert report.interrupted and report.planned == 4
-    assert sorted(r.id for r in report.results) == ["fast1", "fast2"] and report.summary.solved == 2
+    interrupted_report(out, run.returncode, stdout, stderr)
     assert "report.html" in stdout and (out / "report.html").exists()
 
 

@@ -28,7 +28,7 @@ from agent.errors import ClusterUnavailable, UsageError
 from agent.evals import Case, Report, load_suite, run_cases
 from agent.evals.ray_backend import RayBackend
 from tests.scripted import fenced, task_of
-from tests.test_evals_runner import HoldingProvider, fast_and_slow_suite, wait_for_results
+from tests.test_evals_runner import HoldingProvider, fast_and_slow_suite, interrupted_report, wait_for_results
 
 models.ALLOW_MODEL_REQUESTS = False
 # The scripted models are closures of this module: the actors get them by value, not by a module
@@ -221,11 +221,7 @@ def test_ctrl_c_on_a_ray_run_keeps_the_finished_cases_and_leaves_no_ray_processe
         if run.poll() is None:
             run.kill()
         provider.close()
-    assert run.returncode == 130, stderr
-    assert "Traceback" not in stderr and "(interrupted)" in stdout
-    report = Report.read(out / "report.json")
-    assert report.interrupted and report.planned == 4 and report.settings["backend"] == "ray"
-    assert sorted(r.id for r in report.results) == ["fast1", "fast2"] and report.summary.solved == 2
+    assert interrupted_report(out, run.returncode, stdout, stderr).settings["backend"] == "ray"
     deadline = time.monotonic() + 30  # Ray's processes end on their own once told; give them the time
     while (left := {pid for pid in started if alive(pid)}) and time.monotonic() < deadline:
         time.sleep(0.2)
