@@ -1,10 +1,9 @@
-"""The `jsolve` command line."""
+"""The `jsolve` command line (its entry point is `agent.__main__`; `jsolve run` lives in `agent.run_command`)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -12,61 +11,15 @@ import typer
 
 from agent.errors import UsageError
 from agent.evals.cli import eval_command
+from agent.run_command import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, named_files, network_policy, run_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-written JavaScript safely.")
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
-INPUT_HELP = ("NAME=FILE: the file's data as the global NAME of the code (repeatable). .json, .jsonl, .csv and .tsv "
-              "are read as data, anything else as text.")
-
-
-@app.command()
-def run(
-    file: Annotated[str, typer.Argument(help="A .js file, or - to read the code from stdin.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (ok, value, error, logs, duration_ms).")] = False,
-    timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds for the run.")] = None,
-    memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate.")] = None,
-    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*.example.com' for a domain, '*' for any public host).")] = None,
-    input_files: Annotated[Optional[list[str]], typer.Option("--input", help=INPUT_HELP)] = None,
-) -> None:
-    """Run a JavaScript module in the sandbox and print its default export."""
-    from agent.sandbox import Limits, Sandbox
-    from agent.sandbox.result import json_text
-
-    try:
-        code = sys.stdin.read() if file == "-" else Path(file).read_text()
-    except OSError as exc:
-        typer.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
-    try:
-        limits = Limits(**overrides)
-        network = _network_policy(allow_net)
-        inputs = _input_files(input_files)
-        if inputs:
-            from agent.inputs import load_inputs
-
-            inputs = load_inputs(inputs)
-    except UsageError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    with Sandbox(1) as sandbox:
-        result = sandbox.run(code, limits=limits, network=network, inputs=inputs or None)
-    if as_json:
-        typer.echo(json_text(result.to_json()))
-    else:
-        for entry in result.logs:
-            typer.echo(entry.text, err=entry.level in ("warn", "error"))
-        if result.ok:
-            typer.echo(json_text(result.value, indent=2))
-        else:
-            assert result.error is not None
-            where = f" (line {result.error.line}, column {result.error.column})" if result.error.line else ""
-            name = f"{result.error.name}: " if result.error.name else ""
-            typer.echo(f"{result.error.kind} error{where}: {name}{result.error.message}", err=True)
-    raise typer.Exit(0 if result.ok else EXIT_FAILED)
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
+def run(ctx: typer.Context) -> None:
+    """Run a JavaScript module in the sandbox and print its default export (see jsolve run --help)."""
+    raise typer.Exit(run_command(ctx.args))
 
 
 EXIT_MODEL_UNAVAILABLE = 3
@@ -139,12 +92,12 @@ def solve(
                 raise UsageError(f"{schema} is not JSON: {exc}") from None
         overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
         limits = Limits(**overrides) if overrides else None
-        network = _network_policy(allow_net)
+        network = network_policy(allow_net)
         sampling = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
         settings = SolveSettings(**sampling)
         from agent.inputs import load_inputs
 
-        inputs = load_inputs(_input_files(input_files))
+        inputs = load_inputs(named_files(input_files))
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -177,27 +130,6 @@ def solve(
         view.solved(solution)
 
 
-def _input_files(specs: Optional[list[str]]) -> dict[str, Path]:
-    """`--input NAME=FILE` options as a mapping of names to files."""
-    files: dict[str, Path] = {}
-    for spec in specs or ():
-        name, sep, file = spec.partition("=")
-        if not sep or not name or not file:
-            raise UsageError(f"--input takes NAME=FILE (e.g. --input sales=sales.csv), got {spec!r}")
-        if name in files:
-            raise UsageError(f"--input {name} is given twice")
-        files[name] = Path(file)
-    return files
-
-
-def _network_policy(hosts: Optional[list[str]]) -> Any:
-    if not hosts:
-        return None
-    from agent.sandbox import NetworkPolicy
-
-    return NetworkPolicy(allow_hosts=hosts)
-
-
 @app.command()
 def mcp(
     http: Annotated[Optional[str], typer.Option("--http", help="Serve streamable HTTP on HOST:PORT (e.g. 127.0.0.1:8765) instead of stdio.")] = None,
@@ -217,7 +149,7 @@ def mcp(
 
     try:
         overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
-        config = mcp_server.ServerConfig(limits=Limits(**overrides), network=_network_policy(allow_net), model=model,
+        config = mcp_server.ServerConfig(limits=Limits(**overrides), network=network_policy(allow_net), model=model,
                                          max_attempts=max_attempts, max_samples=max_samples, workers=workers)
         mcp_server.main(config, http=http, public=public, token=token)
     except UsageError as exc:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.sandbox.pool import _Worker
+from agent.sandbox.process import WorkerProcess
 
 
 def wall(command: list[str]) -> float:
@@ -32,7 +32,7 @@ def wall(command: list[str]) -> float:
 
 def worker_ready() -> float:
     started = time.perf_counter()
-    worker = _Worker()
+    worker = WorkerProcess()
     worker.wait_ready()
     elapsed = (time.perf_counter() - started) * 1000
     worker.kill()
@@ -42,7 +42,8 @@ def worker_ready() -> float:
 def main(repeat: int) -> None:
     module = Path(tempfile.mkdtemp(prefix="jsolve-bench-")) / "one.js"
     module.write_text("export default 1")
-    jsolve = [sys.executable, "-m", "agent.cli"]
+    script = Path(sys.executable).with_name("jsolve")  # the installed command, as a user runs it
+    jsolve = [str(script)] if script.exists() else [sys.executable, "-m", "agent"]
     commands = {
         "jsolve run": [*jsolve, "run", str(module)],
         "jsolve run --json": [*jsolve, "run", str(module), "--json"],

@@ -145,7 +145,7 @@ def test_min_agreement_not_reached_exits_1_with_the_competing_values(provider):
 def test_jsolve_run_prints_a_bigint_of_any_length(tmp_path):
     module = tmp_path / "big.js"
     module.write_text("export default 10n ** 5000n + 1n")
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(module), "--json"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "agent", "run", str(module), "--json"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     sys.set_int_max_str_digits(0)
     try:

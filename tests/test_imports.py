@@ -19,17 +19,27 @@ def top_level_modules(code: str) -> set[str]:
 
 def test_a_worker_imports_only_the_engine_and_its_protocol():
     loaded = top_level_modules("import agent.sandbox.worker")
-    assert "quickjs" in loaded
+    assert "_quickjs" in loaded and "quickjs" not in loaded
     assert not loaded & (MODEL_SIDE | {"pydantic", "pydantic_core", "rich", "typer"}), loaded & (MODEL_SIDE | {"pydantic", "rich", "typer"})
 
 
-def test_jsolve_run_and_help_import_nothing_of_the_model_side(tmp_path):
+def jsolve_modules(argv: list[str]) -> set[str]:
+    """The top-level modules the `jsolve` command imports for `argv`."""
+    return top_level_modules(f"import sys\nsys.argv = {['jsolve', *argv]!r}\nfrom agent.__main__ import main\n"
+                             "try:\n    main()\nexcept SystemExit:\n    pass")
+
+
+def test_jsolve_run_imports_neither_the_model_side_nor_the_command_line_framework(tmp_path):
     module = tmp_path / "one.js"
     module.write_text("export default 1")
-    for argv in (["jsolve", "run", str(module)], ["jsolve", "--help"]):
-        loaded = top_level_modules(f"import runpy\nsys_argv = {argv!r}\nimport sys\nsys.argv = sys_argv\n"
-                                   "try:\n    runpy.run_module('agent.cli', run_name='__main__')\nexcept SystemExit:\n    pass")
-        assert "typer" in loaded and not loaded & MODEL_SIDE, (argv, loaded & MODEL_SIDE)
+    for argv in (["run", str(module)], ["run", str(module), "--json"], ["run", "--help"]):
+        loaded = jsolve_modules(argv)
+        assert not loaded & (MODEL_SIDE | {"typer", "click", "rich", "pydantic", "pydantic_core", "asyncio"}), (argv, loaded & (MODEL_SIDE | {"typer", "click", "rich", "pydantic", "asyncio"}))
+
+
+def test_jsolve_help_imports_nothing_of_the_model_side():
+    loaded = jsolve_modules(["--help"])
+    assert "typer" in loaded and not loaded & MODEL_SIDE, loaded & MODEL_SIDE
 
 
 def test_import_agent_defers_everything_and_still_exports_it():

@@ -362,7 +362,7 @@ def test_an_input_is_read_once_per_solve(tmp_path, monkeypatch):
 
 
 def jsolve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True, timeout=60)
 
 
 def test_jsolve_run_reads_input_files(tmp_path):

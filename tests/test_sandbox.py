@@ -174,7 +174,7 @@ def test_bad_limits_are_usage_errors(bad):
 def test_cli_json_contract(tmp_path):
     file = tmp_path / "a.js"
     file.write_text("console.info('hi'); export default {n: 2n ** 64n}")
-    out = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(file), "--json"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "agent", "run", str(file), "--json"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert set(data) == {"ok", "value", "error", "logs", "duration_ms"}
@@ -184,11 +184,28 @@ def test_cli_json_contract(tmp_path):
 def test_cli_failure_and_usage_exit_codes(tmp_path):
     file = tmp_path / "b.js"
     file.write_text("const a = 1;\nthrow new TypeError('nope')")
-    out = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(file), "--json"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "agent", "run", str(file), "--json"], capture_output=True, text=True)
     assert out.returncode == 1
     assert json.loads(out.stdout)["error"] | {"stack": None} == {"kind": "runtime", "name": "TypeError", "message": "nope", "line": 2, "column": 11, "stack": None}
-    missing = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(tmp_path / "none.js")], capture_output=True, text=True)
+    missing = subprocess.run([sys.executable, "-m", "agent", "run", str(tmp_path / "none.js")], capture_output=True, text=True)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_cli_run_help_and_bad_options_come_from_the_run_command_itself(tmp_path):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    help_text = subprocess.run([sys.executable, "-m", "agent", "run", "--help"], capture_output=True, text=True)
+    assert help_text.returncode == 0 and "--allow-net" in help_text.stdout and "--input" in help_text.stdout
+    bad = subprocess.run([sys.executable, "-m", "agent", "run", "a.js", "--timeout", "soon"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--timeout: invalid float value: 'soon'" in bad.stderr
+    listed = CliRunner().invoke(app, ["--help"])
+    assert listed.exit_code == 0 and "run" in listed.stdout and "default export" in listed.stdout
+    file = tmp_path / "c.js"
+    file.write_text("export default [1, 2n]")
+    forwarded = CliRunner().invoke(app, ["run", str(file), "--json", "--timeout", "5"])
+    assert forwarded.exit_code == 0 and json.loads(forwarded.stdout)["value"] == [1, 2]
 
 
 def test_check_receives_the_default_export_even_a_function(sandbox):

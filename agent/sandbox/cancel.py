@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent.sandbox.inputs import Inputs
 from agent.sandbox.limits import Limits
-from agent.sandbox.pool import Sandbox, _Worker
+from agent.sandbox.pool import Sandbox
+from agent.sandbox.process import WorkerProcess
 from agent.sandbox.result import RunResult
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class _Ticket:
 
     def __init__(self, on_start: Callable[[], None] | None = None) -> None:
         self.cancelled = False
-        self.worker: _Worker | None = None
+        self.worker: WorkerProcess | None = None
         self.on_start = on_start
 
 
@@ -54,14 +55,14 @@ class CancellableSandbox(Sandbox):
     def __init__(self, size: int | None = None, *, limits: Limits | None = None) -> None:
         super().__init__(size, limits=limits)
         self._guard = threading.Lock()
-        self._tickets: dict[_Worker, _Ticket] = {}
+        self._tickets: dict[WorkerProcess, _Ticket] = {}
         """Which run last took each worker (until another run takes it, or it is retired)."""
-        self._stopped: set[_Worker] = set()
+        self._stopped: set[WorkerProcess] = set()
         """Workers killed for a cancelled run that the pool has not retired yet."""
         self.stopped_runs = 0
         """How many runs a cancellation stopped by killing their worker."""
 
-    def _take(self) -> _Worker:
+    def _take(self) -> WorkerProcess:
         ticket: _Ticket | None = getattr(_current, "ticket", None)
         while True:
             worker = super()._take()
@@ -87,7 +88,7 @@ class CancellableSandbox(Sandbox):
                 pass
         return worker
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: WorkerProcess) -> None:
         with self._guard:
             self._stopped.discard(worker)
             ticket = self._tickets.pop(worker, None)

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import functools
 import itertools
 import json
-import os
 import queue
 import re
-import subprocess
-import sys
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -25,10 +20,13 @@ from agent.errors import SandboxClosed, UsageError
 from agent.sandbox.cpus import available_cpus
 from agent.sandbox.inputs import Inputs
 from agent.sandbox.limits import Limits
+from agent.sandbox.process import WorkerProcess, spawn
 from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed, ChannelTimeout, ProtocolError
 from agent.sandbox.result import MAX_ERROR_CHARS, ErrorKind, LogEntry, LogLevel, RunError, RunResult, clean_text, cut_text
 
-if TYPE_CHECKING:  # the network side (httpx) is imported by the first run that has a network
+if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run with a network, the thread pools by it or run_async
+    from concurrent.futures import ThreadPoolExecutor
+
     from agent.sandbox.network import Fetcher, NetworkPolicy
 
 __all__ = ["Sandbox"]
@@ -54,9 +52,6 @@ REPLACEMENTS_PER_TAKE = 3
 """Dead idle workers replaced in a row before a run takes a worker as it is: a worker that cannot
 start at all then fails that run as a `crash` instead of looping here."""
 
-STARTUP_TIMEOUT = 30.0
-"""Seconds a new worker may take to import the engine and say it is ready."""
-
 LOAD_TIMEOUT = 10.0
 """Seconds a worker may take to parse a run's inputs, plus `LOAD_SECONDS_PER_MB` per MB of them
 (parsing and freezing run near 40 MB/s): only a worker that stopped answering takes longer."""
@@ -64,44 +59,7 @@ LOAD_TIMEOUT = 10.0
 LOAD_SECONDS_PER_MB = 1.0
 
 
-class _Worker:
-    """One worker process and its channel."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "agent.sandbox.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-            env={**os.environ, "PYTHONPATH": _package_root()},
-        )
-        assert self.process.stdin and self.process.stdout
-        self.channel = Channel(self.process.stdout.fileno(), self.process.stdin.fileno())
-        self.ready = False
-        self.held: frozenset[str] = frozenset()
-        """Digests of the inputs of this worker's last run, which it keeps: they are not sent again."""
-
-    def wait_ready(self) -> None:
-        if not self.ready:
-            self.channel.recv(time.monotonic() + STARTUP_TIMEOUT, FRAME_SLACK)
-            self.ready = True
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream:
-                stream.close()
-
-
-def _package_root() -> str:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-
-
-def _kill_all(workers: set[_Worker]) -> None:
+def _kill_all(workers: set[WorkerProcess]) -> None:
     for worker in list(workers):
         worker.kill()
     workers.clear()
@@ -123,8 +81,8 @@ class Sandbox:
         """How many worker processes run guest code at once."""
         self.limits = limits or Limits()
         """The limits of a run that passes none."""
-        self._all: set[_Worker] = set()
-        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()  # None: closed, wakes every waiter
+        self._all: set[WorkerProcess] = set()
+        self._idle: queue.SimpleQueue[WorkerProcess | None] = queue.SimpleQueue()  # None: closed, wakes every waiter
         self._lock = threading.Lock()
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
@@ -135,13 +93,13 @@ class Sandbox:
         self._finalizer = weakref.finalize(self, _kill_all, self._all)
         atexit.register(self._finalizer)
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker()
+    def _spawn(self) -> WorkerProcess:
+        worker = spawn()
         with self._lock:
             self._all.add(worker)
         return worker
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: WorkerProcess) -> None:
         worker.kill()
         with self._lock:
             self._all.discard(worker)
@@ -149,7 +107,7 @@ class Sandbox:
         if not closed:
             self._idle.put(self._spawn())
 
-    def _take(self) -> _Worker:
+    def _take(self) -> WorkerProcess:
         """An idle worker that is alive, waiting for one if none is idle. A worker that died
         while idle (killed by the OS, say) is replaced here, not blamed on the run."""
         replaced = 0
@@ -258,6 +216,8 @@ class Sandbox:
                 self._idle.put(worker)
 
     def _fetch_pool(self) -> ThreadPoolExecutor:
+        from concurrent.futures import ThreadPoolExecutor
+
         with self._lock:
             if self._fetchers is None:
                 self._fetchers = ThreadPoolExecutor(self.size * FETCH_PER_RUN, thread_name_prefix="jsolve-fetch")
@@ -266,6 +226,9 @@ class Sandbox:
     async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
                         network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None) -> RunResult:
         """`run` for asyncio callers: the waiting happens off the event loop."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         if self._executor is None:
             with self._lock:
                 if self._executor is None:
