@@ -77,7 +77,7 @@ def new_processes(runs: int) -> list[float]:
         samples = []
         for _ in range(runs + 1):
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "agent.cli", "run", str(module)], capture_output=True, text=True, cwd=ROOT)
+            done = subprocess.run([sys.executable, "-m", "agent", "run", str(module)], capture_output=True, text=True, cwd=ROOT)
             samples.append((time.perf_counter() - started) * 1000)
             assert done.returncode == 0 and done.stdout.strip() == "42", done.stderr
         return samples[1:]  # the first one warms the disk cache

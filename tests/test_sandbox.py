@@ -2,9 +2,11 @@
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -206,6 +208,38 @@ def test_cli_run_help_and_bad_options_come_from_the_run_command_itself(tmp_path)
     file.write_text("export default [1, 2n]")
     forwarded = CliRunner().invoke(app, ["run", str(file), "--json", "--timeout", "5"])
     assert forwarded.exit_code == 0 and json.loads(forwarded.stdout)["value"] == [1, 2]
+
+
+def test_a_worker_started_early_is_the_one_the_first_pool_takes():
+    from agent.sandbox import process
+
+    process.start_early()
+    early = process._early[0]
+    try:
+        with Sandbox(1) as sandbox:
+            assert {worker.process.pid for worker in sandbox._all} == {early.process.pid} and not process._early
+            assert sandbox.run("export default 6 * 7").value == 42
+        assert early.process.poll() is not None, "closing the pool ends the worker it took"
+    finally:
+        early.kill()
+
+
+def test_a_worker_started_early_that_no_pool_takes_ends_with_its_process():
+    started = subprocess.run([sys.executable, "-c", "from agent.sandbox import process\nprocess.start_early()\n"
+                              "print(process._early[0].process.pid)"], capture_output=True, text=True, timeout=60)
+    pid = int(started.stdout)
+    deadline = time.monotonic() + 30
+    while os.path.exists(f"/proc/{pid}") and "zombie" not in _state(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in _state(pid), "the worker outlived the process that started it"
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((line for line in status if line.startswith("State:")), "").lower()
+    except OSError:
+        return ""
 
 
 def test_check_receives_the_default_export_even_a_function(sandbox):
