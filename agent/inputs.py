@@ -180,8 +180,11 @@ def describe_inputs(inputs: Inputs) -> str:
         return ""
     described = "\n".join(_describe(entry.name, entry.value, len(entry.text.encode("utf-8")), inputs.files.get(entry.name), entry.text)
                           for entry in inputs.entries())
-    # The example names a real input: shown `rows`, the embedded model wrote code that reads `rows`.
-    return prompts.render("inputs", inputs=described, first=next(iter(inputs)))
+    # The examples name real inputs, each of the kind its code works on: shown `rows`, the
+    # embedded model wrote code that reads `rows`; shown `[...inventory]` for an object, it spread it.
+    array = next((name for name, value in inputs.items() if isinstance(value, list)), "rows")
+    mapping = next((name for name, value in inputs.items() if isinstance(value, dict)), "obj")
+    return prompts.render("inputs", inputs=described, names=", ".join(inputs), array=array, object=mapping)
 
 
 def _describe(name: str, value: Any, size: int, file: str | None, text: str) -> str:

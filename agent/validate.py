@@ -25,6 +25,7 @@ import tree_sitter
 import tree_sitter_javascript
 
 from agent.failures import Failure
+from agent.sandbox.inputs import INPUTS_MODULE
 
 __all__ = ["prevalidate", "same_code"]
 
@@ -118,6 +119,23 @@ def _hides_input(root: tree_sitter.Node, inputs: Collection[str]) -> tuple[str, 
     return None
 
 
+def _inputs_import(node: tree_sitter.Node, inputs: Collection[str], source: bytes) -> Failure | None:
+    """What is wrong with an import from `jsolve:inputs`, or None: it must name inputs."""
+    if not inputs:
+        return _at(node, "policy", f"this task has no inputs to import from {INPUTS_MODULE}: write the code without imports", source)
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    named = next((c for c in clause.named_children if c.type == "named_imports"), None) if clause is not None else None
+    example = f'import {{ {", ".join(inputs)} }} from "{INPUTS_MODULE}";'
+    if named is None or len(clause.named_children) > 1:
+        return _at(node, "policy", f"import the inputs by name: `{example}`", source)
+    for specifier in named.named_children:
+        name = specifier.child_by_field_name("name")
+        if name is not None and _text(name) not in inputs:
+            return _at(specifier, "policy", f"{INPUTS_MODULE} has no `{_text(name)}`: the inputs are {', '.join(f'`{n}`' for n in inputs)} "
+                                            f"(`{example}`)", source)
+    return None
+
+
 def _text(node: tree_sitter.Node) -> str:
     return (node.text or b"").decode("utf-8", "replace")
 
@@ -158,6 +176,10 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
     for node in scan.imports:
         if node.type == "import_statement":
             module = node.child_by_field_name("source")
+            if module is not None and _text(module)[1:-1] == INPUTS_MODULE:
+                if (failure := _inputs_import(node, inputs, source)) is not None:
+                    return failure
+                continue
         else:
             arguments = node.child_by_field_name("arguments")
             module = arguments.named_children[0] if arguments is not None and arguments.named_children else None
@@ -170,10 +192,11 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
             return _at(scan.references[name], "policy", message, source)
     if inputs and (hiding := _hides_input(tree.root_node, inputs)) is not None:
         name, node = hiding
-        return _at(node, "contract", f"this declares `{name}`, which hides the input `{name}` (the caller's data, already loaded "
-                                     f"as a global): delete the declaration and read `{name}` itself; never copy the data into the code", source,
-                   hint=f"Use `{name}` as it is wherever the code needs the data; to change it, copy it under a new name first "
-                        f"(`const copy = [...{name}]` for an array, `const copy = {{ ...{name} }}` for an object).")
+        return _at(node, "contract", f"this declares `{name}`, which hides the input `{name}` (the caller's data, already loaded): "
+                                     f"delete the declaration and read `{name}` itself; never copy the data into the code", source,
+                   hint=f"Import it (`import {{ {name} }} from \"{INPUTS_MODULE}\";`) and use `{name}` as it is wherever the code "
+                        f"needs the data; to change it, copy it under a new name first (`const copy = [...{name}]` for an array, "
+                        f"`const copy = {{ ...{name} }}` for an object).")
     if scan.default_export is None:
         hint = " (`module.exports` is Node.js; use `export default`)" if scan.module_exports else ""
         return Failure(kind="contract", message=f"the module has no `export default`{hint}")

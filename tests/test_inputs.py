@@ -33,6 +33,41 @@ def test_inputs_are_globals_of_their_names(sandbox):
     assert result.ok and result.value == [50, 6.0, "EUR", "object"]
 
 
+def test_inputs_can_be_imported_by_name_and_are_the_same_values(sandbox):
+    code = ('import { rows, cfg as settings } from "jsolve:inputs";\n'
+            "export default [rows === globalThis.rows, rows.length, settings.unit, Object.isFrozen(rows[0])]")
+    assert sandbox.run(code, inputs={"rows": ROWS, "cfg": {"unit": "EUR"}}).value == [True, 50, "EUR", True]
+    spread = "import {\n  rows,\n  cfg,\n} from 'jsolve:inputs'\nconst total = rows.length;\nexport default total + missing;"
+    error = sandbox.run(spread, inputs={"rows": ROWS, "cfg": {}}).error
+    assert error.kind == "runtime" and error.line == 6, "an import over several lines keeps the lines after it where they were"
+
+
+@pytest.mark.parametrize("name", ["constructor", "__proto__", "toString", "globalThis", "__jsolve", "eval", "secret", "default"])
+def test_an_import_from_the_inputs_gives_nothing_but_inputs(sandbox, name):
+    result = sandbox.run(f'import {{ rows, {name} }} from "jsolve:inputs";\nexport default typeof {name}', inputs={"rows": [1]})
+    assert result.error.kind == "policy" and result.error.line == 1
+    assert f"jsolve:inputs has no '{name}': this run's inputs are rows" in result.error.message
+
+
+def test_other_imports_of_the_inputs_and_of_other_modules_are_refused(sandbox):
+    for code in ('import * as all from "jsolve:inputs";\nexport default all.rows', 'import rows from "jsolve:inputs";\nexport default rows',
+                 'export default (await import("jsolve:inputs")).rows', 'const n = 1; import { rows } from "jsolve:inputs";\nexport default rows'):
+        error = sandbox.run(code, inputs={"rows": [1]}).error
+        assert error.kind == "policy" and "import the inputs by name" in error.message, (code, error)
+    none = sandbox.run('import { rows } from "jsolve:inputs";\nexport default rows').error
+    assert none.kind == "policy" and "this run has no inputs" in none.message
+    other = sandbox.run('import { rows } from "jsolve:inputs";\nimport fs from "fs";\nexport default rows', inputs={"rows": [1]}).error
+    assert other.kind == "policy" and "'fs'" in other.message
+
+
+def test_importing_an_input_under_a_sandbox_name_reaches_no_sandbox_internals(sandbox):
+    code = ('import { rows as __jsolve } from "jsolve:inputs";\n'
+            "export default [Array.isArray(__jsolve), __jsolve.length, typeof globalThis.__jsolve]")
+    result = sandbox.run(code, inputs={"rows": [1, 2]})
+    assert result.ok and result.value[:2] == [True, 2]
+    assert sandbox.run("export default 41 + 1").value == 42, "the sandbox's hooks still work in the next run"
+
+
 MUTATIONS = [
     "rows.push(1)",
     "rows.sort((a, b) => b.id - a.id)",
@@ -303,6 +338,14 @@ def test_the_description_has_a_fixed_size_however_large_the_data():
     assert "(400 chars)" in large  # a long string is cut, and says how long it was
 
 
+def test_the_prompt_imports_every_input_and_copies_each_kind_in_a_way_that_works_on_it():
+    text = describe_inputs(load_inputs({"inventory": {"bolts": {"qty": 3}}, "orders": [{"id": 1}], "notes": "a\nb"}))
+    assert 'import { inventory, orders, notes } from "jsolve:inputs";' in text
+    assert "[...orders].sort(...)` for an array" in text and "{ ...inventory }` for an object" in text and "[...inventory]" not in text
+    text = describe_inputs(load_inputs({"log": "GET /\nPOST /a"}))
+    assert "[...rows]" in text and "{ ...obj }" in text and "[...log]" not in text
+
+
 def test_only_a_small_input_is_shown_whole():
     text = describe_inputs(Inputs({"cfg": {"currency": "EUR", "rate": 1.08}, "log": "x" * 500 + "\nsecond line"}))
     assert '{"currency":"EUR","rate":1.08}' in text
@@ -418,7 +461,15 @@ def test_code_that_declares_an_input_anew_is_sent_back_before_it_runs():
     solution = solve("How many rows?", inputs={"rows": [{"n": i} for i in range(30)]}, model=script.model, output=int)
     assert solution.value == 30 and solution.attempts[0].failure.kind == "contract"
     assert "hides the input `rows`" in solution.attempts[0].feedback and "Line 1 is: const rows = [{ n: 1 }, { n: 2 }];" in solution.attempts[0].feedback
-    assert "Hint: Use `rows` as it is" in solution.attempts[0].feedback and "export default" not in solution.attempts[0].feedback.split("Hint:")[1]
+    hint = solution.attempts[0].feedback.split("Hint:")[1]
+    assert 'Import it (`import { rows } from "jsolve:inputs";`) and use `rows` as it is' in hint and "export default" not in hint
+
+
+def test_the_model_is_shown_the_import_of_its_inputs_and_code_that_imports_them_runs():
+    script = Script([fenced('import { rows } from "jsolve:inputs";\nexport default rows.length;')])
+    solution = solve("How many rows?", inputs={"rows": [{"n": i} for i in range(30)]}, model=script.model, output=int)
+    assert solution.value == 30 and len(solution.attempts) == 1
+    assert 'import { rows } from "jsolve:inputs";' in script.text_of(0)
 
 
 def test_no_reference_of_the_suite_declares_its_inputs():

@@ -82,6 +82,24 @@ def test_fetch_and_function_exports_when_allowed():
     assert prevalidate("export default function add(a, b) { return a + b }", function_export=True) is None
 
 
+def test_imports_of_the_inputs_must_name_inputs():
+    rows = ("rows", "cfg")
+    assert prevalidate('import { rows, cfg as c } from "jsolve:inputs";\nexport default rows.length + c.n', inputs=rows) is None
+    findings = {
+        'import { rows, secret } from "jsolve:inputs";\nexport default rows': "jsolve:inputs has no `secret`: the inputs are `rows`, `cfg`",
+        'import * as all from "jsolve:inputs";\nexport default all.rows': 'import the inputs by name: `import { rows, cfg } from "jsolve:inputs";`',
+        'import data from "jsolve:inputs";\nexport default data': "import the inputs by name",
+        'import { rows } from "jsolve:inputs";\nimport fs from "fs";\nexport default rows': "`import` of \"fs\"",
+    }
+    for code, text in findings.items():
+        failure = prevalidate(code, inputs=rows)
+        assert failure is not None and failure.kind == "policy" and text in failure.message, (code, failure)
+    without = prevalidate('import { rows } from "jsolve:inputs";\nexport default rows')
+    assert without is not None and without.kind == "policy" and "this task has no inputs" in without.message
+    hidden = prevalidate('import { rows } from "jsolve:inputs";\nconst cfg = {};\nexport default rows', inputs=rows)
+    assert hidden is not None and hidden.kind == "contract" and hidden.line == 2 and "hides the input `cfg`" in hidden.message
+
+
 def test_syntax_errors_are_left_to_the_engine():
     assert prevalidate("const x = (1 +;\nrequire('fs')\nexport default x") is None
 

@@ -19,7 +19,11 @@ from typing import Any
 from agent.errors import UsageError
 from agent.sandbox.limits import Limits
 
-__all__ = ["GLOBALS", "Inputs", "MAX_INPUT_BYTES", "check_name", "size_text"]
+__all__ = ["GLOBALS", "INPUTS_MODULE", "Inputs", "MAX_INPUT_BYTES", "check_name", "size_text"]
+
+INPUTS_MODULE = "jsolve:inputs"
+"""The module code may import its inputs from by name (`import { orders } from "jsolve:inputs"`):
+the same values as the globals (the worker, which imports nothing of this side, spells it too)."""
 
 MAX_INPUT_BYTES = 128 << 20
 """Bytes of JSON text all the inputs of a run may take together. Parsed and frozen in the engine

@@ -137,7 +137,8 @@ class Sandbox:
         here, in the caller's process, never by the worker.
 
         `inputs` (an `Inputs`, or a mapping of names to JSON values) become read-only globals of
-        the code, deeply frozen; the engine's memory limit is raised by what they take parsed
+        the code, deeply frozen, which it may also import by name (`import { rows } from
+        "jsolve:inputs"`); the engine's memory limit is raised by what they take parsed
         (`Inputs.widen`), and their loading is not counted in the run's timeout. Pass the same
         `Inputs` to many runs: it is serialized once, and a worker keeps the last run's inputs.
 

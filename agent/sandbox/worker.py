@@ -15,6 +15,7 @@ import resource
 import signal
 import sys
 import time
+from collections.abc import Collection
 from typing import Any, get_args
 
 # The engine's extension itself: the `quickjs` package around it adds only a thread-pool helper
@@ -58,6 +59,12 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _MODULE_SYNTAX = re.compile(r"(^\s*import\s*[\w{*'\"]|\bexport\s+(default\b|const\b|let\b|var\b|function\b|async\b|class\b|\{|\*))", re.MULTILINE)
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
+
+INPUTS_MODULE = "jsolve:inputs"
+"""agent.sandbox.inputs.INPUTS_MODULE (not imported: the worker imports nothing of the host side)."""
+
+_INPUTS_IMPORT = re.compile(r"""^[ \t]*import\s*\{([^{}]*)\}\s*from\s*(["'])""" + re.escape(INPUTS_MODULE) + r"""\2[ \t]*;?""", re.MULTILINE)
+_SPECIFIER = re.compile(r"\s*([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*\Z")
 _BOUNDARY = re.compile(r"^\s*at (eval \(native\)|jsolve_)")
 
 
@@ -94,7 +101,10 @@ def _error(kind: str | None, name: str | None, message: str, stack: str | None, 
     kind = kind or classify(name, message, compiling=compiling)
     if kind == "policy" and "could not load module" in message:
         module = re.search(r"'([^']*)'", message)
-        message = f"imports are not available in the sandbox (module {module[1] if module else '?'!r}): write the code without modules"
+        if module and module[1] == INPUTS_MODULE:
+            message = f"import the inputs by name, on a line of its own: import {{ name }} from \"{INPUTS_MODULE}\""
+        else:
+            message = f"imports are not available in the sandbox (module {module[1] if module else '?'!r}): write the code without modules"
     elif kind == "memory":
         message = "the code ran out of memory (the engine's allowance was exceeded)"
     elif kind == "timeout" and message in ("", "interrupted"):
@@ -105,6 +115,31 @@ def _error(kind: str | None, name: str | None, message: str, stack: str | None, 
         stack = "\n".join(lines[:end]).rstrip() or None
     line, column = _position(stack, message) if kind not in ("memory", "timeout") else _position(stack, "")
     return {"kind": kind, "name": name, "message": message, "line": line, "column": column, "stack": stack}
+
+
+def import_inputs(code: str, names: Collection[str]) -> tuple[str, dict[str, Any] | None]:
+    """`code` with its imports from `jsolve:inputs` replaced by what they mean, and the `policy`
+    error of one that names no input. The inputs are already globals, so importing one by its
+    name is removed and `a as b` becomes `const b = a;`, each on its own lines (positions stay).
+    Only what the run's inputs are can be imported: an import gives the code nothing else."""
+    failure: list[dict[str, Any]] = []
+
+    def replace(match: re.Match[str]) -> str:
+        consts = []
+        for specifier in filter(str.strip, match[1].split(",")):
+            named = _SPECIFIER.match(specifier)
+            if named is None or named[1] not in names:
+                if not failure:
+                    offered = f"this run's inputs are {', '.join(sorted(names))}" if names else "this run has no inputs"
+                    error = _error("policy", None, f"{INPUTS_MODULE} has no {specifier.strip()!r}: {offered}", None)
+                    failure.append({**error, "line": code.count("\n", 0, match.start()) + 1, "column": 1})
+                continue
+            if named[2] and named[2] != named[1]:
+                consts.append(f"const {named[2]} = {named[1]};")
+        return " ".join(consts) + "\n" * match[0].count("\n")
+
+    rewritten = _INPUTS_IMPORT.sub(replace, code)
+    return rewritten, (failure[0] if failure else None)
 
 
 def _split_exception(exc: Exception) -> tuple[str | None, str, str | None]:
@@ -168,7 +203,7 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     """Run one piece of guest code in `ctx` (a `fresh_context()`, made here when not given) and
     return the `result` frame. With a network, requests go to the supervisor over `channel` as
     `fetch` frames and come back as `fetched` frames. `inputs` (name, JSON text) become read-only
-    globals before the code runs; when there are any, a `loaded` frame says they are in place
+    globals before the code runs (and can be imported by name, see `import_inputs`); when there are any, a `loaded` frame says they are in place
     (the run's time limit starts then, on both sides).
 
     A check of a function runs in the code's context, on the built-ins kept before the code ran
@@ -196,6 +231,8 @@ def execute(request: dict[str, Any], channel: Channel | None = None, ctx: quickj
     if timeout:
         ctx.set_time_limit(timeout)
     first: dict[str, Any] | None = None  # the code's own report, when its value is checked elsewhere
+    if error is None and INPUTS_MODULE in code:
+        code, error = import_inputs(code, [name for name, _ in inputs or ()])
     try:
         if error is not None:
             pass
