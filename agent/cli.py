@@ -11,7 +11,7 @@ import typer
 
 from agent.errors import UsageError
 from agent.evals.cli import eval_command
-from agent.run_command import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, named_files, network_policy, run_command
+from agent.run_command import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, chosen_limits, named_files, network_policy, run_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-written JavaScript safely.")
 
@@ -71,7 +71,6 @@ def solve(
     from agent.errors import JsolveError, ModelUnavailable, SolveFailed
     from agent.logs import configure
     from agent.model import resolve_model
-    from agent.sandbox import Limits
     from agent.solve import SolveSettings
     from agent.solve import solve as run_solve
     from agent.sandbox.result import json_text
@@ -90,8 +89,7 @@ def solve(
                 raise UsageError(f"cannot read {schema}: {exc.strerror}") from None
             except json.JSONDecodeError as exc:
                 raise UsageError(f"{schema} is not JSON: {exc}") from None
-        overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
-        limits = Limits(**overrides) if overrides else None
+        limits = chosen_limits(timeout, memory)
         network = network_policy(allow_net)
         sampling = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
         settings = SolveSettings(**sampling)
@@ -148,8 +146,7 @@ def mcp(
     from agent.sandbox import Limits
 
     try:
-        overrides = {k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None}
-        config = mcp_server.ServerConfig(limits=Limits(**overrides), network=network_policy(allow_net), model=model,
+        config = mcp_server.ServerConfig(limits=chosen_limits(timeout, memory) or Limits(), network=network_policy(allow_net), model=model,
                                          max_attempts=max_attempts, max_samples=max_samples, workers=workers)
         mcp_server.main(config, http=http, public=public, token=token)
     except UsageError as exc:

@@ -51,10 +51,7 @@ def run_command(argv: list[str]) -> int:
             print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
         try:
-            from agent.sandbox.limits import Limits
-
-            overrides = {k: v for k, v in {"timeout": args.timeout, "memory_mb": args.memory}.items() if v is not None}
-            limits = Limits(**overrides)
+            limits = chosen_limits(args.timeout, args.memory)
             network = network_policy(args.allow_net)
             files = named_files(args.input_files)
             inputs = None
@@ -94,6 +91,16 @@ def named_files(specs: list[str] | None) -> dict[str, Path]:
             raise UsageError(f"--input {name} is given twice")
         files[name] = Path(file)
     return files
+
+
+def chosen_limits(timeout: float | None, memory: int | None) -> Any:
+    """The `Limits` that `--timeout` and `--memory` ask for, or None when neither is given (the
+    default limits); a `UsageError` for a bad value."""
+    if timeout is None and memory is None:
+        return None
+    from agent.sandbox.limits import Limits
+
+    return Limits(**{k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None})
 
 
 def network_policy(hosts: list[str] | None) -> Any:

@@ -120,26 +120,22 @@ def _error(kind: str | None, name: str | None, message: str, stack: str | None, 
 def import_inputs(code: str, names: Collection[str]) -> tuple[str, dict[str, Any] | None]:
     """`code` with its imports from `jsolve:inputs` replaced by what they mean, and the `policy`
     error of one that names no input. The inputs are already globals, so importing one by its
-    name is removed and `a as b` becomes `const b = a;`, each on its own lines (positions stay).
+    name is removed and `a as b` becomes `const b = a;`, in the import's place (positions stay).
     Only what the run's inputs are can be imported: an import gives the code nothing else."""
-    failure: list[dict[str, Any]] = []
-
-    def replace(match: re.Match[str]) -> str:
+    pieces, end = [], 0
+    for match in _INPUTS_IMPORT.finditer(code):
         consts = []
         for specifier in filter(str.strip, match[1].split(",")):
             named = _SPECIFIER.match(specifier)
             if named is None or named[1] not in names:
-                if not failure:
-                    offered = f"this run's inputs are {', '.join(sorted(names))}" if names else "this run has no inputs"
-                    error = _error("policy", None, f"{INPUTS_MODULE} has no {specifier.strip()!r}: {offered}", None)
-                    failure.append({**error, "line": code.count("\n", 0, match.start()) + 1, "column": 1})
-                continue
+                offered = f"this run's inputs are {', '.join(sorted(names))}" if names else "this run has no inputs"
+                error = _error("policy", None, f"{INPUTS_MODULE} has no {specifier.strip()!r}: {offered}", None)
+                return code, {**error, "line": code.count("\n", 0, match.start()) + 1, "column": 1}
             if named[2] and named[2] != named[1]:
                 consts.append(f"const {named[2]} = {named[1]};")
-        return " ".join(consts) + "\n" * match[0].count("\n")
-
-    rewritten = _INPUTS_IMPORT.sub(replace, code)
-    return rewritten, (failure[0] if failure else None)
+        pieces += [code[end:match.start()], " ".join(consts), "\n" * match[0].count("\n")]
+        end = match.end()
+    return "".join(pieces) + code[end:], None
 
 
 def _split_exception(exc: Exception) -> tuple[str | None, str, str | None]:
