@@ -36,7 +36,7 @@ from pydantic_ai.usage import RunUsage
 from pydantic_core import to_jsonable_python
 
 from agent import prompts
-from agent.agreement import Candidate, Vote, agreement, group, has_majority, meets
+from agent.agreement import Candidate, Vote, agreement, close, group, has_majority, meets
 from agent.errors import ModelUnavailable, SolveFailed, UsageError
 from agent.extract import extract_code
 from agent.failures import Failure, feedback, from_run_error
@@ -381,14 +381,29 @@ def _shown(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "..."
 
 
+def _where_they_differ(values: list[Any]) -> tuple[list[Any], str]:
+    """Objects with the same keys shown at the keys where they differ only (with what that leaves
+    out), so that the difference is not cut off: a function task's results on the problem's calls,
+    a report that differs in one field. Anything else is shown whole."""
+    plain = [to_jsonable_python(v) for v in values]
+    if len(plain) < 2 or not all(isinstance(v, dict) and v.keys() == plain[0].keys() for v in plain):
+        return values, ""
+    keys = [k for k in plain[0] if any(not close(v[k], plain[0][k]) for v in plain[1:])]
+    if not keys or len(keys) == len(plain[0]):
+        return values, ""
+    same = len(plain[0]) - len(keys)
+    return [{k: v[k] for k in keys} for v in plain], f" (shown where they differ; they agree on the other {same} key{'s' if same > 1 else ''})"
+
+
 def disagreement(candidates: Sequence[Candidate], min_agreement: float = 0.0) -> Failure:
     """The `disagree` failure: the competing values, with how many programs gave each."""
-    shown = "; ".join(f"{_shown(c.value)} ({c.count} program{'s' if c.count > 1 else ''})" for c in candidates[:MAX_SHOWN_VALUES])
+    values, note = _where_they_differ([c.value for c in candidates[:MAX_SHOWN_VALUES]])
+    shown = "; ".join(f"{_shown(v)} ({c.count} program{'s' if c.count > 1 else ''})" for v, c in zip(values, candidates))
     more = f"; and {len(candidates) - MAX_SHOWN_VALUES} other values" if len(candidates) > MAX_SHOWN_VALUES else ""
     if len(candidates) == 1:
         message = f"only one program gave a value ({shown}), and min_agreement {min_agreement:g} needs at least two to agree"
     else:
-        message = f"independent programs for this task gave different values: {shown}{more}. At most one of them is right"
+        message = f"independent programs for this task gave different values{note}: {shown}{more}. At most one of them is right"
     return Failure(kind="disagree", message=message)
 
 

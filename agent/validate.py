@@ -27,7 +27,7 @@ import tree_sitter_javascript
 from agent.failures import Failure
 from agent.sandbox.inputs import INPUTS_MODULE
 
-__all__ = ["prevalidate", "same_code"]
+__all__ = ["is_literal_call", "prevalidate", "same_code"]
 
 _FUNCTION_NODES = {"function_declaration", "function_expression", "function", "arrow_function",
                    "generator_function", "generator_function_declaration"}
@@ -53,6 +53,35 @@ def same_code(a: str, b: str) -> bool:
 
 def _normalized(code: str) -> list[str]:
     return [line.rstrip() for line in code.splitlines() if line.strip()]
+
+
+_LITERAL_NODES = {"program", "expression_statement", "call_expression", "arguments", "number", "string", "string_fragment",
+                  "escape_sequence", "template_string", "true", "false", "null", "undefined", "array", "object", "pair",
+                  "property_identifier", "unary_expression", "parenthesized_expression"}
+_LITERAL_NAMES = {"undefined", "NaN", "Infinity"}
+
+
+def is_literal_call(call: str, name: str) -> bool:
+    """Whether `call` is one call of the function `name` whose arguments are plain data (numbers,
+    strings, booleans, arrays and objects of them): a call that gives every correct function the
+    same result, whatever else the code declares."""
+    root = _parser().parse(call.encode("utf-8")).root_node
+    if root.has_error or root.named_child_count != 1 or root.named_children[0].type != "expression_statement":
+        return False
+    expression = root.named_children[0].named_children[0]
+    if expression.type != "call_expression" or _text(expression.child_by_field_name("function")) != name:
+        return False
+    for node in _walk(expression.child_by_field_name("arguments")):
+        if not node.is_named:
+            continue
+        if node.type == "identifier":
+            if _text(node) not in _LITERAL_NAMES:
+                return False
+        elif node.type not in _LITERAL_NODES:
+            return False
+        if node.type == "unary_expression" and _text(node.child_by_field_name("operator")) not in ("-", "+"):
+            return False
+    return True
 
 
 @dataclass

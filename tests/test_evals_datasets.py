@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from agent.errors import UsageError
-from agent.evals.datasets import load_dataset
+from agent.sandbox import Limits
+from agent.evals.datasets import MAX_OUTPUT_TEXT, function_check, load_dataset, shown_calls
 from agent.evals.suite import judge
+from agent.validate import is_literal_call
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 needs_datasets = pytest.mark.skipif(not DATASETS.is_dir(), reason="the shared datasets folder (../shared/datasets) is not present")
@@ -55,7 +57,12 @@ def test_the_check_seen_while_solving_accepts_every_canonical_solution_and_asks_
     async def checked():
         return await asyncio.gather(*(sandbox.run_async(c.reference, check=c.check) for c in cases))
 
-    assert [c.id for c, r in zip(cases, asyncio.run(checked())) if not r.ok] == []
+    results = asyncio.run(checked())
+    assert [c.id for c, r in zip(cases, results) if not r.ok] == []
+    probed = [(c, r.value) for c, r in zip(cases, results) if c.calls]
+    assert len(probed) == 1078, "the problems that show a call with plain-data arguments"
+    assert all(list(value) == c.calls and all(isinstance(v, str) for v in value.values()) for c, value in probed)
+    assert all(r.value is True for c, r in zip(cases, results) if not c.calls)
     anonymous = sandbox.run("export default (numbers, threshold) => false;", check=cases[0].check)
     assert anonymous.error.kind == "check" and "export default hasCloseElements;" in anonymous.error.message
     assert sandbox.run("export default 42;", check=cases[0].check).error.kind == "check"
@@ -170,3 +177,74 @@ def test_a_wrong_solution_that_replaces_what_the_tests_use_still_fails(sandbox, 
     ok, _ = asyncio.run(judge(GRADED, True, _module("", wrong, True), sandbox))
     assert not ok, "the wrong part alone fails"
     assert asyncio.run(judge(GRADED, True, RIGHT, sandbox))[0], "the next grading in the same pool is clean"
+
+
+# -- the calls a problem shows, which independent programs are compared on -------------------------
+
+PROMPT = """/* Doubles a list.
+  >>> double([1, 2.5, -3])
+  [2, 5, -6]
+  >>> double([])
+  []
+  double(xs) => see above; double([1, 2].map(f)) is not data; obj.double([9]) is another function
+  >>> double([1, 2.5, -3])
+  >>> double(['a)', "b(", `c`]) and double({"k": [null, true, undefined, NaN, -Infinity]})
+  >>> double([1, // not closed on its line
+  */
+function double(xs) {
+"""
+
+
+def test_shown_calls_are_the_calls_whose_arguments_are_plain_data():
+    assert shown_calls(PROMPT, "double") == ["double([1, 2.5, -3])", "double([])", "double(['a)', \"b(\", `c`])",
+                                             'double({"k": [null, true, undefined, NaN, -Infinity]})']
+    assert shown_calls("/* triple(2) is 6 */\nconst triple = (x) => {\n", "double") == []
+
+
+@pytest.mark.parametrize(("call", "literal"), [
+    ("f([1, -2, 'x'], {a: [true, null]})", True), ("f()", True), ("f(`plain`)", True), ("f((1, 2))", False),  # a Python tuple, 2 in JS
+    ("f(a)", False), ("f(g(1))", False), ("f(`${x}`)", False), ("f(...[1])", False), ("f(() => 1)", False),
+    ("f(1) + f(2)", False), ("g(1)", False), ("f(1); f(2)", False), ("f(!1)", False), ("f(1", False),
+    ("f(1 /* c */)", False), ("f({[k]: 1})", False), ("f(new Date())", False), ("f(x = 1)", False),
+])
+def test_a_literal_call_has_only_data_for_arguments(call, literal):
+    assert is_literal_call(call, "f") is literal
+
+
+SQUARE_CHECK = function_check("square", ["square(3)", "square(0.1)", "square([2])"])
+
+
+@pytest.mark.parametrize(("body", "results"), [
+    ("(x) => x * x", {"square(3)": "9", "square(0.1)": "0.01", "square([2])": "4"}),
+    ("(x) => x ** 2 + 1e-15", {"square(3)": "9", "square(0.1)": "0.01", "square([2])": "4"}),  # fractions to 12 digits
+    ("(x) => { if (Array.isArray(x)) throw new RangeError('no'); return x * 2; }",
+     {"square(3)": "6", "square(0.1)": "0.2", "square([2])": "throws RangeError"}),
+    ("(x) => { if (Array.isArray(x)) { x.push(1); return x; } return { b: [x, undefined], a: new Set([2, 1]) }; }",
+     {"square(3)": '{"a":Set{1,2},"b":[3,undefined]}', "square(0.1)": '{"a":Set{1,2},"b":[0.1,undefined]}', "square([2])": "[2,1]"}),
+    ("async (x) => NaN", {"square(3)": "NaN", "square(0.1)": "NaN", "square([2])": "NaN"}),
+])
+def test_the_check_records_what_the_function_gives_on_each_shown_call(sandbox, body, results):
+    r = sandbox.run(f"const square = {body};\nexport default square;", check=SQUARE_CHECK)
+    assert r.ok and r.value == results
+
+
+def test_the_shown_calls_cannot_be_turned_against_the_check(sandbox):
+    cyclic = sandbox.run("const square = (x) => { const a = { x }; a.self = a; a.list = [a, a]; return a; };\nexport default square;",
+                         check=SQUARE_CHECK)
+    assert cyclic.ok and cyclic.value["square(3)"] == '{"list":[[Circular],[Circular]],"self":[Circular],"x":3}'
+    huge = sandbox.run("const square = (x) => 'y'.repeat(5e6);\nexport default square;", check=SQUARE_CHECK)
+    assert huge.ok and huge.value["square(3)"] == "\"" + "y" * (MAX_OUTPUT_TEXT - 1) + f"... ({5_000_002} characters)"
+    hostile = sandbox.run("const square = (x) => ({ get a() { throw new Error('no'); } });\nexport default square;", check=SQUARE_CHECK)
+    assert hostile.ok and set(hostile.value.values()) == {"throws Error"}
+    tampering = sandbox.run(
+        "const square = (x) => { Object.keys = () => []; JSON.stringify = () => 'forged'; Reflect.apply = () => 'forged';\n"
+        "  Array.prototype.join = Array.prototype.push = Array.prototype.sort = String.prototype.slice = () => 'forged';\n"
+        "  Array.prototype[Symbol.iterator] = function* () { yield 'forged'; };\n"
+        "  Object.defineProperty(Object.prototype, 'square([2])', { set() { throw new Error('forged'); }, configurable: true });\n"
+        "  return Array.isArray(x) ? { b: [x[0], 'y'.repeat(2000)], a: 1 } : 'ok:' + x; };\nexport default square;", check=SQUARE_CHECK)
+    assert tampering.ok and tampering.value == {"square(3)": '"ok:3"', "square(0.1)": '"ok:0.1"',
+                                                "square([2])": '{"a":1,"b":[2,"' + "y" * (MAX_OUTPUT_TEXT - 15) + "... (2018 characters)"}, \
+        "the check's built-ins and the arguments of each call are its own"
+    stuck = sandbox.run("const square = (x) => { for (;;); };\nexport default square;", check=SQUARE_CHECK, limits=Limits(timeout=0.5))
+    assert stuck.error.kind == "timeout"
+    assert sandbox.run("const square = (x) => x * x;\nexport default square;", check=SQUARE_CHECK).value["square(3)"] == "9"

@@ -23,6 +23,7 @@ from pydantic_ai.messages import ModelResponse, TextPart
 from pydantic_ai.models.function import FunctionModel
 
 from agent.evals import Case, Report, compare_reports, load_dataset, load_suite, run_cases
+from agent.evals.datasets import function_check
 from agent.evals.report import render_html
 from tests.fake_provider import FakeProvider, completion
 from tests.scripted import fenced, task_of
@@ -394,6 +395,41 @@ def test_cases_record_their_programs_agreement_and_the_summary_calibrates_it(san
     assert (s.agreed.answered, s.agreed.right, s.agreed.coverage) == (2, 1, 0.5)
     assert s.programs_per_case == pytest.approx(10 / 4)
     assert report.settings["samples"] == 3
+
+
+SQUARE = Case(id="square", category="f", instruction="Task square: write square(x)", compare="tests",
+              check=function_check("square", ["square(2)", "square(3)"]), calls=["square(2)", "square(3)"],
+              grade="if (square(4) !== 16) throw new Error('square(4) is not 16');")
+
+
+def square_model(greedy: list[str], sampled: list[str], prompts: list[str]) -> FunctionModel:
+    def answer(messages, info):
+        prompts.append("\n".join(str(getattr(p, "content", "")) for p in messages[-1].parts))
+        replies = greedy if float((info.model_settings or {}).get("temperature", 0.0)) == 0.0 else sampled
+        return ModelResponse(parts=[TextPart(fenced(f"const square = (x) => {replies.pop(0)};\nexport default square;"))])
+
+    return FunctionModel(answer, model_name="square")
+
+
+def test_a_function_task_showing_calls_votes_on_what_its_functions_give_there(sandbox):
+    from agent import SolveSettings
+
+    prompts: list[str] = []
+    one = asyncio.run(run_cases([SQUARE], model=square_model(["x + x"], [], prompts), sandbox=sandbox, max_attempts=1))
+    assert not one.results[0].solved and one.results[0].samples == 1, "alone, the greedy x + x passes its check and fails the tests"
+    report = asyncio.run(run_cases([SQUARE], model=square_model(["x + x"], ["x * x", "x ** 2", "x + 2"], prompts), sandbox=sandbox,
+                                   max_attempts=1, settings=SolveSettings(samples=4)))
+    result = report.results[0]
+    assert result.solved and result.samples == 4 and result.votes == 2 and result.agreement == 0.5
+    assert result.value == {"square(2)": "4", "square(3)": "9"}
+    assert [c["count"] for c in result.candidates] == [2, 1, 1]
+
+    prompts.clear()
+    repaired = asyncio.run(run_cases([SQUARE], model=square_model(["x + x"], ["x * x", "x ** 2", "x * x * 1"], prompts), sandbox=sandbox,
+                                     max_attempts=2, settings=SolveSettings(samples=2)))
+    assert repaired.results[0].solved and repaired.results[0].agreed
+    assert ('independent programs for this task gave different values (shown where they differ; they agree on the other 1 key): '
+            '{"square(3)": "6"} (1 program); {"square(3)": "9"} (1 program)') in prompts[2]
 
 
 def test_a_refused_request_is_that_case_s_error_and_the_run_goes_on(sandbox):

@@ -7,6 +7,11 @@ under that name; the benchmark's own tests grade the final code in the sandbox, 
 model: they are appended to the module (they call the function and its helpers by name), with
 `console.assert` made to throw and a small deep-equal standing in for lodash's `_.isEqual`, both
 captured before the code under test runs (`suite.graded_module`), so it cannot pass its own tests.
+
+So that independent programs can agree on what their functions do, the check also calls the
+function on the calls the problem itself shows (`shown_calls`: `hasCloseElements([1.0, 2.0], 0.5)`,
+those whose arguments are plain data) and returns what each gave, as text: that is the value the
+programs of a solve vote with. A problem that shows no such call keeps one program per attempt.
 """
 
 from __future__ import annotations
@@ -20,20 +25,123 @@ from typing import Any
 
 from agent.errors import UsageError
 from agent.evals.suite import Case, select_cases
+from agent.validate import is_literal_call
 
-__all__ = ["DATASETS", "function_module", "load_dataset"]
+__all__ = ["DATASETS", "function_check", "function_module", "load_dataset", "shown_calls"]
 
 _REQUIRE_LODASH = re.compile(r"""(const|let|var)\s+_\s*=\s*require\(\s*["']lodash["']\s*\)\s*;?""")
 
 
-def _is_function(name: str) -> str:
-    """The check the model sees while solving: the export is the function, declared under its name
-    (the hidden tests call it by that name). It says nothing about the tests themselves."""
-    return (f"if (typeof value !== 'function') throw new TypeError('the default export must be the function "
+MAX_SHOWN_CALLS = 10
+"""Calls of the problem's examples a function is probed with, at most."""
+
+MAX_OUTPUT_TEXT = 1000
+"""Characters of one call's result kept for the vote."""
+
+_PROBE = """const { apply } = Reflect, { stringify } = JSON, { keys, create } = Object, { isArray } = Array;
+const { isInteger, isFinite } = Number, { toPrecision } = Number.prototype, Str = String, MapType = Map, SetType = Set;
+const { push, pop, sort, join, includes } = Array.prototype, { slice } = String.prototype, mapEach = Map.prototype.forEach, setEach = Set.prototype.forEach;
+const describe = (v, seen) => {
+  if (v === undefined) return "undefined";
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "number": return isInteger(v) || !isFinite(v) ? "" + v : "" + +apply(toPrecision, v, [12]);
+    case "bigint": return v + "n";
+    case "string": return stringify(v);
+    case "boolean": return "" + v;
+    case "symbol": return apply(Str, undefined, [v]);
+    case "function": return "function";
+  }
+  if (apply(includes, seen, [v])) return "[Circular]";
+  if (seen.length > 20) return "...";
+  apply(push, seen, [v]);
+  try {
+    const parts = [];
+    if (isArray(v)) {
+      for (let i = 0; i < v.length; i++) apply(push, parts, [describe(v[i], seen)]);
+      return "[" + apply(join, parts, [","]) + "]";
+    }
+    if (v instanceof MapType) {
+      apply(mapEach, v, [(x, k) => apply(push, parts, [describe(k, seen) + ":" + describe(x, seen)])]);
+      return "Map{" + apply(join, apply(sort, parts, []), [","]) + "}";
+    }
+    if (v instanceof SetType) {
+      apply(setEach, v, [(x) => apply(push, parts, [describe(x, seen)])]);
+      return "Set{" + apply(join, apply(sort, parts, []), [","]) + "}";
+    }
+    const names = apply(sort, keys(v), []);
+    for (let i = 0; i < names.length; i++) apply(push, parts, [stringify(names[i]) + ":" + describe(v[names[i]], seen)]);
+    return "{" + apply(join, parts, [","]) + "}";
+  } finally { apply(pop, seen, []); }
+};
+const thrown = (e) => { try { return "throws " + (e instanceof Error ? "" + e.name : typeof e); } catch (_) { return "throws"; } };
+const results = create(null);
+for (let i = 0; i < calls.length; i++) {
+  let text;
+  try { text = describe(await apply(value, undefined, calls[i][1]()), []); } catch (e) { text = thrown(e); }
+  results[calls[i][0]] = text.length > LIMIT ? apply(slice, text, [0, LIMIT]) + "... (" + text.length + " characters)" : text;
+}
+return results;"""
+"""Calls the function on each shown call and describes each result as text that equal results
+share: object keys sorted, Sets and Maps in any order, fractions to 12 significant digits
+(programs that add in another order agree). The built-ins it uses are taken before the function
+is first called, and the arguments of every call are made afresh, so what one call changes does
+not reach how the next is made or read."""
+
+
+def function_check(name: str, calls: list[str] | None = None) -> str:
+    """The check the model sees while solving: the export is the function, declared under its
+    name (the hidden tests call it by that name). With `calls` (literal calls of it shown in the
+    problem), the check's value is what the function gave on each, as text (a throw is recorded as
+    `throws Name`, not a failure: some right solutions throw on a shown call); without, `true`. It
+    says nothing about the hidden tests."""
+    head = (f"if (typeof value !== 'function') throw new TypeError('the default export must be the function "
             f"`{name}` itself: end the module with `export default {name};`');\n"
             f"if (value.name !== '{name}') throw new TypeError('the default export is a function named ' + "
             f"JSON.stringify(value.name) + ', not `{name}`: declare `function {name}(...)` and end the module with "
-            f"`export default {name};`');\nreturn true;")
+            f"`export default {name};`');\n")
+    if not calls:
+        return head + "return true;"
+    probes = ",\n".join(f"  [{json.dumps(call)}, () => [{call[call.index('(') + 1:-1]}]]" for call in calls)
+    return head + f"const LIMIT = {MAX_OUTPUT_TEXT};\nconst calls = [\n{probes}\n];\n" + _PROBE
+
+
+def _closing(text: str, start: int) -> int | None:
+    """Where the bracket at `start` closes (quotes respected), or None when the line ends first."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif c == "\n":
+            return None
+        i += 1
+    return None
+
+
+def shown_calls(prompt: str, name: str) -> list[str]:
+    """The calls of `name` a problem shows whose arguments are plain data (`f([1, 2], 'a')`, not
+    `f(a)` or the declaration `function f(x, y)`), each once, in order, at most `MAX_SHOWN_CALLS`."""
+    calls: list[str] = []
+    for match in re.finditer(rf"(?<![\w$.]){re.escape(name)}\s*\(", prompt):
+        end = _closing(prompt, match.end() - 1)
+        if end is None:
+            continue
+        call = prompt[match.start(): end + 1]
+        if call not in calls and is_literal_call(call, name):
+            calls.append(call)
+    return calls[:MAX_SHOWN_CALLS]
 
 
 def _instruction(name: str, prompt: str, helpers: list[str] | None = None) -> str:
@@ -68,8 +176,9 @@ def _humaneval(rows: list[dict[str, Any]]) -> list[Case]:
         declaration = row["declaration"]
         given = declaration[: re.search(rf"^(?:const|function)\s+{name}\b", declaration, flags=re.MULTILINE).start()].strip()
         helpers = re.findall(r"^(?:const|function)\s+(\w+)", given, flags=re.MULTILINE)
+        calls = shown_calls(row["prompt"], name)
         cases.append(Case(id=row["task_id"], category="humaneval-x", instruction=_instruction(name, row["prompt"], helpers),
-                          compare="tests", check=_is_function(name), grade=row["test"], given=given or None,
+                          compare="tests", check=function_check(name, calls), calls=calls or None, grade=row["test"], given=given or None,
                           reference=function_module(row["prompt"], row["canonical_solution"], name)))
     return cases
 
@@ -79,9 +188,9 @@ def _mbjsp(rows: list[dict[str, Any]]) -> list[Case]:
     for row in rows:
         name = row["entry_point"]
         test = _REQUIRE_LODASH.sub("", row["test"])
+        calls = shown_calls(row["prompt"], name)
         cases.append(Case(id=row["task_id"], category="mbjsp", instruction=_instruction(name, row["prompt"]),
-                          compare="tests", check=_is_function(name),
-                          grade=test,
+                          compare="tests", check=function_check(name, calls), calls=calls or None, grade=test,
                           reference=function_module(row["prompt"], row["canonical_solution"], name) if row.get("canonical_solution") else None))
     return cases
 

@@ -116,10 +116,10 @@ def _failed(case: Case, error: SolveFailed, samples: int, started: float) -> Cas
 
 
 def case_settings(case: Case, settings: SolveSettings) -> SolveSettings:
-    """The settings a case is solved with: a function task (graded by tests) keeps one program
-    per attempt, since what its programs pass while solving is the same `true` from the check
-    that the export is the named function, so agreement among them would say nothing."""
-    return replace(settings, samples=1, min_agreement=0.0) if case.compare == "tests" else settings
+    """The settings a case is solved with: a function task (graded by tests) whose problem shows
+    no call its programs can be compared on keeps one program per attempt, since all they give
+    while solving is the same `true` from the check that the export is the named function."""
+    return replace(settings, samples=1, min_agreement=0.0) if case.compare == "tests" and not case.calls else settings
 
 
 async def solve_case(case: Case, *, model: Model, settings: SolveSettings, max_attempts: int, sandbox: Sandbox,

@@ -57,6 +57,10 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     grade: str | None = None
     """For tests: JS appended to the final code (it calls the functions by name) that throws when
     the code is wrong. Hidden from the model."""
+    calls: list[str] | None = None
+    """For tests: calls of the function shown in the problem, whose results `check` returns as the
+    value, so that independent programs can agree on them (`samples`); without, a function task
+    keeps one program per attempt."""
     given: str | None = None
     """For tests: code the benchmark gives with the problem (helper functions, which its tests may
     call too). When the final code declares none of its functions, it is added for grading, as the
