@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.errors import UsageError
 from agent.failures import feedback, from_run_error
-from agent.sandbox.inputs import Inputs
+from agent.sandbox.inputs import INPUTS_MODULE, Inputs
 from agent.sandbox.limits import Limits
 from agent.sandbox.result import RunResult
 
@@ -107,7 +107,8 @@ def describe_sandbox(limits: Limits, network: NetworkPolicy | None) -> str:
 
 
 def _description(limits: Limits, network: NetworkPolicy | None, inputs: Inputs | None) -> str:
-    given = (" Read-only globals with the caller's data: " + ", ".join(inputs) + ".") if inputs else ""
+    given = (" The caller's data, read-only: `import { " + ", ".join(inputs) + " } from \"" + INPUTS_MODULE + "\";` (the one import "
+             "allowed; they are also globals of those names).") if inputs else ""
     return ("Run JavaScript and return its default export (`value`), its console output (`logs`) and its duration. "
             + describe_sandbox(limits, network) + given
             + " A failed run comes back as a retry that says what failed and on which line: fix the code and call again.")

@@ -71,7 +71,8 @@ def test_the_tool_is_described_with_its_sandbox(sandbox):
     (tool,) = definitions
     assert tool.name == "run_javascript"
     assert set(tool.parameters_json_schema["properties"]) == {"code", "timeout"} and tool.parameters_json_schema["required"] == ["code"]
-    for words in ("ES module", "export default", "no Node.js", "fetch() reaches only api.github.com", "2 s", "rows"):
+    for words in ("ES module", "export default", "no Node.js", "fetch() reaches only api.github.com", "2 s",
+                  'import { rows } from "jsolve:inputs";'):
         assert words in tool.description, words
 
 
@@ -79,7 +80,7 @@ def test_the_callers_limits_network_and_inputs_hold(sandbox):
     coder = Coder(
         {"code": "while (true) {}", "timeout": 60},  # asks for more time than the toolset gives
         {"code": "export default (await fetch('https://example.org/')).status"},  # a host not allowed
-        {"code": "export default rows.reduce((a, b) => a + b, 0)"},
+        {"code": "import { rows } from \"jsolve:inputs\";\nexport default rows.reduce((a, b) => a + b, 0)"},  # as described
     )
     toolset = sandbox_toolset(network=NetworkPolicy(allow_hosts=["api.github.com"]), limits=Limits(timeout=0.5),
                               inputs={"rows": [1, 2, 3]}, sandbox=sandbox)
