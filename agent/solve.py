@@ -101,6 +101,13 @@ class SolveSettings:
     answers with the value most programs gave. 1: the first passing program is the answer."""
     sample_temperature: float = DEFAULT_SAMPLE_TEMPERATURE
     """Temperature of a round's programs after its first (used only with `samples` > 1)."""
+    repair_disagreement: bool = True
+    """With `samples` > 1: whether passing programs that disagree get a repair round (told the
+    competing values). False: the first round in which a program passed ends the solve, with the
+    value most programs gave (its agreement says how weak); only rounds where none passed are
+    repaired. Replayed from the recorded rounds of the first 29 GSM8K sample cases, False solved
+    as many (15) for a median 41 s of model time a case instead of 143 s, with 11 answers agreed
+    (10 right) instead of 13 (12 right): the later rounds mostly added agreement, not answers."""
     min_agreement: float = 0.0
     """With `samples` > 1: the share of passing programs that must have given the answer, and at
     least two programs must have; below it the solve fails with `disagree` instead of answering.
@@ -203,13 +210,16 @@ Decision = Literal["accept", "repair", "stop"]
 
 
 def decide(candidates: Sequence[Candidate], *, rounds_made: int, max_rounds: int, samples: int,
-           min_agreement: float = 0.0) -> Decision:
+           min_agreement: float = 0.0, repair_disagreement: bool = True) -> Decision:
     """What follows a round: accept the leading value, ask the model for a repair, or stop.
 
     With one program per round any passing value is accepted; with more, only a value that at
-    least two programs gave, more than half of the passing ones, and at least `min_agreement`."""
+    least two programs gave, more than half of the passing ones, and at least `min_agreement`.
+    Without `repair_disagreement`, passing programs that do not agree stop the solve."""
     if candidates and (samples == 1 or has_majority(candidates, min_agreement=min_agreement)):
         return "accept"
+    if candidates and not repair_disagreement:
+        return "stop"
     return "repair" if rounds_made < max_rounds else "stop"
 
 
@@ -525,7 +535,7 @@ async def asolve(
             judged = await run.round(number)
             candidates = group(run.votes)
             decision = decide(candidates, rounds_made=number, max_rounds=max_attempts, samples=settings.samples,
-                              min_agreement=settings.min_agreement)
+                              min_agreement=settings.min_agreement, repair_disagreement=settings.repair_disagreement)
             if decision == "repair":
                 run.plan_repair(judged, candidates)
                 continue

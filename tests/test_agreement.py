@@ -104,6 +104,22 @@ def test_disagreement_is_fed_back_and_a_repair_round_settles_it(sandbox):
     assert "disagree error" in repairs[0] and "check the boundaries" in repairs[0]
 
 
+def test_without_repair_disagreement_the_first_round_with_a_value_ends_the_solve(sandbox):
+    split = group([vote(1, 1), vote(2, 2)])
+    assert decide(split, rounds_made=1, max_rounds=3, samples=2, repair_disagreement=False) == "stop"
+    assert decide(group([]), rounds_made=1, max_rounds=3, samples=2, repair_disagreement=False) == "repair"
+    sampler = Sampler([fenced("export default rows")], [fenced("export default nope"), fenced("export default 172"),
+                                                       fenced("export default 171")])
+    s = solve(TASK, output=int, model=sampler.model, sandbox=sandbox, max_attempts=3,
+              settings=SolveSettings(samples=2, repair_disagreement=False))
+    assert [a.number for a in s.attempts] == [1, 1, 2, 2], "a round where nothing passed is repaired; one with values ends it"
+    assert s.value == 172 and not s.agreed and [(c.value, c.count) for c in s.candidates] == [(172, 1), (171, 1)]
+    with pytest.raises(SolveFailed) as caught:
+        solve(TASK, output=int, model=Sampler([fenced("export default 1")], [fenced("export default 2")]).model, sandbox=sandbox,
+              max_attempts=3, settings=SolveSettings(samples=2, repair_disagreement=False, min_agreement=0.5))
+    assert caught.value.failure.kind == "disagree" and len(caught.value.attempts) == 2
+
+
 def test_a_repeated_program_from_an_earlier_round_adds_no_vote(sandbox):
     sampler = Sampler([fenced("export default 171")], [fenced("export default 172"), fenced("export default 171"),
                                                       fenced("export default 172")])

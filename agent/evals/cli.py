@@ -35,7 +35,7 @@ def eval_command(
     case: Annotated[str | None, typer.Option("--case", help="With show: the one case to show (solved or not).")] = None,
     ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray (the ray extra): local (a Ray instance of this run), auto (the running cluster, or $RAY_ADDRESS) or a cluster address, HOST:PORT or ray://HOST:10001.")] = None,
     workers: Annotated[int | None, typer.Option("--workers", help="With --ray: worker actors (default 2), each with its own sandbox pool and model client, solving --concurrency cases at a time.")] = None,
-    setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (samples, sample_temperature, min_agreement, temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
+    setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (samples, sample_temperature, min_agreement, repair_disagreement, temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
 
