@@ -192,6 +192,8 @@ def build_server(config: ServerConfig, sandbox: CancellableSandbox) -> "MCPServe
     from mcp.server.mcpserver import Context, MCPServer
     from mcp_types import CallToolResult, TextContent, ToolAnnotations
 
+    from agent.sandbox.inputs import INPUTS_MODULE
+
     sandbox_text = describe_sandbox(config.limits, config.network)
     server = MCPServer("jsolve", instructions="Run JavaScript in a sandbox, or have a model write, run and repair it "
                                               "for an instruction. " + sandbox_text,
@@ -222,7 +224,7 @@ def build_server(config: ServerConfig, sandbox: CancellableSandbox) -> "MCPServe
         output_schema: Annotated[dict[str, Any] | None, Field(description="A JSON Schema the answer must match (default: any JSON value).")] = None,
         max_attempts: Annotated[int | None, Field(description=f"Rounds of writing and repairing (default and most: {config.max_attempts}).", ge=1)] = None,
         samples: Annotated[int | None, Field(description=f"Independent programs per round; the answer is the value most agree on (default 1, at most {config.max_samples}).", ge=1)] = None,
-        inputs: Annotated[dict[str, Any] | None, Field(description="Data for the code: names mapped to JSON values, which the code imports by name, read-only: `import { orders } from \"jsolve:inputs\";` (each is also a global of that name). Values, not file paths: this server cannot read the caller's files.")] = None,
+        inputs: Annotated[dict[str, Any] | None, Field(description=f"Data for the code: names mapped to JSON values, which the code imports by name, read-only: `import {{ orders }} from \"{INPUTS_MODULE}\";` (each is also a global of that name). Values, not file paths: this server cannot read the caller's files.")] = None,
     ) -> Annotated[CallToolResult, SolveOutput]:
         """Solve an instruction with code."""
         return await _solve(config, sandbox, ctx, instruction, output_schema, max_attempts, samples, inputs)
