@@ -1,7 +1,7 @@
 """The worker process: runs each piece of guest code in a fresh QuickJS context.
 
-Started by the pool as `python -m agent.sandbox.worker`; reads `run` frames on stdin and answers
-with `result` frames on stdout. It has no network and no host calls; nothing it runs can reach
+Started by the pool as an isolated interpreter (`process.WorkerProcess`); reads `run` frames on
+stdin and answers with `result` frames on stdout. It has no network and no host calls; nothing it runs can reach
 the pool's process.
 """
 
