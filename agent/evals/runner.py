@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic_ai.models import Model
 
@@ -126,10 +127,12 @@ async def solve_case(case: Case, *, model: Model, settings: SolveSettings, max_a
                      network: NetworkPolicy, base: str, inputs: Inputs | None = None) -> tuple[CaseResult, str | None]:
     """Solve one case and judge its answer. The second item, when set, says why the whole run must
     stop: the model could not be reached, or refused what every request would get. `base` is the
-    fixture server's URL for fetch cases; `inputs`, when given, replaces reading the case's files."""
+    fixture server's URL for fetch cases, whose `network` is narrowed to that server alone
+    (`to_fixtures`); `inputs`, when given, replaces reading the case's files."""
     started = time.perf_counter()
     if case.network:
         case = case.with_base(base)
+        network = to_fixtures(network, base)
     chosen = case_settings(case, settings)
     if inputs is None:
         inputs = load_case_inputs(case)
@@ -156,8 +159,24 @@ def load_case_inputs(case: Case) -> Inputs:
 
 
 def fetch_network() -> NetworkPolicy:
-    """What fetch cases may reach: the fixture server on loopback, and nothing else."""
+    """The policy of fetch cases: loopback, which `solve_case` narrows to the fixture server's
+    address and port (`to_fixtures`)."""
     return NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+
+
+def to_fixtures(network: NetworkPolicy, base: str) -> NetworkPolicy:
+    """`network` narrowed to the fixture server at `base` (its address and its port, nothing
+    else), so that code under evaluation reaches no other server of this machine's loopback: a
+    Ray dashboard's job API, a local model server, an MCP server."""
+    url = urlsplit(base)
+    try:
+        host, port = url.hostname, url.port
+    except ValueError:
+        host = port = None
+    if url.scheme != "http" or not host or port is None:
+        raise UsageError(f"a fetch case needs the fixture server's URL (http://127.0.0.1:PORT), got {base!r}")
+    narrowed = dataclasses.replace(network, allow_hosts=(host,), allow_ports=(port,))
+    return narrowed.allowing_loopback() if network.loopback_allowed else narrowed
 
 
 @dataclasses.dataclass(slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -44,14 +45,16 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     tolerance: float = 1e-6
     """For approx."""
     checker: str | None = None
-    """For js: the body of an async JS function given `value` and `expected`; throws when wrong."""
+    """For js: the body of an async JS function given `value` and `expected` (as data: integers
+    past 2^53 are BigInts); throws when wrong."""
     reference: str | None = None
     """A module known to be right, proven by the suite's own test."""
     network: bool = False
     """The case fetches from the fixture server the runner starts."""
     inputs: dict[str, str] | None = None
     """Input names of the code and the files they are read from, relative to the suite file's
-    folder (`fixtures/orders.csv`); the model sees their schema and first rows, the code the data."""
+    folder and inside it (`fixtures/orders.csv`); the model sees their schema and first rows, the
+    code the data."""
     check: str | None = None
     """JS `check` handed to `solve` (the model sees its failures), e.g. "the export is a function"."""
     grade: str | None = None
@@ -143,15 +146,36 @@ def _suite_file(path: Path) -> list[Case]:
 
 
 def _input_files(inputs: dict[str, str], folder: Path) -> dict[str, str]:
-    """A case's input files as paths from the working directory, each checked to exist."""
+    """A case's input files as paths from the working directory, each checked to be a file inside
+    the suite's folder. A suite may come from anyone (a shared benchmark, a colleague's YAML), and
+    its inputs reach the code, the model's prompt and the report: an absolute path, a `..` or a
+    symbolic link leading out of the folder is refused, so no suite can name `/proc/self/environ`
+    or `~/.aws/credentials`."""
     files = {}
+    root = Path(os.path.realpath(folder))
     for name, file in inputs.items():
         check_name(name)
+        if "\0" in file:
+            raise UsageError(f"the input {name} names {file!r}, which holds a NUL character: name a file inside the suite's folder {folder}")
+        if Path(file).anchor:
+            raise UsageError(f"the input {name} names {file}, an absolute path: name a file inside the suite's folder {folder}, "
+                             "relative to it (fixtures/orders.csv)")
         full = folder / file
-        if not full.is_file():
+        if not _inside(Path(os.path.normpath(root / file)), root):
+            raise UsageError(f"the input {name} names {file}, which leads out of the suite's folder {folder} (`..`): "
+                             "keep a suite's inputs in its folder")
+        real = Path(os.path.realpath(full))
+        if not _inside(real, root):
+            raise UsageError(f"the input {name} names {file}, a symbolic link to {real}, outside the suite's folder {folder}: "
+                             "copy the file into the folder")
+        if not real.is_file():
             raise UsageError(f"the input {name} names {file}, which is not a file in {folder}")
         files[name] = str(full)
     return files
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[Case]:
@@ -195,6 +219,18 @@ def _one_line(js: str) -> str:
 
 _PLAIN = pydantic.TypeAdapter(Any)
 
+_EXACT_REVIVER = ("(key, v, context) => typeof v === 'number' && !Number.isSafeInteger(v) && typeof context?.source === 'string' "
+                  "&& /^-?[0-9]+$/.test(context.source) ? BigInt(context.source) : v")
+"""Reads a JSON integer that a Number cannot hold exactly (past 2^53) from its source text, as a
+BigInt; other numbers stay Numbers (Python writes floats with a `.` or an exponent)."""
+
+
+def _exact_json(value: Any) -> str:
+    """JS that makes `value` (JSON data) in the engine, exactly: its JSON text as a string, parsed
+    there, with the integers past 2^53 made BigInts (a checker comparing 2^70 + 1 with 2^70 sees
+    them differ). Data, not source: nothing of the value is read as code."""
+    return f"JSON.parse({json.dumps(json.dumps(value))}, {_EXACT_REVIVER})"
+
 
 async def judge(case: Case, value: Any, code: str, sandbox: Sandbox) -> tuple[bool, str | None]:
     """Whether `value` (produced by `code`) answers `case`, and why not."""
@@ -206,8 +242,8 @@ async def judge(case: Case, value: Any, code: str, sandbox: Sandbox) -> tuple[bo
     elif case.compare == "unordered":
         ok = isinstance(plain, list) and sorted(map(canonical, plain)) == sorted(map(canonical, case.expected))
     elif case.compare == "js":
-        result = await sandbox.run_async(f"export default {json.dumps(plain)};",
-                                         check=f"const expected = {json.dumps(case.expected)};\n{case.checker}\nreturn true;")
+        result = await sandbox.run_async(f"export default {_exact_json(plain)};",
+                                         check=f"const expected = {_exact_json(case.expected)};\n{case.checker}\nreturn true;")
         return result.ok, None if result.ok else f"the checker refused it: {result.error.message if result.error else ''}"
     else:
         result = await sandbox.run_async(graded_module(code, case.grade or "", case.given), check="return true;")

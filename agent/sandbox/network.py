@@ -6,7 +6,8 @@ and performs it here with httpx:
 1. The URL is parsed the way browsers parse it (WHATWG): `\\` is a path separator, userinfo ends
    at the last `@`, and a host made of numbers is an IPv4 address in any of its spellings
    (`127.1`, `2130706433`, `0x7f000001`, `0177.0.0.1`).
-2. The scheme must be http or https, and the host must be on the allow list.
+2. The scheme must be http or https, and the host must be on the allow list (its port too, when
+   the policy lists ports).
 3. The supervisor resolves the host itself and refuses it unless every address is public
    (`refusal()`): loopback, private, link-local, cloud metadata, shared, reserved, multicast,
    unspecified, and the IPv6 forms that embed an IPv4 address are refused.
@@ -78,6 +79,10 @@ class NetworkPolicy:
     """Hosts fetch may reach: exact names (`api.github.com`), wildcards (`*.wikipedia.org`, which
     also matches `wikipedia.org`), or `*` for any public host. Addresses that are not public are
     refused whatever this says."""
+    allow_ports: tuple[int, ...] | None = None
+    """Ports fetch may reach on the allowed hosts (a URL without one uses its scheme's: 80, 443).
+    None: any port. Set it to reach one server of a host that runs others, such as a fixture
+    server on loopback."""
     max_requests: int | None = DEFAULT_MAX_REQUESTS
     """Requests per run (each redirect hop counts). None: no limit."""
     max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
@@ -97,6 +102,11 @@ class NetworkPolicy:
         if not hosts or not all(isinstance(h, str) and h.strip() for h in hosts):
             raise UsageError("allow_hosts must name at least one host, e.g. ['api.github.com'] or ['*']")
         object.__setattr__(self, "allow_hosts", tuple(_allow_entry(host) for host in hosts))
+        if self.allow_ports is not None:
+            ports = tuple(self.allow_ports) if isinstance(self.allow_ports, (list, tuple)) else ()
+            if not ports or not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports):
+                raise UsageError(f"NetworkPolicy.allow_ports must list ports from 1 to 65535, or be None (any port), got {self.allow_ports!r}")
+            object.__setattr__(self, "allow_ports", ports)
         for name in ("max_requests", "max_response_bytes", "max_total_bytes", "max_request_bytes", "request_timeout"):
             value = getattr(self, name)
             kinds = (int, float) if name == "request_timeout" else int
@@ -442,6 +452,9 @@ class Fetcher:
             raise Refused(f"refused {url}: `localhost` is this machine")
         if not self.policy.allows_host(parsed.host):
             raise Refused(f"refused {url}: the host {parsed.host!r} is not on the allow list ({', '.join(self.policy.allow_hosts)})")
+        if self.policy.allow_ports is not None and parsed.port not in self.policy.allow_ports:
+            allowed = ", ".join(map(str, self.policy.allow_ports))
+            raise Refused(f"refused {url}: the port {parsed.port} is not on the allow list (ports {allowed})")
         addresses = [str(parsed.address)] if parsed.address is not None else self._lookup(parsed.host, parsed.port, started)
         if not addresses:
             raise FetchFailed(f"fetch failed: the host {parsed.host!r} has no address")
