@@ -4,24 +4,39 @@ While it runs, a state file in the cache folder (readable by the user only: it h
 server's API key) says where the server is; `jsolve solve`, `jsolve eval` and `solve()` in other
 processes that would start the same local model use it instead (`find_served`). A state file
 whose process has died, or whose server does not answer, is stale: it is ignored and removed.
+
+The file is trusted only as far as it can be checked. It must be a regular file of this user's
+that no one else may write (`agent.kv_prefix.open_private`: no symbolic link, no FIFO). It
+records the start time of the `jsolve serve` process and of its llama.cpp server process (on
+Linux, field 22 of `/proc/PID/stat`), so that a process that got the same pid after they ended is
+not taken for them: `--stop` signals only the process that wrote the file. And a solve sends
+its prompts and the key only when the loopback port in the file is held by that llama.cpp process
+(its listening socket is among the process's open files, `/proc/net/tcp`), not by whoever bound
+the port after the server let it go. Where there is no `/proc` (macOS, Windows) these two checks
+cannot be made, and the process's liveness and `/health` are all that is checked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 
 from agent.errors import UsageError
+from agent.kv_prefix import NotPrivate, open_private
+from agent.logs import get_logger
 
 if TYPE_CHECKING:
     from agent.local_model import LocalServer
@@ -40,6 +55,14 @@ HEALTH_TIMEOUT = 1.0
 STOP_WAIT = 15.0
 """Seconds `stop_served` waits for the server to exit after asking it to."""
 
+STATE_LIMIT = 64 << 10
+"""Bytes of a state file read at most (one is about 300): a larger file is not a state file."""
+
+_LISTEN = "0A"
+"""TCP_LISTEN as `/proc/net/tcp` writes a socket's state."""
+
+log = get_logger("jsolve.serve")
+
 
 @dataclass(frozen=True, slots=True)
 class Served:
@@ -53,6 +76,23 @@ class Served:
     """The model name the server answers to."""
     base_url: str
     api_key: str
+    server_pid: int
+    """The llama.cpp server process (a child of `pid`) listening on `base_url`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """The state file: the server, and the start times of its two processes when it was written
+    (None where the system does not tell them)."""
+
+    served: Served
+    started: int | None
+    server_started: int | None
+
+    def current(self) -> bool:
+        """Whether the `jsolve serve` process that wrote the file still runs (not another one
+        under its pid)."""
+        return _same_process(self.served.pid, self.started)
 
 
 def state_path() -> Path:
@@ -77,41 +117,129 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read() -> Served | None:
+def _start_time(pid: int) -> int | None:
+    """When the process started (clock ticks after boot: field 22 of `/proc/PID/stat`), or None
+    where there is no such process or no `/proc`."""
     try:
-        data = json.loads(state_path().read_text())
-        return Served(**{k: data[k] for k in ("pid", "model", "name", "base_url", "api_key")})
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _same_process(pid: int, started: int | None) -> bool:
+    """Whether `pid` is still the process that started at `started` (its liveness alone where
+    there is no `/proc`)."""
+    return _alive(pid) and _start_time(pid) == started
+
+
+def _holds_port(pid: int, port: int) -> bool | None:
+    """Whether every TCP socket listening on `port` is one of `pid`'s open files; None where
+    there is no `/proc/net/tcp` to tell."""
+    listening, found = set[str](), False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found = True
+        for line in lines:
+            fields = line.split()  # sl, local address:port, remote, state, queues, timer, retransmits, uid, timeout, inode
+            if len(fields) > 9 and fields[3] == _LISTEN and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                listening.add(f"socket:[{fields[9]}]")
+    if not found:
+        return None
+    if not listening:
+        return False
+    held = set[str]()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                held.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    except OSError:
+        return False
+    return listening <= held
+
+
+def _serves(state: _State) -> bool:
+    """Whether the server the file names still listens on its loopback port: the port is held by
+    the llama.cpp process that started when the file says (where the system tells)."""
+    address = urlsplit(state.served.base_url)
+    try:
+        loopback = address.hostname is not None and ipaddress.ip_address(address.hostname).is_loopback
+        port = address.port
+    except ValueError:
+        return False
+    if not loopback or port is None or not _same_process(state.served.server_pid, state.server_started):
+        return False
+    return _holds_port(state.served.server_pid, port) is not False
+
+
+def _read() -> _State | None:
+    """The state file; None when there is none or it is damaged. Raises `UsageError` when it is
+    not a file this user's `jsolve serve` could have written (see the module's text)."""
+    path = state_path()
+    try:
+        with os.fdopen(open_private(path), "rb") as f:
+            text = f.read(STATE_LIMIT + 1)
+        if len(text) > STATE_LIMIT:
+            return None
+        data = json.loads(text)
+        served = Served(**{k: data[k] for k in ("pid", "model", "name", "base_url", "api_key", "server_pid")})
+        state = _State(served, data["started"], data["server_started"])
+    except NotPrivate as exc:
+        raise UsageError(f"the jsolve serve state file is not to be trusted: {exc}. Remove {path} (and stop by hand "
+                         "any jsolve serve that runs)") from None
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state if type(served.pid) is int and type(served.server_pid) is int else None
+
+
+def _read_or_ignore() -> _State | None:
+    """`_read`, with a state file that is not to be trusted taken as none (and said in the log)."""
+    try:
+        return _read()
+    except UsageError as exc:
+        log.warning("serve.state_refused", why=str(exc))
         return None
 
 
 def find_served(path: Path | str | None = None) -> Served | None:
     """The running `jsolve serve` of this model (None: the embedded one), or None. A state file
-    that is damaged, names a dead process, or whose server does not answer is ignored (and,
-    unless its process still runs, removed)."""
-    served = _read()
-    if served is None or served.model != model_key(path):
+    that is damaged or not this user's alone, names a process that no longer runs, or whose
+    server is not the one on its port or does not answer is ignored (and, when its process has
+    ended, removed)."""
+    state = _read_or_ignore()
+    if state is None or state.served.model != model_key(path):
         return None
-    if not _alive(served.pid):
+    if not state.current():
         with contextlib.suppress(OSError):
             state_path().unlink()
         return None
+    if not _serves(state):
+        return None
     try:
-        healthy = httpx.get(served.base_url.removesuffix("/v1") + "/health", timeout=HEALTH_TIMEOUT).status_code == 200
+        health = state.served.base_url.removesuffix("/v1") + "/health"
+        healthy = httpx.get(health, timeout=HEALTH_TIMEOUT).status_code == 200
     except httpx.HTTPError:
         healthy = False
-    return served if healthy else None
+    return state.served if healthy else None
 
 
 def _write(served: Served) -> Path:
-    """Write the state file atomically, readable and writable by this user only."""
+    """Write the state file atomically, readable and writable by this user only, with the start
+    times of the two processes it names as they are now."""
     target = state_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.with_name(f".{target.name}.{os.getpid()}")
-    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(asdict(served), f)
-    os.replace(scratch, target)
+    record = {**asdict(served), "started": _start_time(served.pid), "server_started": _start_time(served.server_pid)}
+    fd, scratch = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")  # mode 0600, a new file
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(record, f)
+        os.replace(scratch, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
     return target
 
 
@@ -123,21 +251,25 @@ def serving(path: Path | str | None = None, *, threads: int | None = None, progr
     cache folder)."""
     from agent.local_model import LOCAL_MODEL_NAME, LocalServer, ensure_gguf, prefix_of
 
-    running = _read()
-    if running is not None and _alive(running.pid) and running.pid != os.getpid():
-        raise UsageError(f"jsolve serve already runs (process {running.pid}, {running.model}): stop it with jsolve serve --stop")
+    running = _read_or_ignore()
+    if running is not None and running.current() and running.served.pid != os.getpid():
+        raise UsageError(f"jsolve serve already runs (process {running.served.pid}, {running.served.model}): "
+                         "stop it with jsolve serve --stop")
     gguf = ensure_gguf(progress=progress) if path is None else Path(path).expanduser().resolve()
     server = LocalServer(gguf, threads=threads, name=LOCAL_MODEL_NAME if path is None else gguf.stem,
                          **prefix_of(None if path is None else gguf))
     state: Path | None = None
     try:
         base_url = server.start()
-        served = Served(pid=os.getpid(), model=model_key(path), name=server.name, base_url=base_url, api_key=server.api_key)
+        if server.pid is None:
+            raise UsageError("the local model server exited; start jsolve serve again")
+        served = Served(pid=os.getpid(), model=model_key(path), name=server.name, base_url=base_url, api_key=server.api_key,
+                        server_pid=server.pid)
         state = _write(served)
         yield served, server
     finally:
-        current = _read()
-        if state is not None and current is not None and current.pid == os.getpid():
+        current = _read_or_ignore()
+        if state is not None and current is not None and current.served.pid == os.getpid():
             with contextlib.suppress(OSError):
                 state.unlink()
         server.stop()
@@ -159,18 +291,21 @@ def wait_until_stopped(server: LocalServer) -> None:
 
 def stop_served() -> Served | None:
     """Ask the running `jsolve serve` to stop (SIGTERM) and wait until it has; None when none
-    runs (a stale state file is removed)."""
-    served = _read()
-    if served is None:
+    runs (a stale state file is removed: one whose process ended, or whose pid now belongs to
+    another process, which is left alone). Raises `UsageError` for a state file that is not
+    this user's alone."""
+    state = _read()
+    if state is None:
         return None
-    if not _alive(served.pid):
+    if not state.current():
         with contextlib.suppress(OSError):
             state_path().unlink()
         return None
-    os.kill(served.pid, signal.SIGTERM)
+    pid = state.served.pid
+    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_WAIT
-    while _alive(served.pid) and time.monotonic() < deadline:
+    while state.current() and time.monotonic() < deadline:
         time.sleep(0.05)
-    if _alive(served.pid):
-        raise UsageError(f"jsolve serve (process {served.pid}) did not stop within {STOP_WAIT:.0f} s")
-    return served
+    if state.current():
+        raise UsageError(f"jsolve serve (process {pid}) did not stop within {STOP_WAIT:.0f} s")
+    return state.served

@@ -42,7 +42,8 @@ def environment(cache) -> dict[str, str]:
 def test_a_running_server_is_found_and_used_by_another_process(cache, stand_in):
     provider = FakeProvider([fenced("export default 6 * 7")])
     try:
-        _write(Served(pid=stand_in.pid, model="embedded", name="served-model", base_url=provider.base_url, api_key="the-key"))
+        _write(Served(pid=stand_in.pid, model="embedded", name="served-model", base_url=provider.base_url, api_key="the-key",
+                     server_pid=os.getpid()))  # the scripted server runs in this process
         done = subprocess.run([sys.executable, "-m", "agent.cli", "solve", "Six times seven.", "--output", "int", "--json"],
                               capture_output=True, text=True, env=environment(cache), timeout=120)
         assert done.returncode == 0, done.stderr
@@ -53,7 +54,7 @@ def test_a_running_server_is_found_and_used_by_another_process(cache, stand_in):
 
 
 def test_the_state_file_is_the_users_alone(cache, stand_in):
-    path = _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k"))
+    path = _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k", server_pid=stand_in.pid))
     assert path == cache / STATE_FILE and stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -62,11 +63,11 @@ def test_a_stale_state_file_is_ignored(cache, stand_in):
     try:
         dead = subprocess.Popen([sys.executable, "-c", "pass"])
         dead.wait()
-        _write(Served(pid=dead.pid, model="embedded", name="m", base_url=provider.base_url, api_key="k"))
+        _write(Served(pid=dead.pid, model="embedded", name="m", base_url=provider.base_url, api_key="k", server_pid=os.getpid()))
         assert find_served() is None and not (cache / STATE_FILE).exists()  # its process died: removed
-        _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k"))
+        _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k", server_pid=stand_in.pid))
         assert find_served() is None and (cache / STATE_FILE).exists()  # alive but not answering: ignored, kept
-        _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url=provider.base_url, api_key="k"))
+        _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url=provider.base_url, api_key="k", server_pid=os.getpid()))
         assert find_served() is not None and find_served("/some/other.gguf") is None  # another model's server is not this one
         (cache / STATE_FILE).write_text("{not json")
         assert find_served() is None
@@ -75,7 +76,7 @@ def test_a_stale_state_file_is_ignored(cache, stand_in):
 
 
 def test_serve_stop_stops_the_server_named_in_the_state_file(cache, stand_in):
-    _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k"))
+    _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k", server_pid=stand_in.pid))
     done = subprocess.run([sys.executable, "-m", "agent.cli", "serve", "--stop"], capture_output=True, text=True, env=environment(cache), timeout=60)
     assert done.returncode == 0 and f"stopped jsolve serve (process {stand_in.pid})" in done.stdout
     assert stand_in.wait(10) is not None
@@ -84,7 +85,7 @@ def test_serve_stop_stops_the_server_named_in_the_state_file(cache, stand_in):
 
 
 def test_a_second_serve_is_refused_while_one_runs(cache, stand_in):
-    _write(Served(pid=stand_in.pid, model=model_key("/x.gguf"), name="m", base_url="http://127.0.0.1:9/v1", api_key="k"))
+    _write(Served(pid=stand_in.pid, model=model_key("/x.gguf"), name="m", base_url="http://127.0.0.1:9/v1", api_key="k", server_pid=stand_in.pid))
     done = subprocess.run([sys.executable, "-m", "agent.cli", "serve"], capture_output=True, text=True, env=environment(cache), timeout=60)
     assert done.returncode == 2 and f"jsolve serve already runs (process {stand_in.pid}" in done.stderr
 

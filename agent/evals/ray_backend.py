@@ -26,7 +26,7 @@ import contextlib
 import os
 import socket
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -52,9 +52,32 @@ RESTART_TIMEOUT_S = 120.0
 loads the model again) before its cases go elsewhere."""
 CLOSE_TIMEOUT_S = 10.0
 """How long an actor gets to close its sandbox pool and model server before it is killed."""
-FORWARDED_ENV = ("JSOLVE_", "OPENAI_")
-"""Environment variables sent to the actors, by prefix (with every `*_API_KEY` and `*_BASE_URL`):
-what names and reaches the model, so that a worker on another node asks the same one."""
+LOCAL_MODEL_ENV = ("JSOLVE_CACHE_DIR", "JSOLVE_THREADS")
+"""What the embedded model and `gguf:` read besides the model's name: where the model file and
+saved state are kept, and how many threads the server uses (`agent.local_model`)."""
+PROVIDER_ENV: dict[str, tuple[str, ...]] = {
+    "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"),
+    "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"),
+    "azure": ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION"),
+    "google": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "google-cloud": ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT",
+                     "GOOGLE_CLOUD_LOCATION"),
+    "bedrock": ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK", "AWS_REGION",
+                "AWS_DEFAULT_REGION", "AWS_PROFILE"),
+    "cohere": ("CO_API_KEY", "CO_BASE_URL"),
+    "huggingface": ("HF_TOKEN",),
+    "heroku": ("HEROKU_INFERENCE_KEY", "HEROKU_INFERENCE_URL"),
+    "alibaba": ("ALIBABA_API_KEY", "DASHSCOPE_API_KEY"),
+    "vercel": ("VERCEL_AI_GATEWAY_API_KEY", "VERCEL_OIDC_TOKEN"),
+    "gateway": ("PYDANTIC_AI_GATEWAY_API_KEY", "PYDANTIC_AI_GATEWAY_BASE_URL", "PAIG_API_KEY", "PAIG_BASE_URL"),
+}
+"""Environment variables a model provider reads to reach its models, where they are not (only)
+`<PROVIDER>_API_KEY` and `<PROVIDER>_BASE_URL` (what every provider gets: `groq`, `mistral`,
+`ollama`, `deepseek`...); as pydantic-ai's providers and the SDKs under them read them."""
+PROVIDER_ALIASES = {"openai-chat": "openai", "openai-responses": "openai", "openai-decisions": "openai",
+                    "azure-responses": "azure", "google-gla": "google", "google-vertex": "google-cloud",
+                    "bedrock-mantle": "bedrock"}
+"""Model-name prefixes that name another provider's models (`openai-chat:` is OpenAI's provider)."""
 
 
 def _ray() -> Any:
@@ -142,7 +165,7 @@ class RayBackend:
         lost_errors = _lost_errors(ray)
         actor_class = ray.remote(CaseActor).options(
             max_restarts=-1, max_task_retries=0, max_concurrency=concurrency + 2, num_cpus=self.cpus_per_worker,
-            runtime_env={"env_vars": _forwarded_env()})
+            runtime_env={"env_vars": _forwarded_env(model)})
         actors = [actor_class.remote(model, max_attempts, settings) for _ in range(self.workers)]
         pending = deque(enumerate(cases))
         finished: dict[int, CaseResult] = {}
@@ -271,9 +294,26 @@ def _lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
     return tuple(kind for name in names if isinstance(kind := getattr(ray.exceptions, name, None), type))
 
 
-def _forwarded_env() -> dict[str, str]:
-    return {name: value for name, value in os.environ.items()
-            if name.startswith(FORWARDED_ENV) or name.endswith(("_API_KEY", "_BASE_URL"))}
+def _forwarded_env(model: str | Model | None, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The variables of `environ` sent to the actors for `model`: what its provider reads to reach
+    it (`PROVIDER_ENV`), the local model's settings (`LOCAL_MODEL_ENV`) for the embedded model or
+    `gguf:`, and $JSOLVE_MODEL when it is what names the model. Nothing else of the caller's
+    environment (other keys and tokens) goes to the workers; a `Model` object is sent pickled,
+    with its client, and needs nothing."""
+    from agent.model import MODEL_ENV
+
+    if model is not None and not isinstance(model, str):
+        return {}
+    name = (model or environ.get(MODEL_ENV, "")).strip()
+    wanted = [MODEL_ENV] if not model and name else []
+    if not name or name.startswith("gguf:"):
+        wanted += LOCAL_MODEL_ENV
+    elif ":" in name:
+        provider = name.split(":", 1)[0]
+        provider = "gateway" if provider.startswith("gateway/") else PROVIDER_ALIASES.get(provider, provider)
+        prefix = provider.upper().replace("-", "_")
+        wanted += [f"{prefix}_API_KEY", f"{prefix}_BASE_URL", *PROVIDER_ENV.get(provider, ())]
+    return {variable: environ[variable] for variable in wanted if variable in environ}
 
 
 def _reachable(address: str) -> None:
