@@ -228,12 +228,22 @@ def ensure_gguf(cache_dir: Path | None = None, progress: Progress | None = None,
                               f"set {CACHE_ENV} to another folder if this one is not writable") from exc
 
 
+MAX_MARKER_BYTES = 4096
+"""Bytes read of the `.verified` marker: a stamp of a few fields."""
+
+
 def _verified(target: Path, marker: Path, sha256: str, size: int, progress: Progress | None) -> bool:
-    """Whether `target` is the verified file: by its marker, or else by hashing it again."""
+    """Whether `target` is the verified file: by its marker (trusted only as a private regular file
+    of this user's: one planted by someone else could vouch for a replaced model file, and a FIFO
+    would hang the start), or else by hashing it again."""
     if not target.is_file():
         return False
+    from agent.kv_prefix import open_private
+
     with contextlib.suppress(OSError, ValueError):
-        if json.loads(marker.read_text()) == _stamp(target, sha256):
+        with os.fdopen(open_private(marker), "rb") as file:
+            stamp = json.loads(file.read(MAX_MARKER_BYTES))
+        if stamp == _stamp(target, sha256):
             return True
     if target.stat().st_size == size and _hash_file(target, progress) == sha256:
         _write_marker(marker, _stamp(target, sha256))

@@ -157,6 +157,33 @@ def test_a_file_replaced_with_the_same_size_and_mtime_is_still_caught(parts, tmp
     assert ensure_gguf(tmp_path / "cache", parts=paths, sha256=sha, size=size).read_bytes() == whole
 
 
+@pytest.mark.parametrize("planted", ["fifo", "others-writable", "another user's"])
+def test_a_planted_marker_neither_hangs_nor_vouches_for_a_replaced_file(parts, tmp_path, planted):
+    """A marker vouches for the model file without hashing it: one that someone else could have
+    written (or a FIFO in its place) is not read, and the file is hashed again."""
+    paths, sha, size, whole = parts
+    out = ensure_gguf(tmp_path / "cache", parts=paths, sha256=sha, size=size)
+    marker = out.with_suffix(".verified")
+    out.write_bytes(b"z" * size)  # a replaced model file, and a marker that vouches for it
+    stamp = json.loads(marker.read_text()) | {"mtime_ns": out.stat().st_mtime_ns, "inode": out.stat().st_ino,
+                                             "size": size}
+    marker.unlink()
+    if planted == "fifo":
+        os.mkfifo(marker)
+    else:
+        marker.write_text(json.dumps(stamp))
+        if planted == "others-writable":
+            marker.chmod(0o666)
+        else:
+            os.chown(marker, 12345, 12345)
+    done: list[bytes] = []
+    worker = threading.Thread(target=lambda: done.append(
+        ensure_gguf(tmp_path / "cache", parts=paths, sha256=sha, size=size).read_bytes()), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert done == [whole], "the start hung, or trusted the planted marker"
+
+
 def test_an_unwritable_cache_is_a_clear_error(parts, tmp_path):
     paths, sha, size, _ = parts
     blocker = tmp_path / "file"
