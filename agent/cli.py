@@ -74,7 +74,7 @@ def solve(
     from agent.solve import SolveSettings
     from agent.solve import solve as run_solve
     from agent.sandbox.result import json_text
-    from agent.terminal import SolveView, model_loading
+    from agent.terminal import SolveView, model_loading, visible
 
     try:
         if log_format not in ("console", "json"):
@@ -97,7 +97,7 @@ def solve(
 
         inputs = load_inputs(named_files(input_files))
     except UsageError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     configure(verbosity=verbose, json_lines=log_format == "json")
     view = SolveView(quiet=as_json, samples=settings.samples)
@@ -108,22 +108,22 @@ def solve(
             solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
                                  limits=limits, settings=settings, inputs=inputs, on_attempt=view.attempt)
     except UsageError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     except SolveFailed as exc:
-        if as_json:
-            typer.echo(json_text(view.report(None, exc)))
+        if as_json:  # the same JSON, its every unseen character escaped
+            typer.echo(visible(json_text(view.report(None, exc))))
         else:
             view.failed(exc)
         raise typer.Exit(EXIT_FAILED) from None
     except ModelUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from None
     except JsolveError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     if as_json:
-        typer.echo(json_text(view.report(solution, None)))
+        typer.echo(visible(json_text(view.report(solution, None))))
     else:
         view.solved(solution)
 

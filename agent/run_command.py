@@ -64,19 +64,22 @@ def run_command(argv: list[str]) -> int:
             return EXIT_USAGE
         result = sandbox.run(code, limits=limits, network=network, inputs=inputs)
     from agent.sandbox.result import json_text
+    from agent.terminal import visible
 
+    # What the program gave or printed is shown `visible`: it may hold terminal commands. The
+    # JSON stays the same JSON, its unseen characters escaped.
     if args.as_json:
-        print(json_text(result.to_json()))
+        print(visible(json_text(result.to_json())))
     else:
         for entry in result.logs:
-            print(entry.text, file=sys.stderr if entry.level in ("warn", "error") else sys.stdout)
+            print(visible(entry.text), file=sys.stderr if entry.level in ("warn", "error") else sys.stdout)
         if result.ok:
-            print(json_text(result.value, indent=2))
+            print(visible(json_text(result.value, indent=2)))
         else:
             assert result.error is not None
             where = f" (line {result.error.line}, column {result.error.column})" if result.error.line else ""
             name = f"{result.error.name}: " if result.error.name else ""
-            print(f"{result.error.kind} error{where}: {name}{result.error.message}", file=sys.stderr)
+            print(visible(f"{result.error.kind} error{where}: {name}{result.error.message}"), file=sys.stderr)
     return 0 if result.ok else EXIT_FAILED
 
 

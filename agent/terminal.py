@@ -1,30 +1,55 @@
-"""What `jsolve solve` shows: each attempt as it is judged, then the answer (or one JSON object)."""
+"""What `jsolve solve` shows: each attempt as it is judged, then the answer (or one JSON object);
+and `visible`, which every text of a model or a program passes through before a terminal shows it.
+
+rich is imported where something is shown, not on import: `jsolve run` uses `visible` and starts
+in a fraction of the time rich takes to import."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_jsonable_python
-from rich.console import Console
-from rich.panel import Panel
-from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
-from rich.status import Status
-from rich.syntax import Syntax
-from rich.table import Table
-from rich.text import Text
-
-from agent.agreement import Candidate
-from agent.errors import SolveFailed
 from agent.sandbox.result import json_text
-from agent.solve import Attempt, Solution
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.status import Status
+    from rich.table import Table
+    from rich.text import Text
+
+    from agent.agreement import Candidate
+    from agent.errors import SolveFailed
+    from agent.solve import Attempt, Solution
 
 MAX_CELL = 80
 """Characters of a value or failure shown in a round's table."""
 
-__all__ = ["SolveView", "json_text", "model_loading", "report"]
+_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What a terminal acts on or reorders instead of showing: the C0 controls but tab and newline
+(ESC starts clipboard writes, links, title changes and clears; CR and backspace overwrite what
+was shown), DEL, the C1 controls (U+009B is a one-character ESC [), and the bidirectional
+embeddings, overrides and isolates (text shown in another order than it is)."""
+
+__all__ = ["SolveView", "json_text", "model_loading", "report", "shown", "visible"]
+
+
+def visible(text: str) -> str:
+    """`text` from a model, a program or a report file, fit to show on a terminal: each character
+    of `_UNSEEN` is written as its escape (`\\u001b` for ESC), so the text can neither command
+    the terminal nor hide part of itself. Tab and newline stay, for layout. The escape is the one
+    JSON and JavaScript read: JSON text stays the same JSON, and code the same code inside its
+    strings."""
+    return _UNSEEN.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def shown(text: str, style: str = "") -> Text:
+    """`text` made `visible`, as rich text: rich never reads it as markup (`[/]`, `[link=...]`)."""
+    from rich.text import Text
+
+    return Text(visible(text), style=style)
 
 
 @contextlib.contextmanager
@@ -32,6 +57,9 @@ def model_loading(console: Console | None = None) -> Iterator[Callable[[int, int
     """Progress on stderr while the model gets ready: a bar for assembling the embedded model file
     (first use only), a spinner while it loads. Yields the callback `resolve_model` reports to.
     Nothing shows when the model is ready at once (a remote model)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+
     console = console or Console(stderr=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -47,9 +75,12 @@ def model_loading(console: Console | None = None) -> Iterator[Callable[[int, int
 
 class SolveView:
     """A live view of one solve. With `quiet`, it shows nothing (the caller prints JSON). With
-    `samples` > 1, each round's programs are shown side by side, as a table of their values."""
+    `samples` > 1, each round's programs are shown side by side, as a table of their values.
+    Everything of the model's or the programs' is shown `visible`, never as markup."""
 
     def __init__(self, *, quiet: bool = False, samples: int = 1, console: Console | None = None) -> None:
+        from rich.console import Console
+
         self.quiet = quiet
         self.samples = samples
         self.console = console or Console(highlight=False)
@@ -90,29 +121,36 @@ class SolveView:
                 self._round = []
                 self._waiting(attempt.number + 1)
             return
+        from rich.panel import Panel
+        from rich.syntax import Syntax
+        from rich.text import Text
+
         self._stop()
         title = f"attempt {attempt.number} · model {attempt.model_ms / 1000:.1f} s · {attempt.usage.output_tokens} tokens"
-        body: Any = Syntax(attempt.code, "javascript", line_numbers=True, word_wrap=True) if attempt.code else Text("(no code in the reply)", style="italic")
+        body: Any = Syntax(visible(attempt.code), "javascript", line_numbers=True, word_wrap=True) if attempt.code else Text("(no code in the reply)", style="italic")
         self.console.print(Panel(body, title=title, title_align="left", border_style="green" if attempt.ok else "red"))
         if attempt.failure is not None:
             problem = (attempt.feedback or "").splitlines()[0].removeprefix("Your code failed. ")
-            self.console.print(Text("✗ ", style="bold red") + Text(problem))
+            self.console.print(Text("✗ ", style="bold red") + shown(problem))
             self._waiting(attempt.number + 1)
         else:
             self.console.print(Text(f"✓ ran in {attempt.run_ms:.1f} ms and matched the requested shape", style="bold green"))
 
     def solved(self, solution: Solution) -> None:
+        from pydantic_core import to_jsonable_python
+        from rich.text import Text
+
         self._stop()
-        answer = Text("Answer: ", style="bold") + Text(json_text(to_jsonable_python(solution.value), indent=2))
+        answer = Text("Answer: ", style="bold") + shown(json_text(to_jsonable_python(solution.value), indent=2))
         if self.samples > 1:
             answer += Text(f"   ({agreement_label(solution.candidates)})", style="bold green" if solution.agreed else "bold yellow")
         self.console.print(answer)
-        self.console.print(Text(_summary(solution.attempts, solution.usage, solution.duration_ms, solution.model_name), style="dim"))
+        self.console.print(shown(_summary(solution.attempts, solution.usage, solution.duration_ms, solution.model_name), style="dim"))
 
     def failed(self, error: SolveFailed) -> None:
         self._stop()
-        self.console.print(Text(f"Not solved: {error}", style="bold red"))
-        self.console.print(Text(_summary(error.attempts, error.usage, (time.perf_counter() - self._started) * 1000, None), style="dim"))
+        self.console.print(shown(f"Not solved: {error}", style="bold red"))
+        self.console.print(shown(_summary(error.attempts, error.usage, (time.perf_counter() - self._started) * 1000, None), style="dim"))
 
     def report(self, solution: Solution | None, error: SolveFailed | None) -> dict[str, Any]:
         """The `--json` object."""
@@ -124,16 +162,20 @@ class SolveView:
 
 def round_table(attempts: list[Attempt]) -> Table:
     """One round's programs side by side: what each gave, or how it failed."""
+    from pydantic_core import to_jsonable_python
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=f"attempt {attempts[0].number}: {len(attempts)} programs", title_justify="left", show_lines=False)
     for column in ("#", "result", "value or failure", "lines", "tokens"):
         table.add_column(column)
     for a in attempts:
         if a.failure is None:
-            mark, shown = Text("✓", style="bold green"), _cut(json_text(to_jsonable_python(a.value)))
+            mark, what = Text("✓", style="bold green"), json_text(to_jsonable_python(a.value))
         else:
-            mark, shown = Text("✗", style="bold red"), _cut(f"{a.failure.kind}: {a.failure.message}")
+            mark, what = Text("✗", style="bold red"), f"{a.failure.kind}: {a.failure.message}"
         lines = str(len(a.code.splitlines())) if a.code else "-"
-        table.add_row(str(a.candidate), mark, shown, lines, str(a.usage.output_tokens) if a.usage.requests else "")
+        table.add_row(str(a.candidate), mark, Text(_cut(visible(what))), lines, str(a.usage.output_tokens) if a.usage.requests else "")
     return table
 
 
@@ -161,6 +203,8 @@ def report(solution: Solution | None, attempts: list[Attempt], usage: Any, total
            candidates: Sequence[Candidate] = ()) -> dict[str, Any]:
     """A solve as plain JSON data; the shape is stable (fields are added, never renamed).
     `candidates` are a failed solve's passing values, when it has any."""
+    from pydantic_core import to_jsonable_python
+
     return {
         "ok": solution is not None,
         "value": to_jsonable_python(solution.value) if solution is not None else None,

@@ -44,7 +44,7 @@ def eval_command(
     (likewise)."""
     from agent.evals.report import Report, print_comparison, print_report, print_stories, render_html
     from agent.model import resolve_model
-    from agent.terminal import model_loading
+    from agent.terminal import model_loading, shown, visible
 
     console = Console()
     args = args or []
@@ -62,9 +62,9 @@ def eval_command(
             if len(args) != 3:
                 raise UsageError("usage: jsolve eval compare A B (report folders or report.json files)")
             a, b = Report.read(Path(args[1])), Report.read(Path(args[2]))
-            print_comparison(a, b, console)
             if report is not None:
                 (report / "compare.html").write_text(render_html([a, b]))
+            print_comparison(a, b, console)
             return
         cases, source = _cases(args, dataset, limit, sample, seed)
         selection = {k: v for k, v in {"limit": limit, "sample": sample, "seed": seed if sample is not None else None}.items() if v is not None}
@@ -83,28 +83,28 @@ def eval_command(
             backend, resolved = RayBackend(ray, workers=2 if workers is None else workers), model
             backend.connect()
     except UsageError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     except (ModelUnavailable, ClusterUnavailable) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from None
     except KeyboardInterrupt:
         typer.echo("interrupted before the first case", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     try:
-        result = _run(cases, resolved, settings, max_attempts, concurrency, source, selection, report, console, backend)
+        result = _run(cases, resolved, settings, max_attempts, concurrency, source, selection, report, backend)
     except KeyboardInterrupt:  # a second Ctrl-C while the first was winding down
         typer.echo("interrupted" + (f"; finished cases are in {report / 'results.jsonl'}" if report else ""), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         if backend is not None:
             backend.close()
+    written = result.write(report) if report is not None else None  # before anything is shown, which may fail
     print_report(result, console)
-    if report is not None:
-        data, page = result.write(report)
-        console.print(f"wrote {data} and {page}")
+    if written is not None:
+        console.print(shown(f"wrote {written[0]} and {written[1]}"))
     if result.model_unavailable:
-        typer.echo(f"error: {result.model_unavailable}", err=True)
+        typer.echo(f"error: {visible(result.model_unavailable)}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
@@ -167,7 +167,7 @@ def _typing_args(kind: object) -> tuple[object, ...]:
 
 
 def _run(cases: list, model: object, settings: object, max_attempts: int, concurrency: int, source: str, selection: dict,
-         folder: Path | None, console: Console, backend: object):
+         folder: Path | None, backend: object):
     import asyncio
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -178,7 +178,9 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
     log = (folder / "results.jsonl").open("w") if folder is not None else None
     columns = (TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TextColumn("solved {task.fields[solved]}"),
                TextColumn("{task.fields[speed]}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    # On stderr, as a passing display: stdout holds the report's tables alone, and a closed stdout
+    # (`jsolve eval ... | head`) fails the tables, after the report is written, not the run.
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("cases", total=len(cases), solved="0", speed="")
 
         def done(result) -> None:

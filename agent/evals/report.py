@@ -14,12 +14,14 @@ from typing import Any
 import pydantic
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pydantic_core import to_jsonable_python
 
 from agent.errors import UsageError
 from agent.failures import well_formed
 from agent.sandbox.result import json_text
+from agent.terminal import shown, visible
 
 __all__ = ["Calibration", "CaseResult", "ProgramRecord", "Report", "Summary", "compare_reports", "summarize"]
 
@@ -286,11 +288,12 @@ def _calibrated(judged: list[CaseResult], level: float, counts: Any) -> Calibrat
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
-    """The report as tables on the terminal."""
+    """The report as tables on the terminal; its texts (a report file may be anyone's) are shown
+    `visible`, never as markup."""
     console = console or Console()
     s = report.summary
     stopped = " (interrupted)" if report.interrupted else " (stopped: model unreachable)" if report.model_unavailable else ""
-    table = Table(title=f"{report.model}: {s.solved}/{s.cases - s.errors} solved{stopped}", show_header=False)
+    table = Table(title=shown(f"{report.model}: {s.solved}/{s.cases - s.errors} solved{stopped}"), show_header=False)
     for label, value in [
         ("solve rate (full budget)", f"{s.solve_rate:.1%}"), ("pass@1 (first attempt)", f"{s.pass_at_1:.1%}"),
         ("uplift from repair", f"{s.uplift:+.1%}"), ("attempts to success", ", ".join(f"{k}: {v}" for k, v in s.attempts_to_success.items()) or "-"),
@@ -305,7 +308,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
         ("model unreachable", report.model_unavailable or "-"),
         ("settings", json.dumps(report.settings)), ("wall time", f"{report.duration_s:.1f} s"),
     ]:
-        table.add_row(label, value)
+        table.add_row(label, shown(value))
     console.print(table)
     if s.calibration:
         console.print(calibration_table(s))
@@ -315,14 +318,14 @@ def print_report(report: Report, console: Console | None = None) -> None:
         for column in ("case", "attempts", "final failure"):
             cases.add_column(column)
         for r in failed[:50]:
-            cases.add_row(r.id, str(r.attempts), (r.error or r.final_failure or "")[:100])
+            cases.add_row(shown(r.id), str(r.attempts), shown((r.error or r.final_failure or "")[:100]))
         console.print(cases)
 
 
 def print_stories(report: Report, console: Console | None = None, *, case: str | None = None) -> None:
     """Each case's story on the terminal: the unsolved cases (or the one named `case`), each with
     its instruction, what was expected and what came out, and every program with its code and
-    the feedback the model was sent."""
+    the feedback the model was sent. What the report holds is shown `visible`, never as markup."""
     from rich.panel import Panel
     from rich.syntax import Syntax
 
@@ -338,29 +341,32 @@ def print_stories(report: Report, console: Console | None = None, *, case: str |
             console.print(f"every case of the {len(report.results)} in the report was solved")
             return
     for r in chosen:
-        verdict = "[green]solved[/]" if r.solved else f"[red]not solved[/] ({r.final_kind or 'error'})"
-        console.rule(f"[bold]{r.id}[/] · {r.category} · {verdict} · {r.attempts} attempt(s), {r.programs or r.attempts} program(s)")
+        verdict = Text("solved", style="green") if r.solved else Text.assemble(("not solved", "red"), visible(f" ({r.final_kind or 'error'})"))
+        console.rule(Text.assemble((visible(r.id), "bold"), visible(f" · {r.category} · "), verdict,
+                                   f" · {r.attempts} attempt(s), {r.programs or r.attempts} program(s)"))
         if r.instruction:
-            console.print(Panel(r.instruction if len(r.instruction) <= 1500 else r.instruction[:1500] + " ...", title="instruction", title_align="left"))
+            console.print(Panel(shown(r.instruction if len(r.instruction) <= 1500 else r.instruction[:1500] + " ..."), title="instruction", title_align="left"))
         if r.compare:
             expected = json_text(r.expected, indent=None) if r.compare != "tests" else "(graded by the benchmark's tests)"
-            console.print(f"[bold]expected[/] ({r.compare}): {expected}")
+            console.print(Text.assemble(("expected", "bold"), visible(f" ({r.compare}): {expected}")))
         if r.answered and (r.history or r.value is not None):
-            console.print(f"[bold]got[/]: {json_text(r.value)}" + (f"   (agreement {r.agreement:.2f}, {r.votes} program(s))" if r.agreement is not None else ""))
+            console.print(Text.assemble(("got", "bold"), visible(f": {json_text(r.value)}"),
+                                        f"   (agreement {r.agreement:.2f}, {r.votes} program(s))" if r.agreement is not None else ""))
         if r.error or r.final_failure:
-            console.print(f"[bold]final[/]: {r.error or r.final_failure}")
+            console.print(Text.assemble(("final", "bold"), visible(f": {r.error or r.final_failure}")))
         if not r.history and r.attempts:
             console.print("[dim](this report predates per-attempt stories: no code recorded)[/]")
         for p in r.history:
             label = f"attempt {p.number}" + (f", program {p.candidate}" if r.samples > 1 else "")
-            outcome = f"[green]✓[/] {json_text(p.value)}" if p.failure_kind is None else f"[red]✗ {p.failure_kind}[/]: {p.failure}"
-            console.print(f"\n[bold]{label}[/]  {outcome}  [dim]({p.model_ms / 1000:.1f} s model, {p.output_tokens} tokens)[/]")
+            outcome = (Text.assemble(("✓", "green"), visible(f" {json_text(p.value)}")) if p.failure_kind is None
+                       else Text.assemble((visible(f"✗ {p.failure_kind}"), "red"), visible(f": {p.failure}")))
+            console.print(Text.assemble("\n", (label, "bold"), "  ", outcome, "  ", (f"({p.model_ms / 1000:.1f} s model, {p.output_tokens} tokens)", "dim")))
             if p.code is not None:
-                console.print(Syntax(p.code, "javascript", line_numbers=True, word_wrap=True))
+                console.print(Syntax(visible(p.code), "javascript", line_numbers=True, word_wrap=True))
             for line in p.logs:
-                console.print("console: " + line, markup=False, style="dim")
+                console.print(shown("console: " + line, style="dim"))
             if p.feedback:
-                console.print(Panel(p.feedback, title="feedback sent to the model", title_align="left", style="yellow"))
+                console.print(Panel(shown(p.feedback), title="feedback sent to the model", title_align="left", style="yellow"))
 
 
 def _calibration_text(c: Calibration) -> str:
@@ -404,15 +410,15 @@ def print_comparison(a: Report, b: Report, console: Console | None = None) -> No
     table = Table(title="A vs B")
     for column in ("", "A", "B"):
         table.add_column(column)
-    table.add_row("model", a.model, b.model)
+    table.add_row("model", shown(a.model), shown(b.model))
     for key, fmt in [("cases", "{}"), ("solve_rate", "{:.1%}"), ("pass_at_1", "{:.1%}"), ("uplift", "{:+.1%}"), ("latency_p50_ms", "{:.0f} ms"),
                      ("model_ms_p50", "{:.0f} ms"), ("output_tokens", "{}"), ("output_tokens_per_case", "{:.0f}"), ("programs_per_case", "{:.1f}")]:
         table.add_row(key, fmt.format(diff["a"][key]), fmt.format(diff["b"][key]))
     for label, get in [("agreed answers right", lambda s: _calibration_text(s.agreed) if s.agreed else "-")]:
         table.add_row(label, get(a.summary), get(b.summary))
     console.print(table)
-    console.print(f"newly solved in B: {', '.join(diff['newly_solved']) or '-'}")
-    console.print(f"newly failed in B: {', '.join(diff['newly_failed']) or '-'}")
+    console.print(shown(f"newly solved in B: {', '.join(diff['newly_solved']) or '-'}"))
+    console.print(shown(f"newly failed in B: {', '.join(diff['newly_failed']) or '-'}"))
 
 
 def _bars(title: str, series: list[dict[str, int]], names: list[str], order: list[str] | None = None) -> str:
