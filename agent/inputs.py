@@ -13,7 +13,9 @@ import csv
 import io
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,14 @@ __all__ = ["FILE_KINDS", "describe_inputs", "load_inputs", "read_file"]
 FILE_KINDS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 """How a file is read, by its suffix; any other file is read as text."""
 
-TEXT_SUFFIXES = frozenset({".txt", ".log", ".md", ".xml", ".html", ".htm", ".yaml", ".yml", ".toml", ".ini", ".sql"})
-"""Suffixes that mark a `str` input as a file to read as text (a `Path` is a file whatever its name)."""
+READ_CHUNK_BYTES = 1 << 20
+"""Bytes asked of the system per read of an input file: the file is read in pieces, never in one
+allocation of the cap's size, and the reading stops one byte past the cap whatever the file said
+its size was."""
+
+MAX_SAFE_DIGITS = 16
+"""Digits of the largest integer JavaScript holds exactly (2^53 - 1 = 9007199254740991): a CSV
+integer cell with more is past it, and no longer one needs to be parsed to know."""
 
 WHOLE_VALUE_CHARS = 400
 """An input whose JSON is at most this long is shown to the model whole; a larger one never is,
@@ -46,17 +54,18 @@ MAX_SAMPLE_CHARS = 900
 MAX_SCHEMA_CHARS = 1200
 """Characters of one input's schema; past it the schema is cut, and says so."""
 
-_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?\Z")
-_INTEGER = re.compile(r"-?(0|[1-9]\d*)\Z")
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)\Z")
 
 
 def load_inputs(values: Mapping[str, Any] | None, *, base: Path | None = None) -> Inputs:
     """The caller's inputs, files read, checked and serialized (`Inputs.files` says which file
     each came from).
 
-    A `Path` is read as a file (see `read_file`); so is a `str` without newlines that ends in a
-    suffix of `FILE_KINDS` or `TEXT_SUFFIXES` ("orders.csv"); any other value is JSON data.
-    Relative paths are read from `base` (default: the working directory)."""
+    A `Path` (any `os.PathLike`) is read as a file (see `read_file`); any other value is JSON data,
+    and a `str` is always the text itself, never a file name: data from elsewhere (a request, a
+    model) cannot make this read a file. Relative paths are read from `base` (default: the
+    working directory)."""
     if values is None:
         return Inputs({})
     if not isinstance(values, Mapping):
@@ -77,24 +86,18 @@ def load_inputs(values: Mapping[str, Any] | None, *, base: Path | None = None) -
 def _as_path(value: Any) -> Path | None:
     if isinstance(value, Path):
         return value
-    if isinstance(value, str) and "\n" not in value and len(value) < 4096:
-        suffix = Path(value).suffix.lower()
-        if suffix in FILE_KINDS or suffix in TEXT_SUFFIXES:
-            return Path(value)
+    if isinstance(value, os.PathLike):
+        return Path(os.fsdecode(value))
     return None
 
 
 def read_file(path: Path) -> Any:
     """The JSON value of a file, read by its kind: `.json`; `.jsonl`/`.ndjson` (a list, one value
     per non-blank line); `.csv`/`.tsv` (a list of objects keyed by the header row); anything else
-    as text. Raises a `UsageError` saying what is wrong and where."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise UsageError(f"{path} is {size_text(size)}, over the cap of {size_text(MAX_INPUT_BYTES)} on inputs: filter it first")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read the input file {path}: {exc.strerror or exc}") from None
+    as text. Only a regular file is read (not a pipe, a device or a directory), and never more
+    than `MAX_INPUT_BYTES` of it, whatever size it gave. Raises a `UsageError` saying what is
+    wrong and where."""
+    raw = _read_regular(path, MAX_INPUT_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -108,6 +111,51 @@ def read_file(path: Path) -> Any:
     if kind in ("csv", "tsv"):
         return read_table(text, path, delimiter="," if kind == "csv" else "\t")
     return text
+
+
+_FILE_TYPES = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device",
+               stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+
+
+def _not_regular(path: Path, mode: int) -> UsageError:
+    what = _FILE_TYPES.get(stat.S_IFMT(mode), "not a regular file")
+    return UsageError(f"{path} is {what}, not a regular file: inputs are read from files only (save the data to a file first)")
+
+
+def _over_cap(path: Path, size: int | None, cap: int) -> UsageError:
+    held = f"is {size_text(size)}" if size is not None else "holds more bytes than it said it had"
+    return UsageError(f"{path} {held}, over the cap of {size_text(cap)} on inputs: filter it first")
+
+
+def _read_regular(path: Path, cap: int) -> bytes:
+    """The bytes of the regular file at `path`, at most `cap` of them (a `UsageError` otherwise).
+
+    A path that is not a regular file is refused before it is opened (opening a device can act);
+    it is opened without blocking (a named pipe put in its place meanwhile does not wait for a
+    writer) and its descriptor checked again. The size it reports is not trusted (files in /proc
+    say 0, a file may grow): the reading itself stops one byte past `cap`."""
+    try:
+        if not stat.S_ISREG(mode := os.stat(path).st_mode):
+            raise _not_regular(path, mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        try:
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):
+                raise _not_regular(path, opened.st_mode)
+            if opened.st_size > cap:
+                raise _over_cap(path, opened.st_size, cap)
+            parts: list[bytes] = []
+            held = 0
+            while chunk := os.read(fd, min(READ_CHUNK_BYTES, cap + 1 - held)):
+                parts.append(chunk)
+                held += len(chunk)
+                if held > cap:
+                    raise _over_cap(path, None, cap)
+            return b"".join(parts)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise UsageError(f"cannot read the input file {path}: {exc.strerror or exc}") from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -131,8 +179,9 @@ def read_table(text: str, path: Path | str = "<table>", *, delimiter: str = ",")
     Quoted fields may hold delimiters, quotes and newlines (RFC 4180). An empty cell, or a row
     that ends early, gives null. A column's cells are numbers when every non-empty cell of it
     reads as one (as data tools infer types), except a column with a number that would not
-    survive as one: a leading zero ("007", a code) or an integer past 2^53 (an id) keeps the
-    column as text. Blank lines are skipped; a row with more cells than the header is an error."""
+    survive as one: a leading zero ("007", a code), an integer past 2^53 (an id) or a number past
+    the float range ("1e400") keeps the column as text. Only ASCII digits make numbers ("1٢٣" is
+    text). Blank lines are skipped; a row with more cells than the header is an error."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
@@ -159,18 +208,25 @@ def read_table(text: str, path: Path | str = "<table>", *, delimiter: str = ",")
 
 
 def _column_reader(cells: list[str]) -> Any:
-    """How the cells of one column are read: as numbers when all the non-empty ones are."""
+    """How the cells of one column are read: as numbers when all the non-empty ones are, and each
+    reads back as the number it says."""
     filled = [c.strip() for c in cells if c.strip()]
-    numeric = bool(filled) and all(_NUMBER.match(c) for c in filled)
-    if numeric:
-        for c in filled:
-            digits = c.lstrip("-")
-            if (len(digits) > 1 and digits[0] == "0" and digits[1] != ".") or (_INTEGER.match(c) and abs(int(c)) > 2**53 - 1):
-                numeric = False
-                break
+    numeric = bool(filled) and all(_NUMBER.match(c) and _exact_number(c) for c in filled)
     if not numeric:
         return lambda c: c if c.strip() else None
     return lambda c: (int(c) if _INTEGER.match(c.strip()) else float(c)) if c.strip() else None
+
+
+def _exact_number(cell: str) -> bool:
+    """Whether a cell that reads as a number (`_NUMBER`) survives as one: no leading zero, an
+    integer within 2^53 (told by its length first: `int` refuses past 4,300 digits), a float
+    within the float range."""
+    digits = cell.lstrip("-")
+    if len(digits) > 1 and digits[0] == "0" and digits[1] != ".":
+        return False
+    if _INTEGER.match(cell):
+        return len(digits) <= MAX_SAFE_DIGITS and abs(int(cell)) <= 2**53 - 1
+    return math.isfinite(float(cell))
 
 
 def describe_inputs(inputs: Inputs) -> str:

@@ -497,8 +497,8 @@ async def asolve(
     agreement into a `disagree` failure. `network` lets the code `fetch` what the policy allows.
     `check` is JavaScript run after the code with its default export as `value` (which may then
     be a function); it throws to refuse the value, and what it returns is checked against
-    `output`. `inputs` maps names to the caller's data: JSON values, or files (a `Path`, or a
-    str such as "orders.csv"; see `agent.inputs.load_inputs`), read once per solve (or an
+    `output`. `inputs` maps names to the caller's data: JSON values, or files (a `Path`; a str
+    is always text, never a file name; see `agent.inputs.load_inputs`), read once per solve (or an
     `Inputs` already loaded); the code
     reads each as a frozen global of its name, and the model sees only its schema, size and
     first items. `on_attempt` is called with each program as soon as it is judged (to show

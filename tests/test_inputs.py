@@ -305,17 +305,17 @@ def test_unreadable_missing_and_oversized_files(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match=r"latin\.csv: line 3 is not UTF-8 text"):
         read_file(tmp_path / "latin.csv")
     with pytest.raises(UsageError, match=r"cannot read the input file .*nope\.csv: No such file"):
-        load_inputs({"rows": str(tmp_path / "nope.csv")})
+        load_inputs({"rows": tmp_path / "nope.csv"})
     (tmp_path / "big.txt").write_text("x" * 2000)
     monkeypatch.setattr(inputs_module, "MAX_INPUT_BYTES", 1000)
     with pytest.raises(UsageError, match=r"big\.txt is 2,000 bytes, over the cap of 1,000 bytes on inputs"):
         read_file(tmp_path / "big.txt")
 
 
-def test_a_str_is_a_file_only_when_it_ends_like_one(tmp_path):
+def test_a_path_is_a_file_read_from_base_and_a_str_is_text(tmp_path):
     (tmp_path / "o.csv").write_text("a\n1\n")
-    loaded = load_inputs({"rows": "o.csv", "word": "hello", "lines": "a.csv\nb.csv"}, base=tmp_path)
-    assert loaded["rows"] == [{"a": 1}] and loaded["word"] == "hello" and loaded["lines"] == "a.csv\nb.csv"
+    loaded = load_inputs({"rows": Path("o.csv"), "word": "hello", "name": "o.csv"}, base=tmp_path)
+    assert loaded["rows"] == [{"a": 1}] and loaded["word"] == "hello" and loaded["name"] == "o.csv"
     assert loaded.files == {"rows": "o.csv"}
 
 

@@ -38,10 +38,12 @@ MAX_SHOWN_CALLS = 10
 MAX_OUTPUT_TEXT = 1000
 """Characters of one call's result kept for the vote."""
 
-_PROBE = """const { apply } = Reflect, { stringify } = JSON, { keys, create } = Object, { isArray } = Array;
-const { isInteger, isFinite } = Number, { toPrecision } = Number.prototype, Str = String, MapType = Map, SetType = Set;
+_PROBE = """const { apply } = Reflect, { stringify } = JSON, { keys, create, getOwnPropertyDescriptor: own } = Object, { isArray } = Array;
+const { isInteger, isFinite } = Number, { toPrecision } = Number.prototype, Str = String, { isPrototypeOf } = Object.prototype, errorProto = Error.prototype;
 const { push, pop, sort, join, includes } = Array.prototype, { slice } = String.prototype, mapEach = Map.prototype.forEach, setEach = Set.prototype.forEach;
-const describe = (v, seen) => {
+const mapSize = own(Map.prototype, "size").get, setSize = own(Set.prototype, "size").get;
+const is = (0, (size, v) => { try { apply(size, v, []); return true; } catch (_) { return false; } });
+const describe = (0, (v, seen) => {
   if (v === undefined) return "undefined";
   if (v === null) return "null";
   switch (typeof v) {
@@ -61,11 +63,11 @@ const describe = (v, seen) => {
       for (let i = 0; i < v.length; i++) apply(push, parts, [describe(v[i], seen)]);
       return "[" + apply(join, parts, [","]) + "]";
     }
-    if (v instanceof MapType) {
+    if (is(mapSize, v)) {
       apply(mapEach, v, [(x, k) => apply(push, parts, [describe(k, seen) + ":" + describe(x, seen)])]);
       return "Map{" + apply(join, apply(sort, parts, []), [","]) + "}";
     }
-    if (v instanceof SetType) {
+    if (is(setSize, v)) {
       apply(setEach, v, [(x) => apply(push, parts, [describe(x, seen)])]);
       return "Set{" + apply(join, apply(sort, parts, []), [","]) + "}";
     }
@@ -73,8 +75,8 @@ const describe = (v, seen) => {
     for (let i = 0; i < names.length; i++) apply(push, parts, [stringify(names[i]) + ":" + describe(v[names[i]], seen)]);
     return "{" + apply(join, parts, [","]) + "}";
   } finally { apply(pop, seen, []); }
-};
-const thrown = (e) => { try { return "throws " + (e instanceof Error ? "" + e.name : typeof e); } catch (_) { return "throws"; } };
+});
+const thrown = (0, (e) => { try { return "throws " + (apply(isPrototypeOf, errorProto, [e]) ? "" + e.name : typeof e); } catch (_) { return "throws"; } });
 const results = create(null);
 for (let i = 0; i < calls.length; i++) {
   let text;
@@ -85,8 +87,10 @@ return results;"""
 """Calls the function on each shown call and describes each result as text that equal results
 share: object keys sorted, Sets and Maps in any order, fractions to 12 significant digits
 (programs that add in another order agree). The built-ins it uses are taken before the function
-is first called, and the arguments of every call are made afresh, so what one call changes does
-not reach how the next is made or read."""
+is first called (Maps and Sets known by their internal slots, not by an instanceof the function
+could answer), and the arguments of every call are made afresh, so what one call changes does
+not reach how the next is made or read. Its helpers are functions without a name (`(0, ...)`):
+the function's stack, when one of them reads its result, names nothing of the check's."""
 
 
 def function_check(name: str, calls: list[str] | None = None) -> str:

@@ -8,8 +8,10 @@
   // them are bound to the kept ones, so neither replaced methods nor the code's own global
   // bindings of the same names reach it. The check's source is compiled with the kept eval and
   // never handed to anything the code can reach; its console is silent, so it cannot leak
-  // into the run's logs. (A function under test still runs during the check: what it changes
-  // while it is being called is the one thing this cannot undo.)
+  // into the run's logs. A function under test still runs during the check: what it changes
+  // while it is being called reaches the rest of the check, but not the check's value once it
+  // is made (after() puts the built-ins back again before the value is read, with built-ins the
+  // prelude took before any code ran), and nothing in the function's stack names the check.
   const NAMES = ["Object", "Function", "Array", "Number", "String", "Boolean", "Symbol", "BigInt", "Math", "JSON", "Reflect",
     "Promise", "Map", "Set", "WeakMap", "WeakSet", "Date", "RegExp", "Error", "TypeError", "RangeError", "SyntaxError",
     "ReferenceError", "Proxy", "ArrayBuffer", "Uint8Array", "isNaN", "isFinite", "parseInt", "parseFloat",
@@ -21,7 +23,7 @@
   function guard() {
     if (kept) return;
     const g = globalThis, { getOwnPropertyDescriptor: own, defineProperty: define, getPrototypeOf: protoOf, setPrototypeOf: setProto, is, create } = Object;
-    const ownKeys = Reflect.ownKeys, Str = String;
+    const ownKeys = Reflect.ownKeys, Str = String, ErrorType = Error;
     const present = NAMES.filter((name) => name in g);
     const targets = [Object.prototype, g, ...present.map((n) => g[n]).filter((x) => x !== null && (typeof x === "object" || typeof x === "function"))];
     for (const t of [...targets]) if (typeof t === "function" && t.prototype && t.prototype !== Object.prototype) targets.push(t.prototype);
@@ -47,9 +49,9 @@
       a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
     const objectProto = Object.prototype;
     kept = {
-      names: present, values: present.map((n) => g[n]), then: Promise.prototype.then, apply: Reflect.apply,
+      names: present, values: present.map((n) => g[n]), then: Promise.prototype.then, apply: Reflect.apply, ErrorType,
       restore() {
-        const stuck = [];
+        const stuck = setProto([], null);  // no prototype: an index setter on Array.prototype would swallow a note
         const note = (key) => { stuck[stuck.length] = Str(key); };
         for (let i = 0; i < snapshots.length; i++) {  // Object.prototype first: descriptors read through it
           const snap = snapshots[i], t = snap.t;
@@ -74,17 +76,31 @@
   }
   const quiet = {};
   for (const level of ["log", "info", "warn", "error", "debug", "trace", "dir", "table", "assert"]) quiet[level] = () => {};
-  let checked = false;
+  let checked = false, called = false;
   const fail = (e) => { if (e !== null && typeof e === "object") try { e.jsolveCheck = true; } catch (_) {} return e; };
+  // What restore() could not put back, named once each, at most five.
+  function listed(stuck) {
+    let text = "", n = 0;
+    for (let i = 0; i < stuck.length && n < 5; i++) {
+      let again = false;
+      for (let j = 0; j < i; j++) if (stuck[j] === stuck[i]) again = true;
+      if (!again) text += (n++ ? ", " : "") + stuck[i];
+    }
+    return text;
+  }
   // Runs the caller's check, an async function body that receives the default export as `value`;
   // what it returns becomes the run's value.
   // `then` and `apply` are the kept ones: a function under test that replaces
   // Promise.prototype.then while the check calls it cannot turn the check's rejection into success.
-  function start(src, v, names, values, then, apply) {
+  // The check is an async function without a name that awaits before anything else, and its
+  // lines are numbered past the code's `lines`: the function under test, called from it, finds
+  // in its stack no name of the check's or of the sandbox's, and the worker tells the check's
+  // lines from the code's when it reports an error.
+  function start(src, v, names, values, then, apply, lines) {
     state.done = false; state.isModule = false; state.value = undefined;
     let run;
     try {
-      run = evaluate("\"use strict\"; (function (" + names.join(", ") + ", console) { return async function jsolve_check(value) {\n" + src + "\n}; })")(...values, quiet);
+      run = evaluate("\n".repeat(lines) + "\"use strict\"; (function (" + names.join(", ") + ", console) { return async function (value) { await undefined;\n" + src + "\n}; })")(...values, quiet);
     } catch (e) { state.done = true; state.error = fail(e); return; }
     apply(then, run(v), [(x) => { state.done = true; state.value = x; }, (e) => { state.done = true; state.error = fail(e); }]);
   }
@@ -96,7 +112,7 @@
     return typeof (state.isModule ? state.value.default : state.value) === "function" ? "function" : "value";
   }
   // The check of a function, in the code's context (see guard).
-  function check(src) {
+  function check(src, lines) {
     if (checked || mode() !== "function") return;
     const v = state.isModule ? state.value.default : state.value;
     checked = true;
@@ -104,14 +120,24 @@
     const stuck = kept.restore();
     if (stuck.length) {
       state.done = true;
-      state.error = fail(new Error("the code changed built-ins the check uses in a way that cannot be undone (" + [...new Set(stuck)].slice(0, 5).join(", ") + "): leave them as they are"));
+      state.error = fail(new kept.ErrorType("the code changed built-ins the check uses in a way that cannot be undone (" + listed(stuck) + "): leave them as they are"));
       return;
     }
-    start(src, v, kept.names, kept.values, kept.then, kept.apply);
+    called = true;
+    start(src, v, kept.names, kept.values, kept.then, kept.apply, lines);
+  }
+  // After the check of a function, before its value is read: the built-ins its function changed
+  // while the check called it are put back. The error to report when some cannot be, else undefined.
+  function after() {
+    if (!called) return undefined;
+    called = false;
+    const stuck = kept.restore();
+    if (!stuck.length) return undefined;
+    return fail(new kept.ErrorType("the code changed built-ins while the check called it, in a way that cannot be undone (" + listed(stuck) + "): leave them as they are"));
   }
   // The check of any other value, in a fresh context no code ran in: the value arrives as JSON
   // text, with its BigInts (listed by path) made BigInts again.
-  function checkValue(src, text, bigints) {
+  function checkValue(src, text, bigints, lines) {
     if (checked) return;
     checked = true;
     let v = JSON.parse(text);
@@ -122,8 +148,8 @@
       parent[path[path.length - 1]] = BigInt(parent[path[path.length - 1]]);
     }
     const names = NAMES.filter((name) => name in globalThis);
-    start(src, v, names, names.map((n) => globalThis[n]), Promise.prototype.then, Reflect.apply);
+    start(src, v, names, names.map((n) => globalThis[n]), Promise.prototype.then, Reflect.apply, lines);
   }
 
-  return { guard, mode, check, checkValue };
+  return { guard, mode, check, after, checkValue };
 }

@@ -7,17 +7,40 @@
 (valuesSource, extrasSource) => {
   "use strict";
   const g = globalThis;
-  // Captured before any guest code runs: the sandbox compiles and reports with its own.
+  // Captured before any guest code runs: the sandbox compiles, reads values and reports with its own.
   const stringify = JSON.stringify, evaluate = g.eval, parse = JSON.parse, freeze = Object.freeze, define = Object.defineProperty;
+  const keys = Object.keys, isArray = Array.isArray, protoOf = Object.getPrototypeOf, setProto = Object.setPrototypeOf;
+  const apply = Reflect.apply, join = Array.prototype.join;
+  const getter = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
+  // What values.js reads a value with: it is compiled on first use, when the code may have
+  // replaced any of these (or, during a check, the function under test may have).
+  const intrinsics = freeze({
+    __proto__: null, stringify, keys, isArray, protoOf, setProto, create: Object.create, apply,
+    isFinite: Number.isFinite, isView: ArrayBuffer.isView, isPrototypeOf: Object.prototype.isPrototypeOf, hasOwn: Object.prototype.hasOwnProperty,
+    Bytes: Uint8Array, WeakMap, weakGet: WeakMap.prototype.get, weakSet: WeakMap.prototype.set, exec: RegExp.prototype.exec,
+    getTime: Date.prototype.getTime, toISOString: Date.prototype.toISOString, source: getter(RegExp.prototype, "source"), flags: getter(RegExp.prototype, "flags"),
+    mapSize: getter(Map.prototype, "size"), mapEntries: Map.prototype.entries, mapNext: protoOf(new Map().entries()).next,
+    setSize: getter(Set.prototype, "size"), setValues: Set.prototype.values, setNext: protoOf(new Set().values()).next,
+    bufferSize: getter(ArrayBuffer.prototype, "byteLength"), typedLength: getter(protoOf(Uint8Array.prototype), "length"),
+    errorProto: Error.prototype, rangeErrorProto: RangeError.prototype, promiseProto: Promise.prototype,
+    weakMapProto: WeakMap.prototype, weakSetProto: WeakSet.prototype, objectProto: Object.prototype, regexpProto: RegExp.prototype,
+    // a toJSON on one of these is the code's change to a built-in, not a value's own
+    builtins: freeze([Object.prototype, Array.prototype, Function.prototype, Error.prototype, Map.prototype, Set.prototype,
+      Promise.prototype, RegExp.prototype, String.prototype, Number.prototype, Boolean.prototype, Symbol.prototype,
+      ArrayBuffer.prototype, protoOf(Uint8Array.prototype), WeakMap.prototype, WeakSet.prototype]),
+  });
+  // A function's callers as objects (V8's Error.prepareStackTrace, which this engine has too)
+  // would hand the code the functions that call it, a check's among them: it stays unset.
+  define(Error, "prepareStackTrace", { value: undefined, writable: false, enumerable: false, configurable: false });
   class OutputProblem { constructor(message) { this.message = message; } }
   const cfg = {};
-  const state = { done: false, value: undefined, error: undefined, timerError: undefined };
+  const state = { done: false, isModule: false, value: undefined, error: undefined, timerError: undefined };
   let values = null, extras = null, checks = null;
-  const lib = () => values || (values = evaluate(valuesSource)(cfg, OutputProblem, stringify));
+  const lib = () => values || (values = evaluate(valuesSource)(cfg, OutputProblem, intrinsics));
   const ext = () => extras || (extras = evaluate(extrasSource)(cfg, state, OutputProblem, stringify));
   // check.js arrives only with a run that has a check, set by the worker before the code runs.
   const chk = () => checks || (checks = evaluate(g.__jsolve_checks)(state, evaluate), delete g.__jsolve_checks, checks);
-  const logs = [];
+  const logs = setProto([], null);  // no prototype: an index setter the code puts on Array.prototype is not reached
   let logBytes = 0, cut = 0;
 
   function emit(level, args) {
@@ -26,7 +49,7 @@
     if (typeof text !== "string") text = "[a line the code's own built-ins made unreadable]";
     if (cfg.bytes != null && logBytes + text.length > cfg.bytes) { text = text.slice(0, cfg.bytes - logBytes); cut++; }
     logBytes += text.length;
-    logs[logs.length] = { level, text };  // not push: the code may have replaced it
+    logs[logs.length] = { level, text };
   }
   const console = {};
   for (const level of ["log", "info", "warn", "error", "debug"]) console[level] = (...args) => emit(level, args);
@@ -72,29 +95,61 @@
       define(g, name, { value: v, enumerable: true, writable: false, configurable: false });
     },
     // The caller's check (check.js); `token` is the worker's, so the code cannot start one.
+    // `lines`: the code's, which the check's lines are numbered past.
     guard() { if (!begun) chk().guard(); },
     checkMode() { return chk().mode(); },
-    check(src, token) { if (token === cfg.token) chk().check(src); },
-    checkValue(src, text, bigints) { begin(); chk().checkValue(src, text, bigints); },
+    check(src, token, lines) { if (token === cfg.token) chk().check(src, lines); },
+    checkValue(src, text, bigints, lines) { begin(); chk().checkValue(src, text, bigints, lines); },
     // -2: settled; -1: no timer pending; >= 0: ms until the next timer is due
     poll() { return state.done || state.timerError !== undefined ? -2 : extras ? extras.nextDue() : -1; },
     fire() { if (extras) extras.fire(); },
-    // What the worker reads out: the logs, and the value as JSON text or the error.
+    // What the worker reads out: the logs, and the value as JSON text or the error. A check of
+    // a function first puts back the built-ins its function changed while it was called.
     result() {
       let read;
       try {
-        const failed = state.timerError !== undefined ? state.timerError : state.error;
+        const undone = checks ? checks.after() : undefined;  // an error when they could not all be put back
+        const failed = undone !== undefined ? undone : state.timerError !== undefined ? state.timerError : state.error;
         if (failed !== undefined) read = { error: ext().describe(failed) };
         else {
           const v = state.isModule ? state.value.default : state.value;
-          if (v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) {
-            read = { value: JSON.stringify(v), bigints: [] };
+          if (v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && intrinsics.isFinite(v))) {
+            read = { value: stringify(v), bigints: [] };
             if (cfg.output != null && read.value.length > cfg.output) read = lib().read(v, false);
           } else read = lib().read(state.value, state.isModule);
         }
       } catch (e) { read = { error: ext().describe(e) }; }
-      return stringify({ logs, cut, ...read });
+      const report = { __proto__: null, logs, cut }, fields = keys(read), parts = setProto([], null);
+      for (let i = 0; i < fields.length; i++) report[fields[i]] = read[fields[i]];
+      write(report, 0, parts);
+      return apply(join, parts, [""]);  // one flat string: the worker cannot read a string the engine keeps in pieces
     },
   };
+  // The report as JSON text (in `parts`), written here rather than by JSON.stringify of the
+  // report: the report's objects and arrays are the sandbox's, but a toJSON or getter the code
+  // put on a built-in prototype would reach them there. Only own properties are read, and the
+  // engine's stringify sees nothing but strings, numbers and booleans. REPORT_DEPTH: the report
+  // nests three levels (the paths of BigInts); anything deeper is not the sandbox's.
+  const REPORT_DEPTH = 4;
+  function write(v, depth, parts) {
+    const put = (text) => { parts[parts.length] = text; };
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return put(stringify(v));
+    if (v === null || typeof v !== "object" || depth > REPORT_DEPTH) return put("null");
+    if (isArray(v)) {
+      put("[");
+      for (let i = 0; i < v.length; i++) { if (i) put(","); write(v[i], depth + 1, parts); }
+      return put("]");
+    }
+    const names = keys(v);
+    put("{");
+    for (let i = 0, first = true; i < names.length; i++) {
+      const x = v[names[i]];
+      if (x === undefined) continue;
+      put((first ? "" : ",") + stringify(names[i]) + ":");
+      first = false;
+      write(x, depth + 1, parts);
+    }
+    put("}");
+  }
   Object.defineProperty(g, "__jsolve", { value: hooks });
 }
