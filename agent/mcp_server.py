@@ -3,13 +3,15 @@
 Two tools: `run_javascript` runs a module in the sandbox and returns what `jsolve run --json`
 prints; `solve` has the operator's model write, run and repair code for an instruction, and
 reports progress after each attempt. The operator fixes the limits, the network policy and the
-model when starting the server; a client may lower a run's timeout, nothing more. A failed run
+model when starting the server; a client may lower a run's timeout, nothing more: a solve's inputs
+count against the operator's memory limit and timeout (`Limits.ceiling`), and its output schema is
+bounded and read off the event loop (`agent.shape`). A failed run
 or solve is a tool result with `isError` (what failed and where, the text `solve` sends its own
 model), never a protocol error. All calls share one pool of workers, and a call the client
 cancels stops its run (`agent.sandbox.cancel`).
 
-Served over stdio (for desktop and IDE clients) or streamable HTTP. HTTP binds loopback unless
-the operator says `--public`, and then requires a bearer token.
+Served over stdio (for desktop and IDE clients) or streamable HTTP. HTTP binds 127.0.0.1, ::1 or
+localhost unless the operator says `--public`, and then requires a bearer token.
 
 This module imports the MCP SDK (the `mcp` extra); nothing else in jsolve does.
 """
@@ -56,6 +58,11 @@ DEFAULT_MAX_SAMPLES = 4
 
 HTTP_PATH = "/mcp"
 """Where the streamable HTTP endpoint is served."""
+
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
+"""The addresses served without `--public` and a token: the only ones the SDK's DNS-rebinding
+check (the Host and Origin headers) knows. On another loopback address (127.0.0.2) a web page
+could reach the server under a name of its own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -271,6 +278,8 @@ async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, in
     from mcp_types import CallToolResult, TextContent
 
     from agent.sandbox.inputs import Inputs
+    from agent.sandbox.pool import fit_inputs
+    from agent.shape import OutputShape
     from agent.solve import Attempt, asolve
     from agent.terminal import report
 
@@ -278,10 +287,17 @@ async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, in
     programs = min(samples or 1, config.max_samples)
     total = rounds * programs
     send, receive = anyio.create_memory_object_stream[Attempt](total)
+    limits = replace(config.limits, ceiling=True)  # the client's inputs live within the operator's limits
+    # Both read in a thread: a client's data must not hold the event loop (solve reads the schema again, cached).
     try:
-        data = Inputs(inputs or {})  # values only: a str is text, never a path on this machine
+        data = await anyio.to_thread.run_sync(Inputs, inputs or {})  # values only: a str is text, never a path on this machine
+        fit_inputs(limits, data)
     except UsageError as exc:
         return _error(f"inputs: {exc}")
+    try:
+        await anyio.to_thread.run_sync(OutputShape.of, output_schema)
+    except UsageError as exc:  # its words name the output schema
+        return _error(str(exc))
 
     async def progress() -> None:
         done = 0
@@ -303,7 +319,7 @@ async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, in
         tasks.start_soon(progress)
         try:
             solution = await asolve(instruction, output=output_schema, model=config.model, max_attempts=rounds, samples=programs,
-                                    network=config.network, limits=config.limits, inputs=data, sandbox=sandbox, on_attempt=on_attempt)
+                                    network=config.network, limits=limits, inputs=data, sandbox=sandbox, on_attempt=on_attempt)
         except JsolveError as exc:  # caught here, not around the task group, which would wrap it in a group
             failure = exc
         finally:
@@ -348,6 +364,11 @@ class Bind:
     @property
     def loopback(self) -> bool:
         return self.host == "localhost" or ipaddress.ip_address(self.host).is_loopback
+
+    @property
+    def local(self) -> bool:
+        """Whether it is served without `--public` (`LOCAL_HOSTS`)."""
+        return self.host in LOCAL_HOSTS
 
     def url(self, port: int | None = None) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -471,19 +492,24 @@ def main(config: ServerConfig, *, http: str | None, public: bool, token: str | N
         raise UsageError("--public applies to --http; over stdio the client that starts the server is its only client")
     if bind is None:
         token = None  # over stdio there is nothing to authenticate (and $JSOLVE_MCP_TOKEN may be set for another server)
-    if bind is not None and not bind.loopback and not public:
+    if bind is not None and not bind.local and not public:
+        if bind.loopback:
+            raise UsageError(f"--http {http}: without --public only 127.0.0.1, [::1] and localhost are served, the addresses whose "
+                             f"Host and Origin headers are checked against DNS rebinding (a web page could reach {bind.host} under "
+                             "a name of its own); bind 127.0.0.1, or add --public (clients then need the bearer token)")
         raise UsageError(f"--http {http} listens on a non-loopback address, reachable from other machines: add --public "
                          "to mean it (clients then need the bearer token), or bind 127.0.0.1")
-    if bind is not None and public and bind.loopback:
+    if bind is not None and public and bind.local:
         raise UsageError(f"--public is for a non-loopback address; {bind.host} is loopback")
     if token is not None and len(token) < 16:
         raise UsageError("--token must be at least 16 characters; omit it to get a random one")
-    if bind is not None and not bind.loopback:
+    if bind is not None and not bind.local:
         if token is None:
             token = new_token()
             echo(f"jsolve mcp: bearer token (clients send `Authorization: Bearer <token>`): {token}")
-        echo(f"jsolve mcp: WARNING: listening on {bind.host}, reachable from other machines; anyone with the token "
-             "can run code in this sandbox and spend this server's model")
+        if not bind.loopback:
+            echo(f"jsolve mcp: WARNING: listening on {bind.host}, reachable from other machines; anyone with the token "
+                 "can run code in this sandbox and spend this server's model")
     require_sdk()
     _check_model(config, echo)
     sandbox = CancellableSandbox(config.workers, limits=config.limits)

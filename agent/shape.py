@@ -9,6 +9,12 @@ A shape is refused up front (`UsageError`) when it cannot work: a schema that is
 `$ref` that points nowhere, a type pydantic cannot build a validator for. `check` never raises
 on a value the sandbox can produce: one that cannot be checked (a string holding half of a
 UTF-16 pair, nesting deeper than the checker reads) is a `schema` failure that says why.
+
+A JSON Schema dict may come from someone other than the caller (an MCP client), so what it can
+cost is bounded: its size and nesting (`MAX_SCHEMA_BYTES`, `MAX_SCHEMA_DEPTH`), and its regular
+expressions (`pattern`, `patternProperties`), which RE2 compiles and matches in time linear in
+the text, never backtracking; a pattern RE2 refuses (backreferences, look-around) or compiles
+past `MAX_PATTERN_PROGRAM` is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import jsonschema
 import jsonschema_specifications
 import pydantic
 import pydantic_core
+import re2
 import referencing
 import referencing.exceptions
 import referencing.jsonschema
@@ -46,9 +53,38 @@ _NO_FETCH = jsonschema_specifications.REGISTRY
 """Where a `$ref` may point besides the schema itself: the JSON Schema meta-schemas, nothing
 remote. jsonschema's default registry fetches any other URL over the network at check time."""
 
+MAX_SCHEMA_BYTES = 64 * 1024
+"""Bytes of a JSON Schema dict written as compact JSON. The schema is written into every prompt
+(64 KiB is some 16,000 tokens, more than a model follows), and reading it costs this process
+milliseconds per KiB: a megabyte of schema from a client would stall a server for seconds."""
+
+MAX_SCHEMA_DEPTH = 64
+"""Levels of nesting (objects and arrays) of a JSON Schema dict: each level of a described value
+takes two (`properties`, then the property's schema), so this describes values 30 levels deep;
+use `$defs` and `$ref` for recursive shapes. jsonschema recurses a dozen Python calls per level."""
+
+MAX_PATTERN_PROGRAM = 10_000
+"""Instructions of one compiled `pattern` (RE2's `programsize`). RE2 matches in time linear in
+the text, but the factor grows with this size when its fast automaton gives up: a 522
+instruction pattern took 6 s on a megabyte of text. Each `\\p{...}` class takes about 1,200;
+ordinary patterns (a date, an email, a UUID) take under 100."""
+
+RE2_MEMORY = 1 << 20
+"""Bytes RE2 may use for one compiled pattern, its automaton's cache included (its default is 8
+MiB): `_compiled` keeps `PATTERNS_KEPT` of them."""
+
+PATTERNS_KEPT = 256
+"""Compiled patterns kept for reuse across checks."""
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would write its errors, which quote the pattern, to stderr
+_RE2_OPTIONS.never_capture = True  # only whether it matches is read
+_RE2_OPTIONS.max_mem = RE2_MEMORY
+
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
-_SCHEMA_TOO_DEEP = "output is a JSON Schema nested too deeply to read; write a flatter schema, with `$defs` and `$ref`"
+_SCHEMA_TOO_DEEP = (f"output is a JSON Schema nested too deeply (more than {MAX_SCHEMA_DEPTH} levels of objects and arrays); "
+                    "write a flatter schema, with `$defs` and `$ref`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +108,17 @@ class OutputShape:
         if isinstance(output, str):  # pydantic would evaluate it as Python
             raise UsageError(f"output is the string {output!r}: pass the type itself (`int`, `list[str]`...) or a JSON Schema dict, not its name")
         if isinstance(output, dict):
-            try:
-                text = json.dumps(output, sort_keys=True, allow_nan=False)  # NaN and Infinity are not JSON
+            try:  # NaN and Infinity are not JSON
+                text = json.dumps(output, sort_keys=True, allow_nan=False, separators=(",", ":"))
             except (TypeError, ValueError) as exc:
                 raise UsageError(f"output is a dict but not JSON data, so not a JSON Schema: {exc}") from None
             except RecursionError:
                 raise UsageError(_SCHEMA_TOO_DEEP) from None
+            if (size := len(text.encode("utf-8"))) > MAX_SCHEMA_BYTES:
+                raise UsageError(f"output is a JSON Schema of {size:,} bytes as JSON, more than the {MAX_SCHEMA_BYTES:,} taken; "
+                                 "describe the answer's shape more briefly (`$defs` and `$ref` for repeated parts)")
+            if _depth(output) > MAX_SCHEMA_DEPTH:
+                raise UsageError(_SCHEMA_TOO_DEEP)
             try:
                 return _of_schema(text)
             except RecursionError:  # reading it back, or checking it against its meta-schema
@@ -154,15 +195,17 @@ def _of_schema(text: str) -> OutputShape:
     except (TypeError, AttributeError, ValueError) as exc:  # `$schema` is not a string, or not a URI ("http://[")
         raise UsageError(f"output is not a valid JSON Schema: `$schema` must be a meta-schema's URI, not {schema.get('$schema')!r}") from exc
     try:
-        validator_class.check_schema(schema)
+        validator_class.check_schema(schema, format_checker=_meta_format_checker(validator_class.FORMAT_CHECKER))
     except jsonschema.SchemaError as exc:
-        regex = exc.validator == "format" and exc.validator_value == "regex"
-        hint = " (patterns are compiled with Python's `re`, which has no `\\p{...}` classes)" if regex else ""
-        raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)}){hint}") from None
+        if exc.validator == "format" and exc.validator_value == "regex" and isinstance(exc.instance, str):
+            where = list(exc.absolute_path)
+            raise UsageError(_pattern_refused(exc.instance, where[:-1] if where[-1:] in (["pattern"], ["patternProperties"]) else where)) from None
+        raise UsageError(f"output is not a valid JSON Schema: {exc.message} (at {_path(exc.absolute_path)})") from None
     if (unusable := _unusable(schema, validator_class)) is not None:
         raise UsageError(unusable)
-    checking = jsonschema.validators.extend(validator_class, {keyword: _exact_multiple(rule) for keyword, rule in validator_class.VALIDATORS.items()
-                                                              if keyword in ("multipleOf", "divisibleBy")})
+    rules = {keyword: _exact_multiple(rule) for keyword, rule in validator_class.VALIDATORS.items() if keyword in ("multipleOf", "divisibleBy")}
+    rules |= {keyword: rule for keyword, rule in _LINEAR_RULES.items() if keyword in validator_class.VALIDATORS}
+    checking = jsonschema.validators.extend(validator_class, rules)
     return OutputShape(schema, None, checking(schema, registry=referencing.Registry()))
 
 
@@ -185,8 +228,10 @@ def _of_type(output: Any) -> OutputShape:
 def _unusable(schema: dict[str, Any], validator_class: Any) -> str | None:
     """What to say about the first part of a (meta-schema valid) `schema` that would make `check`
     raise, or None: a `$ref` (or `$dynamicRef`) that cannot be resolved or points at something
-    that is not a schema, a `pattern` or `patternProperties` key Python's `re` cannot compile
-    (the draft 3 and 4 meta-schemas do not check those keys). Walks the subschemas the validator
+    that is not a schema, a `pattern` or `patternProperties` key RE2 cannot compile (the draft 3
+    and 4 meta-schemas do not check those keys), `unevaluatedProperties` where a
+    `patternProperties` is in reach (jsonschema matches those patterns with Python's backtracking
+    `re` when it works out which properties were evaluated). Walks the subschemas the validator
     will visit, with the base URI each `$id` sets, and the targets of the references."""
     specification = referencing.jsonschema.specification_with(validator_class.ID_OF(validator_class.META_SCHEMA) or "urn:unknown-dialect",
                                                               default=referencing.Specification.OPAQUE)
@@ -194,6 +239,7 @@ def _unusable(schema: dict[str, Any], validator_class: Any) -> str | None:
     root = specification.create_resource(schema)
     pending = [(root, _NO_FETCH.resolver_with_root(root), False)]
     seen: set[int] = set()
+    keywords: set[str] = set()
     while pending:
         resource, resolver, entered = pending.pop()
         contents = resource.contents
@@ -204,11 +250,9 @@ def _unusable(schema: dict[str, Any], validator_class: Any) -> str | None:
         patterns = [contents["pattern"]] if isinstance(contents.get("pattern"), str) else []
         patterns += list(contents["patternProperties"]) if isinstance(contents.get("patternProperties"), dict) else []
         for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                return (f"output schema: the pattern {pattern!r} in the subschema at {_path(where())} is not a regular expression "
-                        f"Python's `re` can compile ({exc}); write it in the syntax both JavaScript and Python read")
+            if _compiled(pattern) is None:
+                return _pattern_refused(pattern, where())
+        keywords.update(keyword for keyword in ("patternProperties", "unevaluatedProperties") if keyword in contents)
         try:
             if not entered:
                 resolver = resolver.in_subresource(resource)
@@ -232,7 +276,92 @@ def _unusable(schema: dict[str, Any], validator_class: Any) -> str | None:
             pending.extend((specification.create_resource(sub), resolver, False) for sub in specification.subresources_of(contents))
         except ValueError as exc:  # urljoin refuses the URI of an `$id` or `$ref` ("http://[")
             return f"output is not a usable JSON Schema: {exc} (in the subschema at {_path(where())}); fix the `$id` or `$ref` there"
+    if keywords == {"patternProperties", "unevaluatedProperties"}:
+        return ("output schema: `unevaluatedProperties` together with `patternProperties` is not supported (that check would match the "
+                "patterns by backtracking); use `additionalProperties` beside the `patternProperties` instead")
     return None
+
+
+@functools.lru_cache(maxsize=PATTERNS_KEPT)
+def _compiled(pattern: str) -> Any:
+    """`pattern` compiled by RE2 (unanchored, as JSON Schema searches), or None when RE2 refuses
+    it or it compiles past `MAX_PATTERN_PROGRAM`."""
+    try:
+        compiled = re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error:
+        return None
+    return compiled if compiled.programsize <= MAX_PATTERN_PROGRAM else None
+
+
+def _pattern_refused(pattern: str, where: Any) -> str:
+    """Why `pattern` (in the subschema at `where`) cannot be checked, and what to write instead."""
+    shown = f"output schema: the pattern {pattern if len(pattern) <= 200 else pattern[:200] + '...'!r} in the subschema at {_path(where)}"
+    try:
+        compiled = re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return (f"{shown} is not a regular expression RE2 can compile ({why}); patterns are matched with RE2, which never "
+                "backtracks: it has no backreferences (`\\1`), no look-around (`(?=`, `(?!`, `(?<=`, `(?<!`) and no repeat "
+                "count past {1000}, so write the pattern without them")
+    return (f"{shown} compiles to {compiled.programsize:,} instructions, more than the {MAX_PATTERN_PROGRAM:,} taken "
+            "(each `\\p{...}` class takes about 1,200): write a shorter pattern")
+
+
+def _search(pattern: str, text: str) -> bool:
+    """Whether `pattern` (which `_unusable` let through) matches somewhere in `text`."""
+    compiled = _compiled(pattern)
+    if compiled is None:  # a shape built without `of`
+        raise UsageError(_pattern_refused(pattern, []))
+    return compiled.search(text) is not None
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """jsonschema's `pattern`, matched by RE2."""
+    if validator.is_type(instance, "string") and not _search(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """jsonschema's `patternProperties`, matched by RE2."""
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, additional: Any, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """jsonschema's `additionalProperties`, with the `patternProperties` beside it matched by RE2."""
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    patterns = schema.get("patternProperties", {})
+    extras = {key for key in instance if key not in properties and not any(_search(pattern, key) for pattern in patterns)}
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        listed = sorted(extras, key=str)
+        if patterns:
+            verb = "does" if len(extras) == 1 else "do"
+            yield jsonschema.ValidationError(f"{', '.join(map(repr, listed))} {verb} not match any of the regexes: "
+                                             f"{', '.join(map(repr, sorted(patterns)))}")
+        else:
+            verb = "was" if len(extras) == 1 else "were"
+            yield jsonschema.ValidationError(f"Additional properties are not allowed ({', '.join(map(repr, listed))} {verb} unexpected)")
+
+
+_LINEAR_RULES = {"pattern": _pattern, "patternProperties": _pattern_properties, "additionalProperties": _additional_properties}
+"""The keywords whose jsonschema rules match patterns with Python's backtracking `re`, replaced."""
+
+
+def _meta_format_checker(base: jsonschema.FormatChecker) -> jsonschema.FormatChecker:
+    """`base` (a meta-schema's format checker) with the `regex` format checked by RE2, which
+    matches the patterns: Python's `re` refuses `\\p{L}`, which RE2 and JavaScript read."""
+    checker = jsonschema.FormatChecker(list(base.checkers))
+    checker.checks("regex")(lambda instance: not isinstance(instance, str) or _compiled(instance) is not None)
+    return checker
 
 
 def _subschemas(schema: dict[str, Any], specification: Any) -> set[int]:

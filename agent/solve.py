@@ -310,7 +310,7 @@ class _Run:
             started = time.perf_counter()
             result = await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs)
             logs = tuple(entry.text if entry.level in ("log", "info", "debug") else f"[{entry.level}] {entry.text}" for entry in result.logs)
-            failure, value = self._check(result, logs)
+            failure, value = await asyncio.to_thread(self._check, result, logs)  # a big value's check stalls no other task
             run_ms = _since(started)
             log.debug("attempt.ran", ok=result.ok, run_ms=round(run_ms, 2))
         if failure is not None and reply.finish_reason == "length" and failure.kind in ("syntax", "contract"):

@@ -61,11 +61,20 @@ class Limits:
     console_bytes: int | None = DEFAULT_CONSOLE_BYTES
     """How many bytes of console text are kept."""
 
+    ceiling: bool = False
+    """Whether `memory_mb` and `timeout` also bound the run's inputs, as an operator's limits for
+    a caller it does not trust (an MCP client): the inputs must fit in the memory limit beside
+    what the code allocates (inputs whose JSON text alone does not are refused), and their loading
+    counts in the timeout. Otherwise (a caller's own data) the memory limit is raised by what the
+    inputs take parsed, and the timeout starts once they are loaded."""
+
     def __post_init__(self) -> None:
         from agent.errors import UsageError
 
         # Validated here rather than converted: a float MiB count or an infinite timeout used to
         # reach the worker and crash it, or overflow a deadline in the supervisor.
+        if not isinstance(self.ceiling, bool):
+            raise UsageError(f"Limits.ceiling must be True or False, got {self.ceiling!r}")
         timeout = self.timeout
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from agent.errors import SandboxClosed, UsageError
 from agent.sandbox.cpus import available_cpus
-from agent.sandbox.inputs import Inputs
+from agent.sandbox.inputs import MEMORY_PER_INPUT_BYTE, Inputs, size_text
 from agent.sandbox.limits import Limits
 from agent.sandbox.process import WorkerProcess, spawn
 from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed, ChannelTimeout, ProtocolError
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run
 
     from agent.sandbox.network import Fetcher, NetworkPolicy
 
-__all__ = ["Sandbox"]
+__all__ = ["Sandbox", "fit_inputs"]
 
 KILL_GRACE = 0.5
 """Seconds past a run's timeout before the supervisor kills the worker: the worker normally
@@ -139,8 +139,9 @@ class Sandbox:
         `inputs` (an `Inputs`, or a mapping of names to JSON values) become read-only globals of
         the code, deeply frozen, which it may also import by name (`import { rows } from
         "jsolve:inputs"`); the engine's memory limit is raised by what they take parsed
-        (`Inputs.widen`), and their loading is not counted in the run's timeout. Pass the same
-        `Inputs` to many runs: it is serialized once, and a worker keeps the last run's inputs.
+        (`Inputs.widen`), and their loading is not counted in the run's timeout, unless the
+        limits are a `ceiling` (`fit_inputs`). Pass the same `Inputs` to many runs: it is
+        serialized once, and a worker keeps the last run's inputs.
 
         Everything the worker sends is checked here as coming from the guest: a frame of another
         run, of an unknown kind or over the run's caps ends the run as a `crash` and retires
@@ -161,7 +162,7 @@ class Sandbox:
             raise SandboxClosed("this Sandbox is closed; create a new one")
         limits = limits or self.limits
         if inputs:
-            limits = inputs.widen(limits)
+            limits = fit_inputs(limits, inputs)
         worker = self._take()
         started = time.perf_counter()
         healthy = False
@@ -169,6 +170,7 @@ class Sandbox:
         try:
             worker.wait_ready()
             started = time.perf_counter()
+            begun = time.monotonic()
             run_id = next(self._run_ids)
             cap = _frame_cap(limits, network)
             listed, payloads = _inputs_frame(inputs, worker.held) if inputs else (None, ())
@@ -176,12 +178,18 @@ class Sandbox:
             worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": _wire(limits), "check": check,
                                  "network": {"max_request_bytes": network.max_request_bytes} if network is not None else None,
                                  "inputs": listed}, payloads)
+            # Under a ceiling the timeout runs from here, the inputs' loading included. The worker
+            # times the code from when they are loaded, so it is this side that stops it then.
+            within = begun + limits.timeout if limits.ceiling and limits.timeout and inputs else None
             if inputs:
-                loaded = worker.channel.recv(time.monotonic() + LOAD_TIMEOUT + LOAD_SECONDS_PER_MB * inputs.bytes / 1e6, cap)
+                loading = time.monotonic() + LOAD_TIMEOUT + LOAD_SECONDS_PER_MB * inputs.bytes / 1e6
+                loaded = worker.channel.recv(loading if within is None else min(loading, within), cap)
                 if loaded.get("op") != "loaded" or loaded.get("run_id") != run_id:
                     raise ProtocolError(f"a frame of kind {str(loaded.get('op'))[:20]!r} before the inputs were loaded")
                 worker.held = frozenset(entry.digest for entry in inputs.entries())
-            deadline = time.monotonic() + limits.timeout + KILL_GRACE if limits.timeout else None
+            deadline = within
+            if deadline is None and limits.timeout:
+                deadline = time.monotonic() + limits.timeout + KILL_GRACE
             if network is not None:
                 # Requests may run to the kill deadline: the worker's own deadline comes first,
                 # so a run cut short while it waits for fetch is reported as a `timeout`.
@@ -332,10 +340,25 @@ def _frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:
     return cap
 
 
+def fit_inputs(limits: Limits, inputs: Inputs) -> Limits:
+    """The limits of a run given `inputs`: the memory limit raised by what they take parsed
+    (`Inputs.widen`), or, when `limits` are a ceiling, unchanged, after checking that the inputs'
+    JSON text alone fits in it (a `UsageError` saying so when not)."""
+    if not limits.ceiling:
+        return inputs.widen(limits)
+    if limits.memory_mb is not None and inputs.bytes >= limits.memory_mb << 20:
+        raise UsageError(f"the inputs take {size_text(inputs.bytes)} as JSON, and the memory limit of {limits.memory_mb} MiB must hold them "
+                         f"parsed (up to {MEMORY_PER_INPUT_BYTE} times that) beside what the code allocates: pass less data, "
+                         "or filter or aggregate it first")
+    return limits
+
+
 @functools.lru_cache(maxsize=64)
 def _wire(limits: Limits) -> dict[str, Any]:
     """The limits as a run frame carries them (read-only: one dict is shared by every run)."""
-    return asdict(limits)
+    wired = asdict(limits)
+    del wired["ceiling"]  # the supervisor's rule, nothing the worker reads
+    return wired
 
 
 def _failure(kind: Any, message: str, started: float) -> RunResult:
