@@ -13,10 +13,10 @@ def main() -> None:
         from agent.sandbox.process import start_early
 
         start_early()  # the worker's interpreter and engine load while this process imports the rest
-        from agent.run_command import run_command
+        from agent.cli.run import run_command
 
         sys.exit(run_command(sys.argv[2:]))
-    from agent.cli import app
+    from agent.cli.app import app
 
     app()
 

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic_ai.usage import RunUsage
 
-    from agent.agreement import Candidate
-    from agent.failures import Failure
-    from agent.solve import Attempt
+    from agent.core.agreement import Candidate
+    from agent.core.failures import Failure
+    from agent.core.loop import Attempt
 
 __all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "ModelRejected", "LocalModelError", "ClusterUnavailable"]
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
 
-__all__ = ["hints", "render"]
+__all__ = ["fixed_start", "hints", "render", "shared_prefix", "system"]
 
 _VARIABLE = re.compile(r"\{\{(\w+)\}\}")
 
@@ -51,3 +52,16 @@ def fixed_start(name: str) -> str:
 def hints() -> dict[str, str]:
     """One line of advice per failure kind (`prompts/hints.yaml`)."""
     return yaml.safe_load((_folder() / "hints.yaml").read_text(encoding="utf-8"))
+
+
+def system(hosts: Sequence[str] | None) -> str:
+    """The system prompt of a solve whose code may fetch from `hosts`, or not at all (None)."""
+    network = render("network-off") if hosts is None else render("network-on", hosts=", ".join(hosts))
+    return render("system", network=network)
+
+
+def shared_prefix() -> list[dict[str, str]]:
+    """How every request of a solve without network access begins, as chat messages: the system
+    prompt and the task template's text before the instruction. A local model server keeps it
+    computed between starts (`agent.models.saved_prefix`)."""
+    return [{"role": "system", "content": system(None)}, {"role": "user", "content": fixed_start("task")}]

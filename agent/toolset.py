@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from agent.errors import UsageError
-from agent.failures import feedback, from_run_error
+from agent.core.failures import feedback, from_run_error
 from agent.sandbox.inputs import INPUTS_MODULE, Inputs
 from agent.sandbox.limits import Limits
 from agent.sandbox.result import RunResult
@@ -37,7 +37,7 @@ attempts, so 3 repairs); pydantic-ai's default of 1 leaves a single repair."""
 
 
 def failure_text(result: RunResult, code: str | None = None) -> str:
-    """What a model reads about a failed run: `agent.failures.feedback` of the run's error, with
+    """What a model reads about a failed run: `agent.core.failures.feedback` of the run's error, with
     its console output; given the `code`, it quotes the line the error points at."""
     if result.error is None:
         raise UsageError("failure_text needs a failed run (a RunResult whose ok is False)")
@@ -82,7 +82,7 @@ def sandbox_toolset(*, network: NetworkPolicy | None = None, limits: Limits | No
             run_limits = replace(base, timeout=timeout if base.timeout is None else min(timeout, base.timeout))
         pool = sandbox
         if pool is None:
-            from agent.solve import default_sandbox
+            from agent.core.loop import default_sandbox
 
             pool = default_sandbox()
         result = await pool.run_async(code, limits=run_limits, network=network, inputs=data or None)

@@ -22,11 +22,11 @@ import subprocess
 import sys
 import time
 
-from agent.local_model import is_installed, prefix_folder
+from agent.models.local import is_installed, prefix_folder
 
 QUESTION = "What is the sum of all primes below 10,000?"
 ANSWER = "5736396"
-JSOLVE = [sys.executable, "-m", "agent.cli"]
+JSOLVE = [sys.executable, "-m", "agent"]
 
 
 def solve_ms() -> float:

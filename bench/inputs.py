@@ -22,11 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.inputs import describe_inputs, load_inputs
+from agent.core.data import describe_inputs, load_inputs
 from agent.sandbox import Sandbox
 from agent.sandbox.inputs import Inputs
-from agent.shape import OutputShape
-from agent.solve import _task
+from agent.core.shape import OutputShape
+from agent.core.loop import _task
 
 CODE = "export default typeof data === 'undefined' ? 0 : data.length;"
 
@@ -69,7 +69,7 @@ def token_counter(tokenize: bool):
         return lambda text: len(text) / 4, "estimated at 4 chars/token"
     import httpx
 
-    from agent.local_model import shared_server
+    from agent.models.local import shared_server
 
     server = shared_server()
     root = server.base_url.removesuffix("/v1")

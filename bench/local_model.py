@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from agent.local_model import LocalServer, default_threads, ensure_gguf, is_installed
+from agent.models.local import LocalServer, default_threads, ensure_gguf, is_installed
 
 PROMPT = "Write a JavaScript module that prints the first 50 prime numbers, with comments explaining each step."
 

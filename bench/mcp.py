@@ -47,13 +47,13 @@ async def calls_ms(client: Client, calls: int) -> list[float]:
 
 
 async def over_stdio(calls: int) -> list[float]:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "agent.cli", "mcp"], cwd=str(ROOT))
+    params = StdioServerParameters(command=sys.executable, args=["-m", "agent", "mcp"], cwd=str(ROOT))
     async with Client(params) as client:
         return await calls_ms(client, calls)
 
 
 async def over_http(calls: int) -> list[float]:
-    server = subprocess.Popen([sys.executable, "-m", "agent.cli", "mcp", "--http", "127.0.0.1:0"], cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "agent", "mcp", "--http", "127.0.0.1:0"], cwd=ROOT,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert server.stderr is not None
     try:

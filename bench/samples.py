@@ -22,9 +22,10 @@ from pydantic_ai.messages import ModelRequest, UserPromptPart
 from pydantic_ai.settings import ModelSettings
 
 from agent.evals.suite import load_suite
-from agent.model import request_replies, resolve_model
-from agent.shape import OutputShape
-from agent.solve import DEFAULT_SAMPLE_TEMPERATURE, SolveSettings, _instructions, _task
+from agent.models.client import request_replies, resolve_model
+from agent.core.shape import OutputShape
+from agent.core.loop import DEFAULT_SAMPLE_TEMPERATURE, SolveSettings, _task
+from agent.prompts import system
 
 
 async def main(cases: int, k: int, suite: Path) -> None:
@@ -34,7 +35,7 @@ async def main(cases: int, k: int, suite: Path) -> None:
     one_ms, k_ms, one_tokens, k_tokens = [], [], [], []
     for case in chosen:
         messages = [ModelRequest(parts=[UserPromptPart(_task(case.instruction, OutputShape.of(case.output)))],
-                                 instructions=_instructions(None))]
+                                 instructions=system(None))]
         started = time.perf_counter()
         greedy = await request_replies(model, list(messages), ModelSettings(temperature=0.0, max_tokens=max_tokens), 1)
         one = (time.perf_counter() - started) * 1000

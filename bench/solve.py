@@ -18,10 +18,10 @@ from pydantic_ai.messages import ModelResponse, TextPart
 from pydantic_ai.models.function import FunctionModel
 
 from agent import asolve
-from agent.extract import extract_code
+from agent.core.extract import extract_code
 from agent.sandbox import Sandbox
-from agent.shape import OutputShape
-from agent.validate import prevalidate
+from agent.core.shape import OutputShape
+from agent.core.validate import prevalidate
 
 MODULE = """\
 // Totals per region from inline CSV, rounded to cents.

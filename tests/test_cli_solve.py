@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agent.cli import parse_output_type
+from agent.cli.app import parse_output_type
 from agent.errors import UsageError
 from tests.fake_provider import FakeProvider
 from tests.scripted import fenced
@@ -21,7 +21,7 @@ def jsolve(provider: FakeProvider | None, *args: str, env: dict[str, str] | None
     if provider is not None:
         environment.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="test-key", JSOLVE_MODEL="openai-chat:scripted")
     environment.update(COLUMNS="200", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "agent.cli", "solve", *args], capture_output=True, text=True, env=environment, timeout=120)
+    return subprocess.run([sys.executable, "-m", "agent", "solve", *args], capture_output=True, text=True, env=environment, timeout=120)
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_jsolve_run_prints_a_bigint_of_any_length(tmp_path):
 def test_printing_a_long_bigint_leaves_the_process_digit_limit_as_it_was(tmp_path):
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from agent.cli.app import app
 
     module = tmp_path / "big.js"
     module.write_text("export default 10n ** 5000n")

@@ -108,7 +108,7 @@ def test_a_comparison_lists_the_flipped_cases_first(report):
 
 
 def jsolve_eval(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args], capture_output=True, text=True, timeout=60,
+    return subprocess.run([sys.executable, "-m", "agent", "eval", *args], capture_output=True, text=True, timeout=60,
                           env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
 
 

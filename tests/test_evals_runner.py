@@ -221,7 +221,7 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
     try:
-        done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted", "--limit", "3",
+        done = subprocess.run([sys.executable, "-m", "agent", "eval", str(suite), "--model", "openai-chat:scripted", "--limit", "3",
                                "--concurrency", "1", "--report", str(tmp_path / "out"), "--setting", "temperature=0.3",
                                "--setting", "show-failed-code=false"], capture_output=True, text=True, env=env, timeout=120, check=False)
     finally:
@@ -236,7 +236,7 @@ def test_the_cli_runs_a_suite_writes_the_report_and_compares(tmp_path):
     assert report.summary.solved == 2 and report.summary.uplift == pytest.approx(1 / 3)
     assert report.model == "scripted" and report.settings["limit"] == 3 and report.settings["source"] == str(suite)
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 3
-    compared = subprocess.run([sys.executable, "-m", "agent.cli", "eval", "compare", str(tmp_path / "out" / "report.json"),
+    compared = subprocess.run([sys.executable, "-m", "agent", "eval", "compare", str(tmp_path / "out" / "report.json"),
                                str(tmp_path / "out" / "report.json")], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert compared.returncode == 0 and "newly solved in B: -" in compared.stdout
 
@@ -312,7 +312,7 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
     provider = HoldingProvider()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", COLUMNS="200")
-    run = subprocess.Popen([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted",
+    run = subprocess.Popen([sys.executable, "-m", "agent", "eval", str(suite), "--model", "openai-chat:scripted",
                             "--concurrency", "4", "--report", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         wait_for_results(out, 2, run)
@@ -343,7 +343,7 @@ def test_ctrl_c_stops_the_cli_and_writes_the_report_of_the_finished_cases(tmp_pa
 def test_cli_usage_errors(args, message, tmp_path):
     args = [str(tmp_path / "a-file") if a == "A_FILE" else a for a in args]
     (tmp_path / "a-file").write_text("")
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([sys.executable, "-m", "agent", "eval", *args, "--model", "test"], capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
 

@@ -12,9 +12,9 @@ import pytest
 from agent.errors import UsageError
 from agent.evals.runner import fixture_server
 from agent.evals.suite import Case, judge, load_suite
-from agent.inputs import load_inputs
+from agent.core.data import load_inputs
 from agent.sandbox import NetworkPolicy
-from agent.shape import OutputShape
+from agent.core.shape import OutputShape
 from tests.evals_answers import ANSWERS, WRONG
 
 SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"

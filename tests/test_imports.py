@@ -65,9 +65,9 @@ def test_a_name_a_package_does_not_export_is_an_attribute_error():
         raise AssertionError("agent.nope resolved")
 
 
-def test_an_export_named_like_its_submodule_stays_the_export():
-    probe = ("from agent import SolveSettings\nfrom agent import solve\nassert callable(solve), solve\n"
-             "from agent.solve import asolve\nimport agent\nassert callable(agent.solve) and agent.solve is solve\n"
-             "import agent.solve\nassert callable(agent.solve)\nfrom agent import solve as again\nassert again is solve")
+def test_the_solve_function_is_the_export_whatever_is_imported_first():
+    probe = ("import agent.core.loop\nimport agent\nassert callable(agent.solve) and agent.solve is agent.core.loop.solve\n"
+             "from agent import solve, SolveSettings\nassert solve is agent.core.loop.solve\n"
+             "import agent.core\nassert agent.solve is solve")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

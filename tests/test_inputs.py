@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-import agent.inputs as inputs_module
+import agent.core.data as inputs_module
 import agent.sandbox.inputs as sandbox_inputs
 from agent import solve
 from agent.errors import SolveFailed, UsageError
-from agent.inputs import describe_inputs, load_inputs, read_file, read_table
+from agent.core.data import describe_inputs, load_inputs, read_file, read_table
 from agent.sandbox import Limits, Sandbox
 from agent.sandbox import worker as worker_module
 from agent.sandbox.inputs import GLOBALS, Inputs, check_name
@@ -446,7 +446,7 @@ def test_jsolve_solve_reads_input_files_for_the_code_and_describes_them_to_the_m
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "JSOLVE_"))}
     env.update(OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="k", JSOLVE_MODEL="openai-chat:scripted")
     try:
-        done = subprocess.run([sys.executable, "-m", "agent.cli", "solve", "How many sales in the north?", "--output", "int", "--json",
+        done = subprocess.run([sys.executable, "-m", "agent", "solve", "How many sales in the north?", "--output", "int", "--json",
                                "--input", f"sales={tmp_path / 'sales.csv'}"], capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["value"] == 250
@@ -474,7 +474,7 @@ def test_the_model_is_shown_the_import_of_its_inputs_and_code_that_imports_them_
 
 def test_no_reference_of_the_suite_declares_its_inputs():
     from agent.evals.suite import load_suite
-    from agent.validate import prevalidate
+    from agent.core.validate import prevalidate
 
     cases = [c for c in load_suite(Path(__file__).resolve().parents[1] / "evals" / "suite.yaml") if c.inputs]
     assert len(cases) >= 12

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-import agent.inputs as inputs_module
+import agent.core.data as inputs_module
 from agent import solve
 from agent.errors import UsageError
-from agent.inputs import load_inputs, read_file, read_table
-from agent.validate import prevalidate
+from agent.core.data import load_inputs, read_file, read_table
+from agent.core.validate import prevalidate
 from tests.scripted import Script, fenced
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from agent import local_model as lm
-from agent.kv_prefix import SavedPrefix, file_fingerprint
-from agent.local_model import LocalServer, is_installed
-from agent.solve import shared_prefix
+from agent.models import local as lm
+from agent.models.saved_prefix import SavedPrefix, file_fingerprint
+from agent.models.local import LocalServer, is_installed
+from agent.prompts import shared_prefix
 
 PREFIX = [{"role": "system", "content": "You write JavaScript."}, {"role": "user", "content": "Task: "}]
 
@@ -165,11 +165,12 @@ def test_a_server_without_slot_saving_raises_for_the_caller_to_go_on_without(tmp
 
 
 def test_the_shared_prefix_is_how_every_solve_request_begins():
-    from agent.shape import OutputShape
-    from agent.solve import _instructions, _task
+    from agent.core.shape import OutputShape
+    from agent.core.loop import _task
+    from agent import prompts
 
     system, user = shared_prefix()
-    assert system == {"role": "system", "content": _instructions(None)}
+    assert system == {"role": "system", "content": prompts.system(None)}
     assert user["role"] == "user" and user["content"] and _task("Add 2 and 3.", OutputShape.of(int)).startswith(user["content"])
 
 

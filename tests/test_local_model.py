@@ -17,11 +17,11 @@ import time
 
 import pytest
 
-from agent import local_model as lm
+from agent.models import local as lm
 from agent.errors import LocalModelError, ModelUnavailable, UsageError
-from agent.local_model import LocalServer, ensure_gguf, is_installed
-from agent.sandbox import cpus as sandbox_cpus
-from agent.sandbox.cpus import cgroup_cpu_quota
+from agent.models.local import LocalServer, ensure_gguf, is_installed
+from agent import cpus as sandbox_cpus
+from agent.cpus import cgroup_cpu_quota
 
 needs_runtime = pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None,
                                    reason='the local model runtime is not installed (pip install -e ".[local]")')
@@ -317,7 +317,7 @@ def test_smoke_the_embedded_model_answers_through_pydantic_ai():
 
 _PARENT = """
 import sys, time
-from agent.local_model import shared_server
+from agent.models.local import shared_server
 server = shared_server()
 print(server.pid, flush=True)
 time.sleep(600)
@@ -369,7 +369,7 @@ def test_smoke_the_embedded_model_solves_three_instructions():
     from pydantic_ai.models import override_allow_model_requests
 
     from agent import solve
-    from agent.local_model import local_model
+    from agent.models.local import local_model
 
     model = local_model()
     with override_allow_model_requests(True):

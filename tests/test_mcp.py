@@ -24,7 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from agent.errors import UsageError
-from agent.mcp_server import parse_bind
+from agent.mcp.server import parse_bind
 from agent.sandbox.cancel import CancellableSandbox
 from agent.sandbox.limits import Limits
 from agent.sandbox.network import NetworkPolicy
@@ -48,7 +48,7 @@ def server_env(provider: FakeProvider | None = None) -> dict[str, str]:
 
 
 def mcp_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "agent.cli", "mcp", *args]
+    return [sys.executable, "-m", "agent", "mcp", *args]
 
 
 @contextmanager
@@ -360,8 +360,8 @@ def test_bad_bind_specs(spec):
 
 
 def test_the_cli_imports_the_sdk_only_for_jsolve_mcp():
-    probe = ("import sys\nsys.argv = ['jsolve', '--help']\nimport agent.cli\ntry:\n    agent.cli.app()\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'mcp_types') or m == 'agent.mcp_server'))")
+    probe = ("import sys\nsys.argv = ['jsolve', '--help']\nimport agent.cli.app\ntry:\n    agent.cli.app.app()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'mcp_types') or m == 'agent.mcp.server'))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert " mcp " in done.stdout  # the command is listed
@@ -369,7 +369,7 @@ def test_the_cli_imports_the_sdk_only_for_jsolve_mcp():
 
 
 def test_without_the_sdk_jsolve_mcp_says_what_to_install():
-    probe = "import sys\nsys.modules['mcp'] = None\nsys.argv = ['jsolve', 'mcp', '--workers', '1']\nfrom agent.cli import app\napp()"
+    probe = "import sys\nsys.modules['mcp'] = None\nsys.argv = ['jsolve', 'mcp', '--workers', '1']\nfrom agent.cli.app import app\napp()"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2
     assert 'pip install "jsolve[mcp]"' in done.stderr and "Traceback" not in done.stderr

@@ -10,7 +10,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli.app import app
 from agent.errors import UsageError
 from agent.sandbox import Limits, NetworkPolicy
 from agent.sandbox.network import Fetcher

@@ -149,7 +149,7 @@ def closed_port() -> int:
 
 
 def jsolve_eval(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent.cli", "eval", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "agent", "eval", *args], capture_output=True, text=True,
                           env={**ENV, **(env or {})}, timeout=timeout, check=False)
 
 
@@ -208,7 +208,7 @@ def test_ctrl_c_on_a_ray_run_keeps_the_finished_cases_and_leaves_no_ray_processe
     suite, out = fast_and_slow_suite(tmp_path), tmp_path / "out"
     provider = HoldingProvider()
     env = {**ENV, "OPENAI_BASE_URL": provider.base_url, "OPENAI_API_KEY": "k", "COLUMNS": "200"}
-    run = subprocess.Popen([sys.executable, "-m", "agent.cli", "eval", str(suite), "--model", "openai-chat:scripted",
+    run = subprocess.Popen([sys.executable, "-m", "agent", "eval", str(suite), "--model", "openai-chat:scripted",
                             "--ray", "local", "--workers", "2", "--concurrency", "2", "--report", str(out)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

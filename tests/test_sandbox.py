@@ -196,7 +196,7 @@ def test_cli_failure_and_usage_exit_codes(tmp_path):
 def test_cli_run_help_and_bad_options_come_from_the_run_command_itself(tmp_path):
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from agent.cli.app import app
 
     help_text = subprocess.run([sys.executable, "-m", "agent", "run", "--help"], capture_output=True, text=True)
     assert help_text.returncode == 0 and "--allow-net" in help_text.stdout and "--input" in help_text.stdout

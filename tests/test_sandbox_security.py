@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agent.errors import SandboxClosed, UsageError
 from agent.sandbox import Limits, NetworkPolicy, Sandbox
-from agent.sandbox.cpus import available_cpus, cgroup_cpu_quota
+from agent.cpus import available_cpus, cgroup_cpu_quota
 from agent.sandbox.pool import FETCH_PER_RUN
 from tests.fixture_server import FixtureServer
 

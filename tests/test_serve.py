@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from agent import local_model
-from agent.serve import STATE_FILE, Served, _write, find_served, model_key
+from agent.models import local as local_model
+from agent.models.served import STATE_FILE, Served, _write, find_served, model_key
 from tests.fake_provider import FakeProvider
 from tests.scripted import fenced
 
@@ -44,7 +44,7 @@ def test_a_running_server_is_found_and_used_by_another_process(cache, stand_in):
     try:
         _write(Served(pid=stand_in.pid, model="embedded", name="served-model", base_url=provider.base_url, api_key="the-key",
                      server_pid=os.getpid()))  # the scripted server runs in this process
-        done = subprocess.run([sys.executable, "-m", "agent.cli", "solve", "Six times seven.", "--output", "int", "--json"],
+        done = subprocess.run([sys.executable, "-m", "agent", "solve", "Six times seven.", "--output", "int", "--json"],
                               capture_output=True, text=True, env=environment(cache), timeout=120)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["value"] == 42 and json.loads(done.stdout)["model"] == "served-model"
@@ -77,16 +77,16 @@ def test_a_stale_state_file_is_ignored(cache, stand_in):
 
 def test_serve_stop_stops_the_server_named_in_the_state_file(cache, stand_in):
     _write(Served(pid=stand_in.pid, model="embedded", name="m", base_url="http://127.0.0.1:9/v1", api_key="k", server_pid=stand_in.pid))
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "serve", "--stop"], capture_output=True, text=True, env=environment(cache), timeout=60)
+    done = subprocess.run([sys.executable, "-m", "agent", "serve", "--stop"], capture_output=True, text=True, env=environment(cache), timeout=60)
     assert done.returncode == 0 and f"stopped jsolve serve (process {stand_in.pid})" in done.stdout
     assert stand_in.wait(10) is not None
-    again = subprocess.run([sys.executable, "-m", "agent.cli", "serve", "--stop"], capture_output=True, text=True, env=environment(cache), timeout=60)
+    again = subprocess.run([sys.executable, "-m", "agent", "serve", "--stop"], capture_output=True, text=True, env=environment(cache), timeout=60)
     assert again.returncode == 0 and "no jsolve serve is running" in again.stdout and not (cache / STATE_FILE).exists()
 
 
 def test_a_second_serve_is_refused_while_one_runs(cache, stand_in):
     _write(Served(pid=stand_in.pid, model=model_key("/x.gguf"), name="m", base_url="http://127.0.0.1:9/v1", api_key="k", server_pid=stand_in.pid))
-    done = subprocess.run([sys.executable, "-m", "agent.cli", "serve"], capture_output=True, text=True, env=environment(cache), timeout=60)
+    done = subprocess.run([sys.executable, "-m", "agent", "serve"], capture_output=True, text=True, env=environment(cache), timeout=60)
     assert done.returncode == 2 and f"jsolve serve already runs (process {stand_in.pid}" in done.stderr
 
 
@@ -98,7 +98,7 @@ def test_the_embedded_model_is_served_found_and_stopped(tmp_path, monkeypatch):
         (tmp_path / file.with_suffix(".verified").name).symlink_to(file.with_suffix(".verified"))
     monkeypatch.setenv("JSOLVE_CACHE_DIR", str(tmp_path))
     env = environment(tmp_path)
-    server = subprocess.Popen([sys.executable, "-m", "agent.cli", "serve"], stderr=subprocess.PIPE, text=True, env=env)
+    server = subprocess.Popen([sys.executable, "-m", "agent", "serve"], stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 300
         while not (tmp_path / STATE_FILE).exists():
@@ -107,7 +107,7 @@ def test_the_embedded_model_is_served_found_and_stopped(tmp_path, monkeypatch):
             time.sleep(0.2)
         served = find_served()
         assert served is not None and served.pid == server.pid
-        done = subprocess.run([sys.executable, "-m", "agent.cli", "serve", "--stop"], capture_output=True, text=True, env=env, timeout=60)
+        done = subprocess.run([sys.executable, "-m", "agent", "serve", "--stop"], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 0, done.stderr
         assert server.wait(30) == 0 and not (tmp_path / STATE_FILE).exists()
     finally:

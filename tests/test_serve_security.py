@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.kv_prefix import NotPrivate
-from agent.serve import Served, _write, find_served, model_key
+from agent.models.saved_prefix import NotPrivate
+from agent.models.served import Served, _write, find_served, model_key
 from tests.test_kv_prefix import SlotServer, saved
 
 OTHER_UID = 54321
@@ -98,7 +98,7 @@ def environment(cache: Path) -> dict[str, str]:
 
 
 def jsolve(cache: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent.cli", *args], capture_output=True, text=True, env=environment(cache),
+    return subprocess.run([sys.executable, "-m", "agent", *args], capture_output=True, text=True, env=environment(cache),
                           timeout=timeout, check=False)
 
 

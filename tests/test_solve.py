@@ -15,8 +15,8 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
 from agent import ModelUnavailable, SolveFailed, SolveSettings, UsageError, asolve, solve
-from agent.failures import feedback
-from agent.model import retrying_http_client
+from agent.core.failures import feedback
+from agent.models.client import retrying_http_client
 from agent.sandbox import Limits
 from tests.scripted import Script, fenced
 
@@ -201,7 +201,7 @@ def test_bad_input_is_a_usage_error_before_any_model_call(sandbox, kwargs, messa
 
 def test_no_model_configured_says_how_to_configure_one(monkeypatch, sandbox):
     monkeypatch.delenv("JSOLVE_MODEL", raising=False)
-    from agent import local_model
+    from agent.models import local as local_model
 
     if local_model.is_installed():
         pytest.skip("the embedded model is installed here, so it is the default")
@@ -211,7 +211,7 @@ def test_no_model_configured_says_how_to_configure_one(monkeypatch, sandbox):
 
 
 def test_the_no_model_message_names_every_way_to_configure_one():
-    from agent.model import _NO_MODEL
+    from agent.models.client import _NO_MODEL
 
     assert "{" not in _NO_MODEL, "no template placeholder left in the message"
     assert "JSOLVE_MODEL=openai-chat:" in _NO_MODEL and "JSOLVE_MODEL=gguf:" in _NO_MODEL
@@ -292,7 +292,7 @@ def test_a_request_body_is_resent_intact_on_retry(sandbox):
 def test_a_model_named_by_a_string_is_built_once_per_event_loop(monkeypatch):
     import sys
 
-    solve_module = sys.modules["agent.solve"]  # `agent.solve` is also the function's name
+    solve_module = sys.modules["agent.core.loop"]  # `agent.core.loop` is also the function's name
 
     built = []
     real = solve_module.resolve_model
@@ -315,7 +315,7 @@ def test_a_model_named_by_a_string_is_built_once_per_event_loop(monkeypatch):
     (("", "content_filter"), "extract", "content filter stopped the reply"),
 ])
 def test_blank_cut_or_filtered_replies_are_failures_that_say_why(reply, kind, message):
-    from agent.model import openai_compatible_model
+    from agent.models.client import openai_compatible_model
     from tests.fake_provider import FakeProvider
 
     provider = FakeProvider([reply, fenced(GOOD)])

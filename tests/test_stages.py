@@ -12,10 +12,10 @@ import pytest
 
 from agent import prompts
 from agent.errors import UsageError
-from agent.extract import extract_code
-from agent.failures import Failure
-from agent.shape import OutputShape
-from agent.validate import prevalidate, same_code
+from agent.core.extract import extract_code
+from agent.core.failures import Failure
+from agent.core.shape import OutputShape
+from agent.core.validate import prevalidate, same_code
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -114,7 +114,7 @@ def test_repeats_ignore_blank_lines_and_trailing_spaces():
 @pytest.mark.skipif(not (DATASETS / "humaneval-x-js").is_dir(), reason="the shared datasets folder is not present")
 def test_the_tree_parses_every_benchmark_reference_solution():
     """No false error nodes on real code the engine runs, and policy findings only where real."""
-    from agent.validate import _parser
+    from agent.core.validate import _parser
 
     with gzip.open(DATASETS / "humaneval-x-js" / "humaneval_js.jsonl.gz", "rt") as f:
         modules = {p["task_id"]: p["prompt"] + p["canonical_solution"] + "\nexport default 1" for p in map(json.loads, f)}
@@ -170,7 +170,7 @@ def test_prompts_refuse_missing_and_unknown_variables():
 def test_every_failure_kind_has_a_hint():
     from typing import get_args
 
-    from agent.failures import FailureKind
+    from agent.core.failures import FailureKind
 
     assert set(prompts.hints()) == set(get_args(FailureKind))
 
@@ -377,7 +377,7 @@ def test_extraction_of_a_degenerate_reply_takes_linear_time(reply):
 
 
 def test_feedback_quoting_a_line_with_a_lone_surrogate_is_text_utf_8_can_carry():
-    from agent.failures import Failure, feedback
+    from agent.core.failures import Failure, feedback
 
     text = feedback(Failure(kind="runtime", message="bad \udfff", line=1, logs=("log \udc80",)), 'const s = "\ud800"; throw 1')
     assert text.encode("utf-8") and "\ufffd" in text and 'Line 1 is: const s = "\ufffd"; throw 1' in text

@@ -218,7 +218,7 @@ def test_jsolve_eval_compare_shows_model_names_as_text(hostile_report):
 
 
 def test_visible_keeps_layout_and_json():
-    from agent.terminal import visible
+    from agent.text import visible
 
     text = json.dumps({"a": "\x1b[2J\x9b\u202e\x7f", "b": ["\t"]}, ensure_ascii=False, indent=2)
     shown = visible(text)

@@ -12,7 +12,7 @@ from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, Text
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from agent.errors import UsageError
-from agent.failures import feedback, from_run_error
+from agent.core.failures import feedback, from_run_error
 from agent.sandbox import Limits, NetworkPolicy
 from agent.toolset import failure_text, sandbox_toolset
 

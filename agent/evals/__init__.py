@@ -5,9 +5,8 @@ much the repair loop adds over a single attempt.
     report = await run_cases(load_suite("evals/suite.yaml"), model="openai-chat:qwen2.5-coder")
 """
 
-from typing import TYPE_CHECKING
-
-from agent._lazy import lazy_exports
+import importlib
+from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     **dict.fromkeys(["DATASETS", "load_dataset"], "agent.evals.datasets"),
@@ -16,7 +15,18 @@ _EXPORTS = {
     **dict.fromkeys(["Case", "judge", "load_suite", "select_cases"], "agent.evals.suite"),
 }
 __all__ = sorted(_EXPORTS)
-lazy_exports(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Each public name is imported on first use (PEP 562): `import agent.sandbox.worker` (a
+    sandbox worker) and `jsolve run` do not pay for the model side they never touch."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 if TYPE_CHECKING:
     from agent.evals.datasets import DATASETS, load_dataset

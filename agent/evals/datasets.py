@@ -25,7 +25,7 @@ from typing import Any
 
 from agent.errors import UsageError
 from agent.evals.suite import Case, select_cases
-from agent.validate import is_literal_call
+from agent.core.validate import is_literal_call
 
 __all__ = ["DATASETS", "function_check", "function_module", "load_dataset", "shown_calls"]
 

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from agent.evals.runner import Outcome
     from agent.sandbox.inputs import Inputs
-    from agent.solve import SolveSettings
+    from agent.core.loop import SolveSettings
 
 __all__ = ["CaseActor", "RayBackend"]
 
@@ -54,7 +54,7 @@ CLOSE_TIMEOUT_S = 10.0
 """How long an actor gets to close its sandbox pool and model server before it is killed."""
 LOCAL_MODEL_ENV = ("JSOLVE_CACHE_DIR", "JSOLVE_THREADS")
 """What the embedded model and `gguf:` read besides the model's name: where the model file and
-saved state are kept, and how many threads the server uses (`agent.local_model`)."""
+saved state are kept, and how many threads the server uses (`agent.models.local`)."""
 PROVIDER_ENV: dict[str, tuple[str, ...]] = {
     "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"),
     "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"),
@@ -238,7 +238,7 @@ class CaseActor:
     def ready(self) -> str:
         """Start the sandbox pool and resolve the model (here, so that a bad model name raises its
         own error to the driver rather than a dead actor's); returns the model's name."""
-        from agent.model import resolve_model
+        from agent.models.client import resolve_model
         from agent.sandbox import Sandbox
 
         if self._model is None:
@@ -300,7 +300,7 @@ def _forwarded_env(model: str | Model | None, environ: Mapping[str, str] = os.en
     `gguf:`, and $JSOLVE_MODEL when it is what names the model. Nothing else of the caller's
     environment (other keys and tokens) goes to the workers; a `Model` object is sent pickled,
     with its client, and needs nothing."""
-    from agent.model import MODEL_ENV
+    from agent.models.client import MODEL_ENV
 
     if model is not None and not isinstance(model, str):
         return {}

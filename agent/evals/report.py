@@ -19,9 +19,9 @@ from rich.text import Text
 from pydantic_core import to_jsonable_python
 
 from agent.errors import UsageError
-from agent.failures import well_formed
+from agent.core.failures import well_formed
 from agent.sandbox.result import json_text
-from agent.terminal import shown, visible
+from agent.text import shown, visible
 
 __all__ = ["Calibration", "CaseResult", "ProgramRecord", "Report", "Summary", "compare_reports", "summarize"]
 

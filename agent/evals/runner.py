@@ -26,17 +26,17 @@ from urllib.parse import urlsplit
 
 from pydantic_ai.models import Model
 
-from agent.agreement import Candidate
+from agent.core.agreement import Candidate
 from agent.errors import ModelRejected, ModelUnavailable, SolveFailed, UsageError
 from agent.evals.report import (
     MAX_CANDIDATE_VALUE, MAX_KEPT_LINE, MAX_KEPT_LOGS, CaseResult, ProgramRecord, Report, cut_value, summarize,
 )
 from agent.evals.suite import Case, judge
-from agent.inputs import load_inputs
-from agent.model import resolve_model
+from agent.core.data import load_inputs
+from agent.models.client import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
 from agent.sandbox.inputs import Inputs
-from agent.solve import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
+from agent.core.loop import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
 
 if TYPE_CHECKING:
     from agent.evals.ray_backend import RayBackend

@@ -13,12 +13,12 @@ from typing import Any, Literal
 import pydantic
 import yaml
 
-from agent.agreement import canonical, close
+from agent.core.agreement import canonical, close
 from agent.errors import UsageError
-from agent.failures import Failure
+from agent.core.failures import Failure
 from agent.sandbox import Sandbox
 from agent.sandbox.inputs import check_name
-from agent.shape import OutputShape
+from agent.core.shape import OutputShape
 
 __all__ = ["Case", "graded_module", "judge", "load_suite", "select_cases"]
 

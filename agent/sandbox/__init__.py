@@ -1,8 +1,7 @@
 """Run JavaScript in QuickJS worker processes that nothing can escape."""
 
-from typing import TYPE_CHECKING
-
-from agent._lazy import lazy_exports
+import importlib
+from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "Inputs": "agent.sandbox.inputs",
@@ -12,7 +11,18 @@ _EXPORTS = {
     **dict.fromkeys(["ErrorKind", "LogEntry", "RunError", "RunResult"], "agent.sandbox.result"),
 }
 __all__ = sorted(_EXPORTS)
-lazy_exports(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Each public name is imported on first use (PEP 562): `import agent.sandbox.worker` (a
+    sandbox worker) and `jsolve run` do not pay for the model side they never touch."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 if TYPE_CHECKING:
     from agent.sandbox.inputs import Inputs

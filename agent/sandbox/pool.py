@@ -17,7 +17,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, get_args
 
 from agent.errors import SandboxClosed, UsageError
-from agent.sandbox.cpus import available_cpus
+from agent.cpus import available_cpus
 from agent.sandbox.inputs import MEMORY_PER_INPUT_BYTE, Inputs, size_text
 from agent.sandbox.limits import Limits
 from agent.sandbox.process import WorkerProcess, spawn

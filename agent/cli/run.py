@@ -56,7 +56,7 @@ def run_command(argv: list[str]) -> int:
             files = named_files(args.input_files)
             inputs = None
             if files:
-                from agent.inputs import load_inputs
+                from agent.core.data import load_inputs
 
                 inputs = load_inputs(files)
         except UsageError as exc:
@@ -64,7 +64,7 @@ def run_command(argv: list[str]) -> int:
             return EXIT_USAGE
         result = sandbox.run(code, limits=limits, network=network, inputs=inputs)
     from agent.sandbox.result import json_text
-    from agent.terminal import visible
+    from agent.text import visible
 
     # What the program gave or printed is shown `visible`: it may hold terminal commands. The
     # JSON stays the same JSON, its unseen characters escaped.

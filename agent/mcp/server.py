@@ -5,7 +5,7 @@ prints; `solve` has the operator's model write, run and repair code for an instr
 reports progress after each attempt. The operator fixes the limits, the network policy and the
 model when starting the server; a client may lower a run's timeout, nothing more: a solve's inputs
 count against the operator's memory limit and timeout (`Limits.ceiling`), and its output schema is
-bounded and read off the event loop (`agent.shape`). A failed run
+bounded and read off the event loop (`agent.core.shape`). A failed run
 or solve is a tool result with `isError` (what failed and where, the text `solve` sends its own
 model), never a protocol error. All calls share one pool of workers, and a call the client
 cancels stops its run (`agent.sandbox.cancel`).
@@ -279,9 +279,9 @@ async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, in
 
     from agent.sandbox.inputs import Inputs
     from agent.sandbox.pool import fit_inputs
-    from agent.shape import OutputShape
-    from agent.solve import Attempt, asolve
-    from agent.terminal import report
+    from agent.core.shape import OutputShape
+    from agent.core.loop import Attempt, asolve
+    from agent.core.outcome import report
 
     rounds = min(max_attempts or config.max_attempts, config.max_attempts)
     programs = min(samples or 1, config.max_samples)
@@ -473,13 +473,13 @@ def require_sdk() -> None:
 def _check_model(config: ServerConfig, echo: Callable[[str], None]) -> None:
     """Refuse a model name that cannot work before serving (a typo would otherwise surface on a
     client's first solve); a local model is only started by the first solve."""
-    from agent.model import MODEL_ENV, resolve_model
+    from agent.models.client import MODEL_ENV, resolve_model
 
     name = (config.model or os.environ.get(MODEL_ENV, "")).strip()
     if name and not name.startswith("gguf:"):
         resolve_model(name)
     elif not name:
-        from agent import local_model
+        from agent.models import local as local_model
 
         if not local_model.is_installed():
             echo("jsolve mcp: no model for the solve tool (give --model or set $JSOLVE_MODEL); run_javascript works without one")

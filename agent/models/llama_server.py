@@ -1,6 +1,6 @@
 """The child process that serves a GGUF model with llama.cpp (xllamacpp) on loopback.
 
-Started by `agent.local_model.LocalServer` as a script, by path, so that it imports only the
+Started by `agent.models.local.LocalServer` as a script, by path, so that it imports only the
 standard library and xllamacpp (not jsolve and pydantic-ai). It runs in its own process because
 `xllamacpp.Server(...)` loads the model while holding the GIL: in the caller's process that
 would freeze every thread (progress display, event loop, Ctrl-C) for the whole load.

@@ -43,8 +43,9 @@ def eval_command(
     cluster) could not be reached (the run stopped; finished cases are reported), 130 Ctrl-C
     (likewise)."""
     from agent.evals.report import Report, print_comparison, print_report, print_stories, render_html
-    from agent.model import resolve_model
-    from agent.terminal import model_loading, shown, visible
+    from agent.models.client import resolve_model
+    from agent.cli.terminal import model_loading
+    from agent.text import shown, visible
 
     console = Console()
     args = args or []
@@ -134,7 +135,7 @@ def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int 
 
 def _settings(pairs: list[str]):
     """SolveSettings from NAME=VALUE pairs, each value read as its field's type."""
-    from agent.solve import SolveSettings
+    from agent.core.loop import SolveSettings
 
     types = typing.get_type_hints(SolveSettings)
     names = ", ".join(f.name for f in dataclasses.fields(SolveSettings))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from agent.failures import Failure
+from agent.core.failures import Failure
 
 __all__ = ["extract_code"]
 

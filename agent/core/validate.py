@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import tree_sitter
 import tree_sitter_javascript
 
-from agent.failures import Failure
+from agent.core.failures import Failure
 from agent.sandbox.inputs import INPUTS_MODULE
 
 __all__ = ["is_literal_call", "prevalidate", "same_code"]

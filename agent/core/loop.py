@@ -5,7 +5,7 @@ The loop works in rounds. A round asks the model for `samples` independent progr
 the others at `sample_temperature`, in one request where the model's API can return several
 choices. Every program goes through the same stages: extract the code, pre-validate it, run it in
 the sandbox, check the value's shape and its integer precision. The values that passed are
-grouped (`agent.agreement`). What follows a round (accept, repair or stop) is decided by
+grouped (`agent.core.agreement`). What follows a round (accept, repair or stop) is decided by
 `decide()`, a pure function of the candidates and the budget; the next round's request carries
 the feedback of the round (a failure's, or the disagreement between values).
 
@@ -36,18 +36,18 @@ from pydantic_ai.usage import RunUsage
 from pydantic_core import to_jsonable_python
 
 from agent import prompts
-from agent.agreement import Candidate, Vote, agreement, close, group, has_majority, meets
+from agent.core.agreement import Candidate, Vote, agreement, close, group, has_majority, meets
 from agent.errors import ModelUnavailable, SolveFailed, UsageError
-from agent.extract import extract_code
-from agent.failures import Failure, feedback, from_run_error
-from agent.inputs import describe_inputs, load_inputs
+from agent.core.extract import extract_code
+from agent.core.failures import Failure, feedback, from_run_error
+from agent.core.data import describe_inputs, load_inputs
 from agent.logs import get_logger
-from agent.model import MODEL_ENV, Reply, request_replies, resolve_model
+from agent.models.client import MODEL_ENV, Reply, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
 from agent.sandbox.inputs import Inputs
 from agent.sandbox.result import json_text
-from agent.shape import OutputShape
-from agent.validate import prevalidate, same_code
+from agent.core.shape import OutputShape
+from agent.core.validate import prevalidate, same_code
 
 if TYPE_CHECKING:
     from agent.sandbox.network import NetworkPolicy
@@ -447,21 +447,6 @@ def default_sandbox() -> Sandbox:
         return _sandbox
 
 
-def _instructions(network: NetworkPolicy | None) -> str:
-    if network is None:
-        net = prompts.render("network-off")
-    else:
-        net = prompts.render("network-on", hosts=", ".join(network.allow_hosts))
-    return prompts.render("system", network=net)
-
-
-def shared_prefix() -> list[dict[str, str]]:
-    """How every request of a solve without network access begins, as chat messages: the system
-    prompt and the task template's text before the instruction. A local model server keeps it
-    computed between starts (`agent.kv_prefix`)."""
-    return [{"role": "system", "content": _instructions(None)}, {"role": "user", "content": prompts.fixed_start("task")}]
-
-
 def _task(instruction: str, shape: OutputShape, described: str = "") -> str:
     if shape.schema:
         text = prompts.render("shape", schema=json.dumps(shape.schema, separators=(",", ":")))
@@ -498,7 +483,7 @@ async def asolve(
     `check` is JavaScript run after the code with its default export as `value` (which may then
     be a function); it throws to refuse the value, and what it returns is checked against
     `output`. `inputs` maps names to the caller's data: JSON values, or files (a `Path`; a str
-    is always text, never a file name; see `agent.inputs.load_inputs`), read once per solve (or an
+    is always text, never a file name; see `agent.core.data.load_inputs`), read once per solve (or an
     `Inputs` already loaded); the code
     reads each as a frozen global of its name, and the model sees only its schema, size and
     first items. `on_attempt` is called with each program as soon as it is judged (to show
@@ -522,7 +507,7 @@ async def asolve(
     loaded = inputs if isinstance(inputs, Inputs) else load_inputs(inputs)
     resolved = model if isinstance(model, Model) else await _model_named(model)
     run_id = uuid.uuid4().hex[:12]
-    run = _Run(model=resolved, instructions=_instructions(network), task=_task(instruction, shape, describe_inputs(loaded)),
+    run = _Run(model=resolved, instructions=prompts.system(network.allow_hosts if network else None), task=_task(instruction, shape, describe_inputs(loaded)),
                shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, inputs=loaded, settings=settings,
                max_rounds=max_attempts, log=log.bind(run_id=run_id), on_attempt=on_attempt)
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The `jsolve` command line (its entry point is `agent.__main__`; `jsolve run` lives in `agent.run_command`)."""
+"""The `jsolve` command line (its entry point is `agent.__main__`; `jsolve run` lives in `agent.cli.run`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from agent.errors import UsageError
-from agent.evals.cli import eval_command
-from agent.run_command import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, chosen_limits, named_files, network_policy, run_command
+from agent.cli.eval import eval_command
+from agent.cli.run import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, chosen_limits, named_files, network_policy, run_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-written JavaScript safely.")
 
@@ -70,11 +70,12 @@ def solve(
     """Have a model write, check and repair JavaScript until it answers INSTRUCTION."""
     from agent.errors import JsolveError, ModelUnavailable, SolveFailed
     from agent.logs import configure
-    from agent.model import resolve_model
-    from agent.solve import SolveSettings
-    from agent.solve import solve as run_solve
+    from agent.models.client import resolve_model
+    from agent.core.loop import SolveSettings
+    from agent.core.loop import solve as run_solve
     from agent.sandbox.result import json_text
-    from agent.terminal import SolveView, model_loading, visible
+    from agent.cli.terminal import SolveView, model_loading
+    from agent.text import visible
 
     try:
         if log_format not in ("console", "json"):
@@ -93,7 +94,7 @@ def solve(
         network = network_policy(allow_net)
         sampling = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
         settings = SolveSettings(**sampling)
-        from agent.inputs import load_inputs
+        from agent.core.data import load_inputs
 
         inputs = load_inputs(named_files(input_files))
     except UsageError as exc:
@@ -142,7 +143,7 @@ def mcp(
     workers: Annotated[Optional[int], typer.Option("--workers", help="Sandbox worker processes shared by all calls. Default: one per CPU.")] = None,
 ) -> None:
     """Serve run_javascript and solve as MCP tools, over stdio (default) or streamable HTTP."""
-    from agent import mcp_server
+    from agent.mcp import server as mcp_server
     from agent.sandbox import Limits
 
     try:
@@ -162,7 +163,7 @@ def serve(
     """Keep the local model loaded on loopback until Ctrl-C: jsolve solve, jsolve eval and solve()
     in other processes use it instead of starting their own."""
     from agent.errors import JsolveError
-    from agent.serve import serving, stop_served, wait_until_stopped
+    from agent.models.served import serving, stop_served, wait_until_stopped
 
     try:
         if stop:
@@ -171,7 +172,7 @@ def serve(
             return
         if model is not None and not model.startswith("gguf:"):
             raise UsageError(f"jsolve serve runs a local model: --model gguf:/path/model.gguf, not {model!r}")
-        from agent.terminal import model_loading
+        from agent.cli.terminal import model_loading
 
         path = model.removeprefix("gguf:") if model else None
         with contextlib.ExitStack() as stack:

@@ -1,18 +1,18 @@
-"""What `jsolve solve` shows: each attempt as it is judged, then the answer (or one JSON object);
-and `visible`, which every text of a model or a program passes through before a terminal shows it.
+"""What `jsolve solve` shows: each attempt as it is judged, then the answer (or one JSON object).
+Every text of a model or a program passes through `agent.text.visible` before it is shown.
 
-rich is imported where something is shown, not on import: `jsolve run` uses `visible` and starts
-in a fraction of the time rich takes to import."""
+rich is imported where something is shown, not on import."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from agent.core.outcome import report
 from agent.sandbox.result import json_text
+from agent.text import shown, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,36 +20,14 @@ if TYPE_CHECKING:
     from rich.table import Table
     from rich.text import Text
 
-    from agent.agreement import Candidate
+    from agent.core.agreement import Candidate
     from agent.errors import SolveFailed
-    from agent.solve import Attempt, Solution
+    from agent.core.loop import Attempt, Solution
 
 MAX_CELL = 80
 """Characters of a value or failure shown in a round's table."""
 
-_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""What a terminal acts on or reorders instead of showing: the C0 controls but tab and newline
-(ESC starts clipboard writes, links, title changes and clears; CR and backspace overwrite what
-was shown), DEL, the C1 controls (U+009B is a one-character ESC [), and the bidirectional
-embeddings, overrides and isolates (text shown in another order than it is)."""
-
 __all__ = ["SolveView", "json_text", "model_loading", "report", "shown", "visible"]
-
-
-def visible(text: str) -> str:
-    """`text` from a model, a program or a report file, fit to show on a terminal: each character
-    of `_UNSEEN` is written as its escape (`\\u001b` for ESC), so the text can neither command
-    the terminal nor hide part of itself. Tab and newline stay, for layout. The escape is the one
-    JSON and JavaScript read: JSON text stays the same JSON, and code the same code inside its
-    strings."""
-    return _UNSEEN.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def shown(text: str, style: str = "") -> Text:
-    """`text` made `visible`, as rich text: rich never reads it as markup (`[/]`, `[link=...]`)."""
-    from rich.text import Text
-
-    return Text(visible(text), style=style)
 
 
 @contextlib.contextmanager
@@ -197,44 +175,3 @@ def _summary(attempts: list[Attempt], usage: Any, total_ms: float, model_name: s
     who = f" · {model_name}" if model_name else ""
     return (f"{len(attempts)} attempt(s) · {usage.input_tokens} tokens in, {usage.output_tokens} out · "
             f"{total_ms / 1000:.1f} s ({model_ms / 1000:.1f} s in the model){who}")
-
-
-def report(solution: Solution | None, attempts: list[Attempt], usage: Any, total_ms: float,
-           candidates: Sequence[Candidate] = ()) -> dict[str, Any]:
-    """A solve as plain JSON data; the shape is stable (fields are added, never renamed).
-    `candidates` are a failed solve's passing values, when it has any."""
-    from pydantic_core import to_jsonable_python
-
-    return {
-        "ok": solution is not None,
-        "value": to_jsonable_python(solution.value) if solution is not None else None,
-        "code": solution.code if solution is not None else (attempts[-1].code if attempts else None),
-        "model": solution.model_name if solution is not None else None,
-        "agreement": round(solution.agreement, 4) if solution is not None else None,
-        "agreed": solution.agreed if solution is not None else False,
-        "candidates": [{"value": to_jsonable_python(c.value), "count": c.count, "code": c.code}
-                       for c in (solution.candidates if solution is not None else candidates)],
-        "attempts": [
-            {
-                "number": a.number,
-                "candidate": a.candidate,
-                "code": a.code,
-                "failure": None if a.failure is None else {"kind": a.failure.kind, "message": a.failure.message, "line": a.failure.line, "column": a.failure.column},
-                "feedback": a.feedback,
-                "logs": list(a.logs),
-                "model_ms": round(a.model_ms, 2),
-                "validate_ms": round(a.validate_ms, 3),
-                "run_ms": round(a.run_ms, 3),
-                "input_tokens": a.usage.input_tokens,
-                "output_tokens": a.usage.output_tokens,
-            }
-            for a in attempts
-        ],
-        "usage": {"requests": usage.requests, "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens} if usage is not None else None,
-        "timings": {
-            "total_ms": round(total_ms, 2),
-            "model_ms": round(sum(a.model_ms for a in attempts), 2),
-            "validate_ms": round(sum(a.validate_ms for a in attempts), 3),
-            "run_ms": round(sum(a.run_ms for a in attempts), 3),
-        },
-    }

