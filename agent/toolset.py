@@ -12,15 +12,15 @@ network policy hold for every call: the agent may lower a run's timeout, nothing
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from agent.errors import UsageError
+from agent.arguments import instance, whole_count
 from agent.core.failures import feedback, from_run_error
+from agent.defaults import DEFAULT_TOOL_RETRIES
+from agent.errors import UsageError
 from agent.sandbox.inputs import INPUTS_MODULE, Inputs
-from agent.sandbox.limits import Limits
+from agent.sandbox.limits import Limits, lowered_timeout
 from agent.sandbox.result import RunResult
 
 if TYPE_CHECKING:
@@ -31,9 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_RETRIES", "describe_sandbox", "failure_text", "sandbox_toolset"]
 
-DEFAULT_RETRIES = 3
-"""Failed runs in a row the agent may repair before its run stops (solve's own budget is 4
-attempts, so 3 repairs); pydantic-ai's default of 1 leaves a single repair."""
+DEFAULT_RETRIES = DEFAULT_TOOL_RETRIES
+"""Failed runs in a row the agent may repair before its run stops (`agent.defaults`)."""
 
 
 def failure_text(result: RunResult, code: str | None = None) -> str:
@@ -58,15 +57,12 @@ def sandbox_toolset(*, network: NetworkPolicy | None = None, limits: Limits | No
     from pydantic_ai import ModelRetry
     from pydantic_ai.toolsets import FunctionToolset
 
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise UsageError(f"max_retries must be 0 or more, got {max_retries!r}")
-    if limits is not None and not isinstance(limits, Limits):
-        raise UsageError(f"limits must be a Limits, got {type(limits).__name__}")
+    whole_count(max_retries, "max_retries")
+    instance(limits, "limits", Limits, "a Limits")
     if network is not None:
         from agent.sandbox.network import NetworkPolicy
 
-        if not isinstance(network, NetworkPolicy):
-            raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
+        instance(network, "network", NetworkPolicy, "a NetworkPolicy")
     base = limits or Limits()
     data = inputs if isinstance(inputs, Inputs) or inputs is None else Inputs(inputs)
 
@@ -77,9 +73,7 @@ def sandbox_toolset(*, network: NetworkPolicy | None = None, limits: Limits | No
             code: The module; it must `export default` its result.
             timeout: Seconds the run may take; at most the limit the toolset was built with.
         """
-        run_limits = base
-        if timeout is not None and isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0:
-            run_limits = replace(base, timeout=timeout if base.timeout is None else min(timeout, base.timeout))
+        run_limits = lowered_timeout(base, timeout)
         pool = sandbox
         if pool is None:
             from agent.core.loop import default_sandbox

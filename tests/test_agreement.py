@@ -10,9 +10,13 @@ from pydantic_ai.models import override_allow_model_requests
 from agent import SolveFailed, SolveSettings, UsageError, solve
 from agent.core.agreement import Vote, canonical, close, group, has_majority, meets
 from agent.models.client import openai_compatible_model
+from agent.core.failures import Failure
 from agent.core.loop import decide
 from tests.fake_provider import FakeProvider
 from tests.scripted import Sampler, fenced
+
+FAILED = Failure(kind="runtime", message="x is not defined")
+"""The latest failure, which a solve that stops with no passing value fails with."""
 
 TASK = "How many Sundays fell on the first of a month from 1901 to 2000?"
 
@@ -56,15 +60,15 @@ def test_a_majority_needs_two_programs_and_more_than_half_of_the_passing_ones():
 
 def test_decide_is_a_pure_function_of_the_candidates_and_the_budget():
     none, one, agreed = group([]), group([vote(1)]), group([vote(1, 1), vote(1, 2)])
-    assert decide(one, rounds_made=1, max_rounds=1, samples=1) == "accept"
-    assert decide(none, rounds_made=1, max_rounds=2, samples=1) == "repair"
-    assert decide(none, rounds_made=2, max_rounds=2, samples=1) == "stop"
-    assert decide(one, rounds_made=1, max_rounds=2, samples=4) == "repair", "one program is not agreement"
-    assert decide(agreed, rounds_made=1, max_rounds=2, samples=4) == "accept"
-    assert decide(agreed, rounds_made=1, max_rounds=2, samples=4, min_agreement=1.0) == "accept"
+    assert decide(one, rounds_made=1, max_rounds=1, samples=1).action == "accept"
+    assert decide(none, rounds_made=1, max_rounds=2, samples=1).action == "repair"
+    assert decide(none, rounds_made=2, max_rounds=2, samples=1, last_failure=FAILED).action == "stop"
+    assert decide(one, rounds_made=1, max_rounds=2, samples=4).action == "repair", "one program is not agreement"
+    assert decide(agreed, rounds_made=1, max_rounds=2, samples=4).action == "accept"
+    assert decide(agreed, rounds_made=1, max_rounds=2, samples=4, min_agreement=1.0).action == "accept"
     split = group([vote(1, 1), vote(1, 2), vote(2, 3)])
-    assert decide(split, rounds_made=1, max_rounds=2, samples=3, min_agreement=0.7) == "repair"
-    assert decide(split, rounds_made=2, max_rounds=2, samples=3, min_agreement=0.7) == "stop"
+    assert decide(split, rounds_made=1, max_rounds=2, samples=3, min_agreement=0.7).action == "repair"
+    assert decide(split, rounds_made=2, max_rounds=2, samples=3, min_agreement=0.7).action == "stop"
 
 
 # -- rounds with a scripted model (k concurrent requests) ---------------------------------------
@@ -106,8 +110,8 @@ def test_disagreement_is_fed_back_and_a_repair_round_settles_it(sandbox):
 
 def test_without_repair_disagreement_the_first_round_with_a_value_ends_the_solve(sandbox):
     split = group([vote(1, 1), vote(2, 2)])
-    assert decide(split, rounds_made=1, max_rounds=3, samples=2, repair_disagreement=False) == "stop"
-    assert decide(group([]), rounds_made=1, max_rounds=3, samples=2, repair_disagreement=False) == "repair"
+    assert decide(split, rounds_made=1, max_rounds=3, samples=2, repair_disagreement=False).action == "stop"
+    assert decide(group([]), rounds_made=1, max_rounds=3, samples=2, repair_disagreement=False).action == "repair"
     sampler = Sampler([fenced("export default rows")], [fenced("export default nope"), fenced("export default 172"),
                                                        fenced("export default 171")])
     s = solve(TASK, output=int, model=sampler.model, sandbox=sandbox, max_attempts=3,

@@ -17,7 +17,7 @@ from agent import solve
 from agent.errors import SolveFailed, UsageError
 from agent.core.data import describe_inputs, load_inputs, read_file, read_table
 from agent.sandbox import Limits, Sandbox
-from agent.sandbox import worker as worker_module
+from agent.sandbox.worker import engine as worker_module
 from agent.sandbox.inputs import GLOBALS, Inputs, check_name
 from tests.scripted import Sampler, Script, fenced
 

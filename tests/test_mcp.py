@@ -25,9 +25,9 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from agent.errors import UsageError
 from agent.mcp.server import parse_bind
-from agent.sandbox.cancel import CancellableSandbox
 from agent.sandbox.limits import Limits
 from agent.sandbox.network import NetworkPolicy
+from agent.sandbox.pool import Sandbox
 from tests.fake_provider import FakeProvider
 from tests.scripted import fenced
 
@@ -222,7 +222,7 @@ def test_a_cancelled_run_kills_its_worker_and_the_pool_replaces_it():
     policy = NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
     code = f"await fetch('http://127.0.0.1:{signal.server_address[1]}/');\nwhile (true) {{}}\nexport default 1"
 
-    async def scenario(sandbox: CancellableSandbox) -> None:
+    async def scenario(sandbox: Sandbox) -> None:
         run = asyncio.create_task(sandbox.run_async(code, network=policy, limits=Limits(timeout=30)))
         assert await asyncio.to_thread(reached.wait, 20)  # the code is running: it made its request
         (worker,) = sandbox._all
@@ -235,7 +235,7 @@ def test_a_cancelled_run_kills_its_worker_and_the_pool_replaces_it():
         assert worker.process.poll() is not None and worker not in sandbox._all  # killed, and replaced
 
     try:
-        with CancellableSandbox(1) as sandbox:
+        with Sandbox(1) as sandbox:
             asyncio.run(scenario(sandbox))
     finally:
         signal.shutdown()
@@ -243,7 +243,7 @@ def test_a_cancelled_run_kills_its_worker_and_the_pool_replaces_it():
 
 
 def test_a_run_cancelled_before_it_has_a_worker_never_starts():
-    async def scenario(sandbox: CancellableSandbox) -> None:
+    async def scenario(sandbox: Sandbox) -> None:
         loop = asyncio.get_running_loop()
         holding = asyncio.Event()
         busy = asyncio.create_task(sandbox.run_async("const end = Date.now() + 300;\nwhile (Date.now() < end) {}\nexport default 1",
@@ -259,7 +259,7 @@ def test_a_run_cancelled_before_it_has_a_worker_never_starts():
         assert started == [] and sandbox.stopped_runs == 0
 
     started: list[bool] = []
-    with CancellableSandbox(1) as sandbox:
+    with Sandbox(1) as sandbox:
         asyncio.run(scenario(sandbox))
 
 

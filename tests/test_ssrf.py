@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.sandbox import NetworkPolicy
-from agent.sandbox.network import Refused, parse_url, refusal
+from agent.sandbox.urls import Refused, parse_url, refusal
 from tests.fixture_server import FixtureServer
 
 

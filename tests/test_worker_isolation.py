@@ -27,9 +27,9 @@ def hostile_folder(tmp_path: Path) -> tuple[Path, Path]:
     leave a file in `marker` when imported (and the worker module would run in place of ours)."""
     folder, marker = tmp_path / "project", tmp_path / "imported"
     marker.mkdir()
-    (folder / "agent" / "sandbox").mkdir(parents=True)
+    (folder / "agent" / "sandbox" / "worker").mkdir(parents=True)
     for path, name in [("agent/__init__.py", "agent"), ("agent/sandbox/__init__.py", "agent.sandbox"),
-                       ("agent/sandbox/worker.py", "agent.sandbox.worker"), ("quickjs.py", "quickjs"),
+                       ("agent/sandbox/worker/__init__.py", "agent.sandbox.worker"), ("quickjs.py", "quickjs"),
                        ("_quickjs.py", "_quickjs"), ("json.py", "json")]:
         (folder / path).write_text(HOSTILE.format(marker=str(marker), name=name))
     return folder, marker

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from agent.cli.eval import EXIT_MODEL_UNAVAILABLE, eval_command
+from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES
 from agent.errors import UsageError
-from agent.cli.eval import eval_command
 from agent.cli.run import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, chosen_limits, named_files, network_policy, run_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-written JavaScript safely.")
@@ -21,8 +22,6 @@ def run(ctx: typer.Context) -> None:
     """Run a JavaScript module in the sandbox and print its default export (see jsolve run --help)."""
     raise typer.Exit(run_command(ctx.args))
 
-
-EXIT_MODEL_UNAVAILABLE = 3
 
 _TYPE_NAMES: dict[str, Any] = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict, "tuple": tuple, "any": Any}
 
@@ -56,8 +55,8 @@ def solve(
     output: Annotated[Optional[str], typer.Option("--output", help="The answer's type, e.g. int, 'list\\[str]', 'dict\\[str, float]'.")] = None,
     schema: Annotated[Optional[Path], typer.Option("--schema", help="A JSON Schema file the answer must match.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="A pydantic-ai model name (openai:gpt-4.1, openai-chat:NAME...) or gguf:/path/model.gguf. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
-    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts (rounds of --samples programs) before giving up.")] = 4,
-    samples: Annotated[Optional[int], typer.Option("--samples", help="Independent programs per attempt; the answer is the value most of them agree on. Default: 1.")] = None,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts (rounds of --samples programs) before giving up.")] = DEFAULT_ATTEMPTS,
+    samples: Annotated[Optional[int], typer.Option("--samples", help=f"Independent programs per attempt; the answer is the value most of them agree on. Default: {DEFAULT_SAMPLES}.")] = None,
     min_agreement: Annotated[Optional[float], typer.Option("--min-agreement", help="With --samples: fail rather than answer when fewer than this share of the passing programs (and fewer than two) agree.")] = None,
     allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host).")] = None,
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run of the code.")] = None,
@@ -113,7 +112,7 @@ def solve(
         raise typer.Exit(EXIT_USAGE) from None
     except SolveFailed as exc:
         if as_json:  # the same JSON, its every unseen character escaped
-            typer.echo(visible(json_text(view.report(None, exc))))
+            typer.echo(visible(json_text(view.outcome(exc).json_data())))
         else:
             view.failed(exc)
         raise typer.Exit(EXIT_FAILED) from None
@@ -124,7 +123,7 @@ def solve(
         typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     if as_json:
-        typer.echo(visible(json_text(view.report(solution, None))))
+        typer.echo(visible(json_text(view.outcome(solution).json_data())))
     else:
         view.solved(solution)
 
@@ -138,8 +137,8 @@ def mcp(
     timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run; clients may ask for less, never more.")] = None,
     memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate per run.")] = None,
     model: Annotated[Optional[str], typer.Option("--model", help="The model the solve tool uses. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
-    max_attempts: Annotated[int, typer.Option("--max-attempts", help="The most attempts a client's solve may ask for (and the default).")] = 4,
-    max_samples: Annotated[int, typer.Option("--max-samples", help="The most programs per attempt a client's solve may ask for.")] = 4,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="The most attempts a client's solve may ask for (and the default).")] = DEFAULT_ATTEMPTS,
+    max_samples: Annotated[int, typer.Option("--max-samples", help="The most programs per attempt a client's solve may ask for.")] = DEFAULT_MAX_SAMPLES,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Sandbox worker processes shared by all calls. Default: one per CPU.")] = None,
 ) -> None:
     """Serve run_javascript and solve as MCP tools, over stdio (default) or streamable HTTP."""
@@ -170,11 +169,13 @@ def serve(
             stopped = stop_served()
             typer.echo(f"stopped jsolve serve (process {stopped.pid})" if stopped else "no jsolve serve is running")
             return
-        if model is not None and not model.startswith("gguf:"):
-            raise UsageError(f"jsolve serve runs a local model: --model gguf:/path/model.gguf, not {model!r}")
         from agent.cli.terminal import model_loading
+        from agent.models.names import model_named
 
-        path = model.removeprefix("gguf:") if model else None
+        named = model_named(model, environ={})  # without --model, the embedded model, whatever $JSOLVE_MODEL says
+        if named.kind == "provider":
+            raise UsageError(f"jsolve serve runs a local model: --model gguf:/path/model.gguf, not {model!r}")
+        path = named.path
         with contextlib.ExitStack() as stack:
             with model_loading() as progress:
                 served, server = stack.enter_context(serving(path, progress=progress))

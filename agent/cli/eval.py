@@ -13,28 +13,30 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agent.arguments import positive_count
+from agent.cli.run import EXIT_USAGE
+from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, DEFAULT_RAY_WORKERS
 from agent.errors import ClusterUnavailable, ModelUnavailable, UsageError
 
-EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
+"""The model or the Ray cluster could not be reached (`jsolve solve` and `jsolve eval`)."""
 EXIT_INTERRUPTED = 130
 """Ctrl-C or SIGTERM, after the report of the finished cases is written (the shell's code for SIGINT)."""
-DEFAULT_SUITE = Path("evals/suite.yaml")
 
 
 def eval_command(
-    args: Annotated[list[str] | None, typer.Argument(help="SUITE.yaml or a folder of suites (default evals/suite.yaml), or the dataset file with --dataset; or: show REPORT; or: compare A B (report folders or report.json files)")] = None,
+    args: Annotated[list[str] | None, typer.Argument(help="SUITE.yaml or a folder of suites (default: the suite jsolve ships, evals/suite.yaml), or the dataset file with --dataset; or: show REPORT; or: compare A B (report folders or report.json files)")] = None,
     dataset: Annotated[str | None, typer.Option("--dataset", help="humaneval-x, mbjsp or gsm8k: read the file given as argument.")] = None,
     limit: Annotated[int | None, typer.Option(help="Run only the first N cases.")] = None,
     sample: Annotated[int | None, typer.Option(help="Run N cases drawn at random (see --seed).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
     model: Annotated[str | None, typer.Option("--model", help="The model (default: $JSOLVE_MODEL, then the embedded model).")] = None,
-    concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = 8,
-    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = 4,
+    concurrency: Annotated[int, typer.Option(help="Cases in flight at once.")] = DEFAULT_CONCURRENCY,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts per case.")] = DEFAULT_ATTEMPTS,
     report: Annotated[Path | None, typer.Option("--report", help="Folder for report.json, report.html and results.jsonl (written as cases finish).")] = None,
     case: Annotated[str | None, typer.Option("--case", help="With show: the one case to show (solved or not).")] = None,
     ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray (the ray extra): local (a Ray instance of this run), auto (the running cluster, or $RAY_ADDRESS) or a cluster address, HOST:PORT or ray://HOST:10001.")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="With --ray: worker actors (default 2), each with its own sandbox pool and model client, solving --concurrency cases at a time.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help=f"With --ray: worker actors (default {DEFAULT_RAY_WORKERS}), each with its own sandbox pool and model client, solving --concurrency cases at a time.")] = None,
     setting: Annotated[list[str] | None, typer.Option("--setting", help="NAME=VALUE of a solve setting for this run, repeatable (samples, sample_temperature, min_agreement, repair_disagreement, temperature, temperature_step, max_temperature, max_tokens, show_failed_code); recorded in the report.")] = None,
 ) -> None:
     """Run many instructions and report the solve rate, pass@1 and what the repair loop added.
@@ -69,8 +71,8 @@ def eval_command(
             return
         cases, source = _cases(args, dataset, limit, sample, seed)
         selection = {k: v for k, v in {"limit": limit, "sample": sample, "seed": seed if sample is not None else None}.items() if v is not None}
-        if concurrency < 1 or max_attempts < 1:
-            raise UsageError("--concurrency and --max-attempts must be at least 1")
+        positive_count(concurrency, "--concurrency")
+        positive_count(max_attempts, "--max-attempts")
         settings = _settings(setting or [])
         if ray is None:
             if workers is not None:
@@ -81,7 +83,7 @@ def eval_command(
         else:  # each worker resolves the model where it runs
             from agent.evals.ray_backend import RayBackend
 
-            backend, resolved = RayBackend(ray, workers=2 if workers is None else workers), model
+            backend, resolved = RayBackend(ray, workers=DEFAULT_RAY_WORKERS if workers is None else workers), model
             backend.connect()
     except UsageError as exc:
         typer.echo(f"error: {visible(str(exc))}", err=True)
@@ -121,7 +123,7 @@ def _report_folder(folder: Path) -> None:
 
 def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int | None, seed: int) -> tuple[list, str]:
     from agent.evals.datasets import load_dataset
-    from agent.evals.suite import load_suite, select_cases
+    from agent.evals.suite import bundled, load_suite, select_cases
 
     if len(args) > 1:
         raise UsageError("give one suite or dataset file")
@@ -129,7 +131,7 @@ def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int 
         if not args:
             raise UsageError(f"--dataset {dataset} needs the path of its file")
         return load_dataset(dataset, args[0], limit=limit, sample=sample, seed=seed), f"{dataset}:{args[0]}"
-    path = Path(args[0]) if args else DEFAULT_SUITE
+    path = Path(args[0]) if args else bundled() / "suite.yaml"
     return select_cases(load_suite(path), limit=limit, sample=sample, seed=seed), str(path)
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from agent.core.outcome import report
+from agent.errors import SolveFailed
 from agent.sandbox.result import json_text
 from agent.text import shown, visible
 
@@ -21,13 +21,13 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from agent.core.agreement import Candidate
-    from agent.errors import SolveFailed
+    from agent.core.outcome import SolveOutcome
     from agent.core.loop import Attempt, Solution
 
 MAX_CELL = 80
 """Characters of a value or failure shown in a round's table."""
 
-__all__ = ["SolveView", "json_text", "model_loading", "report", "shown", "visible"]
+__all__ = ["SolveView", "json_text", "model_loading", "shown", "visible"]
 
 
 @contextlib.contextmanager
@@ -130,12 +130,13 @@ class SolveView:
         self.console.print(shown(f"Not solved: {error}", style="bold red"))
         self.console.print(shown(_summary(error.attempts, error.usage, (time.perf_counter() - self._started) * 1000, None), style="dim"))
 
-    def report(self, solution: Solution | None, error: SolveFailed | None) -> dict[str, Any]:
-        """The `--json` object."""
-        attempts = solution.attempts if solution is not None else error.attempts if error is not None else []
-        usage = solution.usage if solution is not None else error.usage if error is not None else None
-        total_ms = solution.duration_ms if solution is not None else (time.perf_counter() - self._started) * 1000
-        return report(solution, attempts, usage, total_ms, error.candidates if error is not None else [])
+    def outcome(self, result: Solution | SolveFailed) -> SolveOutcome:
+        """The `--json` object; a failure's time runs from when the view was entered."""
+        from agent.core.outcome import SolveOutcome  # pydantic: imported when the JSON is made
+
+        if isinstance(result, SolveFailed):
+            return SolveOutcome.of(result, total_ms=(time.perf_counter() - self._started) * 1000)
+        return SolveOutcome.of(result)
 
 
 def round_table(attempts: list[Attempt]) -> Table:

@@ -1,7 +1,8 @@
 """Why an attempt failed, as a typed value, and the one function that turns it into words.
 
 Every stage of the pipeline (extraction, pre-validation, the sandbox run, the output check)
-reports a `Failure`. `feedback()` renders it; the same text goes to the model, into the attempt
+reports a `Failure`, of one of the kinds listed, with where each comes from, in
+`agent.failure_kinds`. `feedback()` renders it; the same text goes to the model, into the attempt
 record and into the log event, so the three never disagree.
 """
 
@@ -9,33 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from agent import prompts
+from agent.failure_kinds import FailureKind
 from agent.sandbox import RunError
 
 __all__ = ["Failure", "FailureKind", "feedback", "from_run_error", "well_formed"]
-
-FailureKind = Literal[
-    "extract", "syntax", "policy", "contract", "runtime", "timeout", "memory", "stack", "output",
-    "schema", "repeat", "check", "crash", "precision", "disagree",
-]
-"""What went wrong with an attempt:
-
-- `extract`: the reply holds no code.
-- `syntax`: the code does not parse.
-- `policy`: a forbidden construct (`require`, `process`, an import, `fetch` while the network is
-  off, a refused request).
-- `contract`: no `export default`, or the default export is a function that was never called.
-- `runtime`, `timeout`, `memory`, `stack`, `output`, `crash`: the sandbox run failed that way.
-- `schema`: the value does not match the requested shape.
-- `repeat`: the code is the same as an attempt that already failed.
-- `check`: the caller's check refused the value.
-- `precision`: the value holds an integer past 2^53 computed with Number, so its digits were
-  rounded (a BigInt would have kept them).
-- `disagree`: independent programs gave different values (with `samples`), or agreed less than
-  `min_agreement` asks.
-"""
 
 MAX_LOG_LINES = 20
 """Console lines quoted back to the model: enough to debug, few enough for a small context."""
@@ -49,7 +30,7 @@ class Failure:
     """One failed attempt's diagnosis."""
 
     kind: FailureKind
-    """Which stage failed, and how."""
+    """Which stage failed, and how (`agent.failure_kinds.KINDS` says what each kind means)."""
     message: str
     """What went wrong, in words the model can act on."""
     line: int | None = None

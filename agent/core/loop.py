@@ -5,9 +5,10 @@ The loop works in rounds. A round asks the model for `samples` independent progr
 the others at `sample_temperature`, in one request where the model's API can return several
 choices. Every program goes through the same stages: extract the code, pre-validate it, run it in
 the sandbox, check the value's shape and its integer precision. The values that passed are
-grouped (`agent.core.agreement`). What follows a round (accept, repair or stop) is decided by
-`decide()`, a pure function of the candidates and the budget; the next round's request carries
-the feedback of the round (a failure's, or the disagreement between values).
+grouped (`agent.core.agreement`). What follows a round is decided by `decide()`, a pure function
+of the candidates and the budget that returns the whole verdict: accept a value, repair, or stop
+and answer with a value or fail with a failure; `asolve` only carries it out. The next round's
+request carries the feedback of the round (a failure's, or the disagreement between values).
 
 pydantic-ai provides the models (`Model.request`, its message types and providers); the loop is
 this module's own, because a round of several programs per request is not an agent run.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import threading
 import time
@@ -25,7 +25,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic_ai.messages import (
     ModelMessage, ModelRequest, ModelResponse, RetryFeedbackPart, RetryInfo, TextPart, UserPromptPart,
@@ -36,13 +36,15 @@ from pydantic_ai.usage import RunUsage
 from pydantic_core import to_jsonable_python
 
 from agent import prompts
+from agent.arguments import between, instance, is_number, positive_count, require
 from agent.core.agreement import Candidate, Vote, agreement, close, group, has_majority, meets
 from agent.errors import ModelUnavailable, SolveFailed, UsageError
 from agent.core.extract import extract_code
 from agent.core.failures import Failure, feedback, from_run_error
 from agent.core.data import describe_inputs, load_inputs
+from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_MIN_AGREEMENT, DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES
 from agent.logs import get_logger
-from agent.models.client import MODEL_ENV, Reply, request_replies, resolve_model
+from agent.models.client import Reply, model_named, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
 from agent.sandbox.inputs import Inputs
 from agent.sandbox.result import json_text
@@ -52,19 +54,8 @@ from agent.core.validate import prevalidate, same_code
 if TYPE_CHECKING:
     from agent.sandbox.network import NetworkPolicy
 
-__all__ = ["Attempt", "Decision", "Solution", "SolveSettings", "asolve", "decide", "solve"]
-
-DEFAULT_ATTEMPTS = 4
-"""Rounds per instruction: most repairable failures are fixed by the second or third."""
-
-DEFAULT_SAMPLES = 1
-"""Programs per round. See `SolveSettings.samples`."""
-
-DEFAULT_SAMPLE_TEMPERATURE = 0.8
-"""Temperature of the extra programs of a round. On 40 held-out tasks with the embedded model
-(a greedy reply plus 4 sampled), 0.8 put the right value among the five on 22 tasks and made it
-the most common passing value on 18, against 17 and 15 at 0.5: more of its programs fail to run
-(77 of 160 against 61), but those are dropped from the vote, and the rest are more diverse."""
+__all__ = ["Accept", "Attempt", "Decision", "Repair", "Solution", "SolveSettings", "StopAndAnswer", "StopAndFail", "Verdict", "asolve",
+           "decide", "solve"]
 
 MAX_SHOWN_VALUE = 200
 """Characters of a value quoted in disagreement feedback."""
@@ -100,7 +91,8 @@ class SolveSettings:
     it repairs (a failure's feedback, or the disagreement itself) until the rounds are spent, then
     answers with the value most programs gave. 1: the first passing program is the answer."""
     sample_temperature: float = DEFAULT_SAMPLE_TEMPERATURE
-    """Temperature of a round's programs after its first (used only with `samples` > 1)."""
+    """Temperature of a round's programs after its first (used only with `samples` > 1); see
+    `agent.defaults.DEFAULT_SAMPLE_TEMPERATURE` for why this value."""
     repair_disagreement: bool = True
     """With `samples` > 1: whether passing programs that disagree get a repair round (told the
     competing values). False: the first round in which a program passed ends the solve, with the
@@ -108,24 +100,20 @@ class SolveSettings:
     repaired. Replayed from the recorded rounds of the first 29 GSM8K sample cases, False solved
     as many (15) for a median 41 s of model time a case instead of 143 s, with 11 answers agreed
     (10 right) instead of 13 (12 right): the later rounds mostly added agreement, not answers."""
-    min_agreement: float = 0.0
+    min_agreement: float = DEFAULT_MIN_AGREEMENT
     """With `samples` > 1: the share of passing programs that must have given the answer, and at
     least two programs must have; below it the solve fails with `disagree` instead of answering.
     0: any agreement, even one program alone, is answered (and reported as such)."""
 
     def __post_init__(self) -> None:
-        if not 0 <= self.temperature <= self.max_temperature or self.temperature_step < 0:
-            raise UsageError("SolveSettings needs 0 <= temperature <= max_temperature and temperature_step >= 0")
-        if self.max_tokens is not None and (isinstance(self.max_tokens, bool) or not isinstance(self.max_tokens, int) or self.max_tokens < 1):
-            raise UsageError(f"max_tokens must be a positive integer or None, got {self.max_tokens!r}")
-        if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 1:
-            raise UsageError(f"samples must be a positive integer (programs per round), got {self.samples!r}")
-        if not 0 <= self.sample_temperature <= 2:
-            raise UsageError(f"sample_temperature must be between 0 and 2, got {self.sample_temperature!r}")
-        if not 0 <= self.min_agreement <= 1:
-            raise UsageError(f"min_agreement is a share of the passing programs, between 0 and 1; got {self.min_agreement!r}")
-        if self.min_agreement > 0 and self.samples < 2:
-            raise UsageError("min_agreement needs samples >= 2: a single program has nothing to agree with")
+        require(0 <= self.temperature <= self.max_temperature and self.temperature_step >= 0,
+                "SolveSettings needs 0 <= temperature <= max_temperature and temperature_step >= 0")
+        positive_count(self.max_tokens, "max_tokens", optional=True)
+        positive_count(self.samples, "samples", meaning="programs per round")
+        between(self.sample_temperature, "sample_temperature", 0, 2)
+        require(is_number(self.min_agreement) and 0 <= self.min_agreement <= 1,
+                f"min_agreement is a share of the passing programs, between 0 and 1; got {self.min_agreement!r}")
+        require(self.min_agreement == 0 or self.samples >= 2, "min_agreement needs samples >= 2: a single program has nothing to agree with")
 
     def temperature_after(self, failures: int) -> float:
         """The temperature of a round's first program after `failures` failed rounds."""
@@ -207,20 +195,77 @@ class Solution:
 
 
 Decision = Literal["accept", "repair", "stop"]
+"""What follows a round, in one word: a `Verdict`'s `action`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Accept:
+    """The solve answers with the leading value: it passed (one program per round), or enough
+    programs agree on it."""
+
+    action: ClassVar[Decision] = "accept"
+    answer: Candidate
+    """The value answered with, and the programs that gave it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Repair:
+    """The model gets another round, told what went wrong in this one (`_Run.plan_repair`)."""
+
+    action: ClassVar[Decision] = "repair"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopAndAnswer:
+    """No more rounds, and the solve answers with the value most programs gave, though they do
+    not agree as much as acceptance asks (its agreement says how weak)."""
+
+    action: ClassVar[Decision] = "stop"
+    answer: Candidate
+    """The value answered with, and the programs that gave it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopAndFail:
+    """No more rounds, and the solve fails (`SolveFailed`)."""
+
+    action: ClassVar[Decision] = "stop"
+    failure: Failure
+    """Why: the last failure when no program passed, else the `disagree` failure of the values."""
+    message: str
+    """The `SolveFailed` message: how many rounds, and the failure."""
+
+
+Verdict = Accept | Repair | StopAndAnswer | StopAndFail
+"""What follows a round, whole: everything `asolve` needs to carry it out."""
 
 
 def decide(candidates: Sequence[Candidate], *, rounds_made: int, max_rounds: int, samples: int,
-           min_agreement: float = 0.0, repair_disagreement: bool = True) -> Decision:
-    """What follows a round: accept the leading value, ask the model for a repair, or stop.
+           min_agreement: float = DEFAULT_MIN_AGREEMENT, repair_disagreement: bool = True,
+           last_failure: Failure | None = None) -> Verdict:
+    """What follows a round: accept the leading value, ask the model for a repair, or stop and
+    either answer with the leading value or fail.
 
     With one program per round any passing value is accepted; with more, only a value that at
     least two programs gave, more than half of the passing ones, and at least `min_agreement`.
-    Without `repair_disagreement`, passing programs that do not agree stop the solve."""
+    Without `repair_disagreement`, passing programs that do not agree stop the solve. A stop
+    answers when some value passed and reaches `min_agreement` (any does at 0); otherwise it fails
+    with the disagreement, or, when no program passed, with `last_failure` (the latest program's
+    failure, which must then be given)."""
     if candidates and (samples == 1 or has_majority(candidates, min_agreement=min_agreement)):
-        return "accept"
-    if candidates and not repair_disagreement:
-        return "stop"
-    return "repair" if rounds_made < max_rounds else "stop"
+        return Accept(answer=candidates[0])
+    if rounds_made < max_rounds and (not candidates or repair_disagreement):
+        return Repair()
+    if candidates and (min_agreement == 0 or meets(candidates, min_agreement)):
+        return StopAndAnswer(answer=candidates[0])
+    if candidates:
+        failure = disagreement(candidates, min_agreement)
+        return StopAndFail(failure=failure, message=f"no value was agreed in {rounds_made} attempt(s) "
+                                                    f"(min_agreement {min_agreement:g}): {failure.message}")
+    if last_failure is None:
+        raise UsageError("decide() needs last_failure when no program passed: it is why the solve fails")
+    return StopAndFail(failure=last_failure, message=f"not solved in {rounds_made} attempt(s); the last failed with "
+                                                     f"{last_failure.kind}: {last_failure.message}")
 
 
 def _since(start: float) -> float:
@@ -428,9 +473,7 @@ async def _model_named(name: str | None) -> Model:
     """The model for `name` (None: the environment's or the embedded one), built once per event
     loop. Naming the embedded model may verify its file and start its server, so that happens
     off the event loop."""
-    if name is not None and not isinstance(name, str):
-        raise UsageError(f"model must be a model name or a pydantic-ai Model, got {type(name).__name__}")
-    key = (name or os.environ.get(MODEL_ENV, "")).strip()
+    key = model_named(name).name
     cached = _models.setdefault(asyncio.get_running_loop(), {})
     if key not in cached:
         cached[key] = await asyncio.to_thread(resolve_model, name)
@@ -491,14 +534,10 @@ async def asolve(
     refuses the request, `ModelUnavailable` when it cannot be reached, `UsageError` for bad
     arguments (before any model call).
     """
-    if not isinstance(instruction, str) or not instruction.strip():
-        raise UsageError("instruction must be a non-empty string saying what to compute")
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise UsageError(f"max_attempts must be a positive integer, got {max_attempts!r}")
-    if check is not None and not isinstance(check, str):
-        raise UsageError("check must be JavaScript source (a str)")
-    if settings is not None and not isinstance(settings, SolveSettings):
-        raise UsageError(f"settings must be a SolveSettings, got {type(settings).__name__}")
+    require(isinstance(instruction, str) and bool(instruction.strip()), "instruction must be a non-empty string saying what to compute")
+    positive_count(max_attempts, "max_attempts")
+    instance(check, "check", str, "JavaScript source (a str)")
+    instance(settings, "settings", SolveSettings, "a SolveSettings")
     settings = settings or SolveSettings()
     overrides = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
     if overrides:
@@ -519,28 +558,24 @@ async def asolve(
             number += 1
             judged = await run.round(number)
             candidates = group(run.votes)
-            decision = decide(candidates, rounds_made=number, max_rounds=max_attempts, samples=settings.samples,
-                              min_agreement=settings.min_agreement, repair_disagreement=settings.repair_disagreement)
-            if decision == "repair":
+            last_failure = next((a.failure for a in reversed(run.attempts) if a.failure is not None), None)
+            verdict = decide(candidates, rounds_made=number, max_rounds=max_attempts, samples=settings.samples,
+                             min_agreement=settings.min_agreement, repair_disagreement=settings.repair_disagreement,
+                             last_failure=last_failure)
+            if isinstance(verdict, Repair):
                 run.plan_repair(judged, candidates)
                 continue
+            ending = verdict
             break
     except ModelUnavailable as exc:  # ModelRejected too: the work so far is reported with it
         exc.usage = _total(run.attempts)
         run.log.warning("solve.model_unavailable", error=str(exc))
         raise
-    answered = decision == "accept" or (candidates and (settings.min_agreement == 0 or meets(candidates, settings.min_agreement)))
-    if not answered:
-        if candidates:
-            failure = disagreement(candidates, settings.min_agreement)
-            message = f"no value was agreed in {number} attempt(s) (min_agreement {settings.min_agreement:g}): {failure.message}"
-        else:
-            failure = next(a.failure for a in reversed(run.attempts) if a.failure is not None)
-            message = f"not solved in {number} attempt(s); the last failed with {failure.kind}: {failure.message}"
-        run.log.info("solve.failed", rounds=number, kind=failure.kind)
-        raise SolveFailed(message, attempts=run.attempts, usage=_total(run.attempts), failure=failure, candidates=candidates)
-    run.log.info("solve.done", rounds=number, agreement=candidates[0].count, duration_ms=round(_since(started), 1))
-    best = candidates[0]
+    if isinstance(ending, StopAndFail):
+        run.log.info("solve.failed", rounds=number, kind=ending.failure.kind)
+        raise SolveFailed(ending.message, attempts=run.attempts, usage=_total(run.attempts), failure=ending.failure, candidates=candidates)
+    best = ending.answer
+    run.log.info("solve.done", rounds=number, agreement=best.count, duration_ms=round(_since(started), 1))
     return Solution(value=best.value, code=best.code, attempts=run.attempts, usage=_total(run.attempts),
                     duration_ms=_since(started), model_name=resolved.model_name, candidates=candidates)
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from agent.arguments import at_least, is_number, require
+from agent.defaults import DEFAULT_RAY_WORKERS
 from agent.errors import ClusterUnavailable, UsageError
 from agent.evals.report import CaseResult
 from agent.evals.suite import Case
@@ -52,9 +54,6 @@ RESTART_TIMEOUT_S = 120.0
 loads the model again) before its cases go elsewhere."""
 CLOSE_TIMEOUT_S = 10.0
 """How long an actor gets to close its sandbox pool and model server before it is killed."""
-LOCAL_MODEL_ENV = ("JSOLVE_CACHE_DIR", "JSOLVE_THREADS")
-"""What the embedded model and `gguf:` read besides the model's name: where the model file and
-saved state are kept, and how many threads the server uses (`agent.models.local`)."""
 PROVIDER_ENV: dict[str, tuple[str, ...]] = {
     "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"),
     "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"),
@@ -96,19 +95,16 @@ class RayBackend:
     `workers` actors, each reserving `cpus_per_worker` CPUs of the cluster."""
 
     address: str = "auto"
-    workers: int = 2
+    workers: int = DEFAULT_RAY_WORKERS
     cpus_per_worker: float = 1.0
     _owns_ray: bool = field(default=False, init=False, repr=False)
     _connected: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.workers < 1:
-            raise UsageError(f"workers must be at least 1, got {self.workers}")
-        if self.cpus_per_worker < 0:
-            raise UsageError(f"cpus_per_worker must be 0 or more, got {self.cpus_per_worker}")
+        at_least(self.workers, "workers", 1)
+        require(is_number(self.cpus_per_worker) and self.cpus_per_worker >= 0, f"cpus_per_worker must be 0 or more, got {self.cpus_per_worker!r}")
         self.address = self.address.strip()
-        if not self.address:
-            raise UsageError('give --ray "local", "auto" or a cluster address such as ray://head:10001')
+        require(bool(self.address), 'give --ray "local", "auto" or a cluster address such as ray://head:10001')
 
     # -- connecting -----------------------------------------------------------------------------
 
@@ -296,21 +292,22 @@ def _lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
 
 def _forwarded_env(model: str | Model | None, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """The variables of `environ` sent to the actors for `model`: what its provider reads to reach
-    it (`PROVIDER_ENV`), the local model's settings (`LOCAL_MODEL_ENV`) for the embedded model or
-    `gguf:`, and $JSOLVE_MODEL when it is what names the model. Nothing else of the caller's
-    environment (other keys and tokens) goes to the workers; a `Model` object is sent pickled,
-    with its client, and needs nothing."""
-    from agent.models.client import MODEL_ENV
+    it (`PROVIDER_ENV`), the local model's settings for the embedded model or `gguf:` (where the
+    model file and saved state are kept, how many threads the server uses), and $JSOLVE_MODEL
+    when it is what names the model. Nothing else of the caller's environment (other keys and
+    tokens) goes to the workers; a `Model` object is sent pickled, with its client, and needs
+    nothing."""
+    from agent.models.local import CACHE_ENV, THREADS_ENV
+    from agent.models.names import MODEL_ENV, model_named
 
     if model is not None and not isinstance(model, str):
         return {}
-    name = (model or environ.get(MODEL_ENV, "")).strip()
-    wanted = [MODEL_ENV] if not model and name else []
-    if not name or name.startswith("gguf:"):
-        wanted += LOCAL_MODEL_ENV
-    elif ":" in name:
-        provider = name.split(":", 1)[0]
-        provider = "gateway" if provider.startswith("gateway/") else PROVIDER_ALIASES.get(provider, provider)
+    named = model_named(model, environ)
+    wanted = [MODEL_ENV] if named.from_env else []
+    if named.kind != "provider":
+        wanted += [CACHE_ENV, THREADS_ENV]
+    elif named.provider is not None:
+        provider = "gateway" if named.provider.startswith("gateway/") else PROVIDER_ALIASES.get(named.provider, named.provider)
         prefix = provider.upper().replace("-", "_")
         wanted += [f"{prefix}_API_KEY", f"{prefix}_BASE_URL", *PROVIDER_ENV.get(provider, ())]
     return {variable: environ[variable] for variable in wanted if variable in environ}
@@ -339,6 +336,8 @@ def _first_line(exc: BaseException | None) -> str:
 
 def _model_label(model: object) -> str:
     """The model's name for a report whose workers never said it (interrupted while starting)."""
-    if isinstance(model, str) and model:
-        return model
-    return getattr(model, "model_name", None) or os.environ.get("JSOLVE_MODEL") or "the embedded model"
+    from agent.models.names import model_named
+
+    if model is not None and not isinstance(model, str):
+        return getattr(model, "model_name", None) or "the model"
+    return model_named(model).name or "the embedded model"

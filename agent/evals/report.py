@@ -9,21 +9,24 @@ import re
 import statistics
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pydantic_core import to_jsonable_python
-
-from agent.errors import UsageError
 from agent.core.failures import well_formed
+from agent.errors import UsageError
+from agent.failure_kinds import FailureKind
 from agent.sandbox.result import json_text
 from agent.text import shown, visible
 
-__all__ = ["Calibration", "CaseResult", "ProgramRecord", "Report", "Summary", "compare_reports", "summarize"]
+if TYPE_CHECKING:
+    from agent.core.loop import Attempt
+
+__all__ = ["Calibration", "CaseResult", "FinalKind", "ProgramRecord", "Report", "Summary", "Verdict", "compare_reports", "summarize"]
 
 REPORT_VERSION = 3
 """3: cases carry their story: the instruction, the expected value and how it is compared, the
@@ -46,6 +49,22 @@ MAX_KEPT_LOGS = 20
 
 MAX_KEPT_LINE = 300
 
+Verdict = Literal["solved", "wrong", "failed", "rejected", "error"]
+"""What became of a case (`CaseResult.verdict`). Not a failure kind, though a failed case has one:
+
+- `solved`: the solve gave a value, and it is the right answer.
+- `wrong`: the solve gave a value that passed every check of the solve loop, but it is not the
+  right answer.
+- `failed`: the solve failed; `final_kind` is its last failure's kind (`agent.failure_kinds`).
+- `rejected`: the model refused this case's request (too long, say); the next case may pass.
+- `error`: the case could not be run: the model could not be reached or refuses every request
+  (the run stops there), or the Ray worker running it was lost twice.
+"""
+
+FinalKind = Literal[FailureKind, "answer", "rejected"]
+"""`CaseResult.final_kind` as the report file holds it: the last failure's kind of a `failed`
+case, `answer` for a `wrong` one, `rejected` for a `rejected` one (see `Verdict`)."""
+
 
 def cut_value(value: Any, limit: int = MAX_KEPT_VALUE) -> Any:
     """`value` as JSON data, or its JSON text cut to `limit` characters and marked with "..."."""
@@ -55,7 +74,12 @@ def cut_value(value: Any, limit: int = MAX_KEPT_VALUE) -> Any:
 
 
 class ProgramRecord(pydantic.BaseModel):
-    """One program of a case, as a person debugging the case reads it."""
+    """One program of a case, as a person debugging the case reads it.
+
+    The report's own form of a solve's attempt (`agent.core.outcome.AttemptRecord` is what
+    `jsolve solve --json` prints of one): the failure flat (`failure_kind`, and its message as
+    `failure`), the passing value kept (cut), the logs cut, no validation time or input tokens,
+    times unrounded. Report files of version 3 hold this shape, and `Report.read` reads them."""
 
     number: int
     """The attempt (round) it was written in."""
@@ -63,7 +87,7 @@ class ProgramRecord(pydantic.BaseModel):
     """Its place in the round (with `samples` > 1)."""
     code: str | None
     """The module extracted from the reply (None: the reply held none)."""
-    failure_kind: str | None = None
+    failure_kind: FailureKind | None = None
     failure: str | None = None
     """What went wrong (the failure's message); None when the program passed."""
     feedback: str | None = None
@@ -71,9 +95,23 @@ class ProgramRecord(pydantic.BaseModel):
     value: Any = None
     """Its checked value, when it passed (cut to `MAX_KEPT_VALUE` characters of JSON)."""
     logs: list[str] = []
+    """What it printed: the first `MAX_KEPT_LOGS` lines, each cut to `MAX_KEPT_LINE` characters."""
     model_ms: float = 0.0
+    """Time waiting for the model's reply (a request for several programs counts on its first)."""
     run_ms: float = 0.0
+    """Time to run it in the sandbox and check its value."""
     output_tokens: int = 0
+    """Tokens of the reply (on a request's first program only)."""
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> ProgramRecord:
+        """The record of one of a solve's programs, its value and logs cut to the report's limits."""
+        failure = attempt.failure
+        return cls(number=attempt.number, candidate=attempt.candidate, code=attempt.code,
+                   failure_kind=failure.kind if failure else None, failure=failure.message if failure else None,
+                   feedback=attempt.feedback, value=cut_value(attempt.value) if attempt.ok else None,
+                   logs=[line[:MAX_KEPT_LINE] for line in attempt.logs[:MAX_KEPT_LOGS]], model_ms=attempt.model_ms,
+                   run_ms=attempt.run_ms, output_tokens=attempt.usage.output_tokens)
 
 
 class CaseResult(pydantic.BaseModel):
@@ -90,13 +128,13 @@ class CaseResult(pydantic.BaseModel):
     """The final value passed the case's comparison."""
     attempts: int
     """Attempts the model made (0 when the model was unreachable)."""
-    failure_kinds: list[str]
+    failure_kinds: list[FailureKind]
     """The failure kind of every failed attempt, in order."""
     final_failure: str | None
     """Why the case is not solved: the last failure's kind and message, or the comparison's verdict."""
-    final_kind: str | None = None
-    """The kind of `final_failure`: a solve failure kind (`runtime`, `schema`, `repeat`...), or
-    `answer` when the value passed every check of the solve loop but is not the right answer."""
+    final_kind: FinalKind | None = None
+    """The kind of `final_failure`, by the case's `verdict`: a failure kind when it `failed`,
+    `answer` when it is `wrong`, `rejected` when `rejected`; None otherwise."""
     input_tokens: int = 0
     output_tokens: int = 0
     model_ms: float = 0.0
@@ -129,6 +167,15 @@ class CaseResult(pydantic.BaseModel):
     """The final value the solve answered with (cut like values)."""
     history: list[ProgramRecord] = []
     """Every program the model wrote for the case, in order."""
+
+    @property
+    def verdict(self) -> Verdict:
+        """What became of the case, from what the report file holds."""
+        if self.solved:
+            return "solved"
+        if self.error is not None:
+            return "rejected" if self.final_kind == "rejected" else "error"
+        return "wrong" if self.final_kind == "answer" else "failed"
 
 
 class Calibration(pydantic.BaseModel):
@@ -204,7 +251,7 @@ class Report(pydantic.BaseModel):
         wrong answers."""
         if self.version < 2:
             for r in self.results:
-                r.answered = r.solved or r.final_kind == "answer"
+                r.answered = r.verdict in ("solved", "wrong")
         return self
 
     def write(self, folder: Path) -> tuple[Path, Path]:
@@ -503,7 +550,7 @@ def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
         ordered = sorted(last.results, key=lambda c: c.solved)
     categories = sorted({c.category for c in last.results})
     kinds = sorted({c.final_kind for c in last.results if c.final_kind})
-    options = lambda values: "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)  # noqa: E731
+    options = lambda values: "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
     filters = (f'<p class="filters">verdict <select data-key="verdict"><option value="">all</option><option>solved</option><option>unsolved</option></select> '
                f'category <select data-key="category"><option value="">all</option>{options(categories)}</select> '
                f'final failure <select data-key="kind"><option value="">all</option>{options(kinds)}</select></p>')
@@ -600,7 +647,7 @@ def highlighted(code: str) -> str:
     out, at = [], 0
     for match in _JS_TOKEN.finditer(code):
         out.append(html.escape(code[at:match.start()]))
-        out.append(f"<i class={match.lastgroup[0]}>{html.escape(match.group())}</i>")
+        out.append(f"<i class={(match.lastgroup or '?')[0]}>{html.escape(match.group())}</i>")
         at = match.end()
     out.append(html.escape(code[at:]))
     return "".join(out)
@@ -614,11 +661,12 @@ def _side_by_side(expected: Any, got: Any) -> str:
     """Expected and got as two columns, the differing lines marked."""
     left, right = _json_block(expected).splitlines(), _json_block(got).splitlines()
     matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
-    same_left, same_right = set(), set()
+    same_left: set[int] = set()
+    same_right: set[int] = set()
     for block in matcher.get_matching_blocks():
         same_left.update(range(block.a, block.a + block.size))
         same_right.update(range(block.b, block.b + block.size))
-    column = lambda lines, same: "".join(f'<div class="{"" if i in same else "diff"}">{html.escape(line) or "&nbsp;"}</div>'  # noqa: E731
+    column = lambda lines, same: "".join(f'<div class="{"" if i in same else "diff"}">{html.escape(line) or "&nbsp;"}</div>'
                                          for i, line in enumerate(lines))
     return (f'<div class="pair"><div><b>expected</b><pre>{column(left, same_left)}</pre></div>'
             f'<div><b>got</b><pre>{column(right, same_right)}</pre></div></div>')
@@ -651,7 +699,7 @@ def _story_html(c: CaseResult) -> str:
         parts.append(f"<p>compared: {html.escape(c.compare)}</p>" + _side_by_side(c.expected, c.value))
     elif c.compare:
         parts.append(f"<p>compared: {html.escape(c.compare)}; expected</p><pre>{html.escape(_json_block(c.expected))}</pre>")
-    if c.error or (c.final_failure and c.final_kind != "answer"):  # a wrong answer is the side-by-side above
+    if c.error or (c.final_failure and c.verdict != "wrong"):  # a wrong answer is the side-by-side above
         parts.append(f"<p><b>final</b>: {html.escape(c.error or c.final_failure or '')}</p>")
     for p in c.history:
         label = f"attempt {p.number}" + (f", program {p.candidate}" if c.samples > 1 else "")

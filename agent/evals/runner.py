@@ -26,33 +26,30 @@ from urllib.parse import urlsplit
 
 from pydantic_ai.models import Model
 
+from agent.arguments import positive_count
 from agent.core.agreement import Candidate
 from agent.errors import ModelRejected, ModelUnavailable, SolveFailed, UsageError
 from agent.evals.report import (
-    MAX_CANDIDATE_VALUE, MAX_KEPT_LINE, MAX_KEPT_LOGS, CaseResult, ProgramRecord, Report, cut_value, summarize,
+    MAX_CANDIDATE_VALUE, CaseResult, ProgramRecord, Report, cut_value, summarize,
 )
-from agent.evals.suite import Case, judge
+from agent.evals.suite import Case, bundled, judge
 from agent.core.data import load_inputs
 from agent.models.client import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
 from agent.sandbox.inputs import Inputs
-from agent.core.loop import DEFAULT_ATTEMPTS, Attempt, Solution, SolveSettings, asolve
+from agent.core.loop import Attempt, Solution, SolveSettings, asolve
+from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from agent.evals.ray_backend import RayBackend
 
-__all__ = ["DEFAULT_CONCURRENCY", "FIXTURES", "Outcome", "fixture_server", "run_cases", "solve_case"]
-
-DEFAULT_CONCURRENCY = 8
-"""Cases in flight at once: enough to keep a remote model and the sandbox pool busy."""
-
-FIXTURES = Path(__file__).resolve().parents[2] / "evals" / "fixtures"
-"""The files the fixture server serves to fetch cases."""
-
+__all__ = ["DEFAULT_CONCURRENCY", "Outcome", "fixture_server", "run_cases", "solve_case"]
 
 @contextmanager
-def fixture_server(folder: Path = FIXTURES) -> Iterator[str]:
-    """Serve `folder` on a free loopback port while the block runs; yields the base URL."""
+def fixture_server(folder: Path | None = None) -> Iterator[str]:
+    """Serve `folder` (default: the bundled fixtures, what fetch cases read) on a free loopback
+    port while the block runs; yields the base URL."""
+    folder = folder or bundled() / "fixtures"
     if not folder.is_dir():
         raise UsageError(f"the fetch cases need their fixture folder {folder}, which does not exist")
     handler = functools.partial(_QuietHandler, directory=str(folder))
@@ -85,7 +82,7 @@ def _programs(case: Case, attempts: list[Attempt], candidates: list[Candidate], 
             "failure_kinds": [a.failure.kind for a in attempts if a.failure],
             "model_ms": sum(a.model_ms for a in attempts),
             "candidates": [{"value": cut_value(c.value, MAX_CANDIDATE_VALUE), "count": c.count} for c in candidates],
-            **_story(case), "history": [_record(a) for a in attempts]}
+            **_story(case), "history": [ProgramRecord.of(a) for a in attempts]}
 
 
 def _story(case: Case) -> dict[str, Any]:
@@ -93,14 +90,8 @@ def _story(case: Case) -> dict[str, Any]:
     return {"instruction": case.instruction, "compare": case.compare, "expected": cut_value(case.expected) if graded else None}
 
 
-def _record(a: Attempt) -> ProgramRecord:
-    return ProgramRecord(number=a.number, candidate=a.candidate, code=a.code, failure_kind=a.failure.kind if a.failure else None,
-                         failure=a.failure.message if a.failure else None, feedback=a.feedback,
-                         value=cut_value(a.value) if a.ok else None, logs=[line[:MAX_KEPT_LINE] for line in a.logs[:MAX_KEPT_LOGS]],
-                         model_ms=a.model_ms, run_ms=a.run_ms, output_tokens=a.usage.output_tokens)
-
-
 def _solved(case: Case, solution: Solution, ok: bool, why: str | None, samples: int, started: float) -> CaseResult:
+    """The result of a case the solve answered: its verdict is `solved`, or `wrong` (`why`)."""
     return CaseResult(id=case.id, category=case.category, solved=ok, **_programs(case, solution.attempts, solution.candidates, samples),
                       value=cut_value(solution.value),
                       final_failure=None if ok else f"wrong answer: {why}", final_kind=None if ok else "answer",
@@ -110,6 +101,7 @@ def _solved(case: Case, solution: Solution, ok: bool, why: str | None, samples: 
 
 
 def _failed(case: Case, error: SolveFailed, samples: int, started: float) -> CaseResult:
+    """The result of a case whose solve failed: its verdict is `failed`, with the last failure's kind."""
     return CaseResult(id=case.id, category=case.category, solved=False, **_programs(case, error.attempts, error.candidates, samples),
                       final_failure=f"{error.failure.kind}: {error.failure.message}", final_kind=error.failure.kind,
                       input_tokens=error.usage.input_tokens, output_tokens=error.usage.output_tokens,
@@ -148,7 +140,7 @@ async def solve_case(case: Case, *, model: Model, settings: SolveSettings, max_a
         result = CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[], **_story(case),
                             final_failure=None, error=str(exc), samples=chosen.samples, total_ms=(time.perf_counter() - started) * 1000)
         if isinstance(exc, ModelRejected) and not exc.every_request:
-            result.final_kind = "rejected"  # this case's request (too long, say): the next case may pass
+            result.final_kind = "rejected"  # verdict `rejected`: this case's request (too long, say); the next case may pass
             return result, None
         return result, str(exc)
 
@@ -223,8 +215,7 @@ async def run_cases(
     """
     if not cases:
         raise UsageError("there are no cases to run")
-    if concurrency < 1:
-        raise UsageError(f"concurrency must be at least 1, got {concurrency}")
+    positive_count(concurrency, "concurrency")
     settings = settings or SolveSettings()
     began, started_at = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     if backend is None:

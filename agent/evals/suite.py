@@ -20,7 +20,14 @@ from agent.sandbox import Sandbox
 from agent.sandbox.inputs import check_name
 from agent.core.shape import OutputShape
 
-__all__ = ["Case", "graded_module", "judge", "load_suite", "select_cases"]
+__all__ = ["Case", "bundled", "graded_module", "judge", "load_suite", "select_cases"]
+
+def bundled() -> Path:
+    """The folder of the suite and fixtures jsolve ships (`suite.yaml`, `fixtures/`): inside the
+    package when installed from a wheel (`agent/_evals`), else the repository's `evals/`."""
+    packaged = Path(__file__).resolve().parents[1] / "_evals"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "evals"
+
 
 Compare = Literal["exact", "approx", "unordered", "js", "tests"]
 

@@ -8,7 +8,7 @@ count against the operator's memory limit and timeout (`Limits.ceiling`), and it
 bounded and read off the event loop (`agent.core.shape`). A failed run
 or solve is a tool result with `isError` (what failed and where, the text `solve` sends its own
 model), never a protocol error. All calls share one pool of workers, and a call the client
-cancels stops its run (`agent.sandbox.cancel`).
+cancels stops its run (`Sandbox.run_async`).
 
 Served over stdio (for desktop and IDE clients) or streamable HTTP. HTTP binds 127.0.0.1, ::1 or
 localhost unless the operator says `--public`, and then requires a bearer token.
@@ -23,8 +23,6 @@ import asyncio
 import hmac
 import ipaddress
 import json
-import math
-import os
 import secrets
 import socket
 import sys
@@ -36,10 +34,13 @@ import anyio
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
+from agent.arguments import positive_count
+from agent.core.outcome import SolveOutcome
+from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES
 from agent.errors import JsolveError, ModelUnavailable, SolveFailed, UsageError
-from agent.sandbox.cancel import CancellableSandbox
-from agent.sandbox.limits import Limits
+from agent.sandbox.limits import Limits, lowered_timeout
 from agent.sandbox.network import NetworkPolicy
+from agent.sandbox.pool import Sandbox
 from agent.sandbox.result import json_text
 from agent.toolset import describe_sandbox, failure_text
 
@@ -47,14 +48,8 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from mcp_types import CallToolResult
 
-__all__ = ["BearerToken", "Bind", "RunOutput", "ServerConfig", "SolveOutput", "build_server", "main", "new_token", "parse_bind", "require_sdk",
+__all__ = ["BearerToken", "Bind", "RunOutput", "ServerConfig", "build_server", "main", "new_token", "parse_bind", "require_sdk",
            "serve_http", "serve_stdio"]
-
-DEFAULT_MAX_ATTEMPTS = 4
-"""Rounds a client's solve may ask for unless the operator allows more (solve's own default)."""
-
-DEFAULT_MAX_SAMPLES = 4
-"""Programs per round a client's solve may ask for unless the operator allows more."""
 
 HTTP_PATH = "/mcp"
 """Where the streamable HTTP endpoint is served."""
@@ -75,27 +70,20 @@ class ServerConfig:
     """What fetch may reach (None: the network is off); clients cannot change it."""
     model: str | None = None
     """The model `solve` uses (None: $JSOLVE_MODEL, then the embedded model)."""
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_attempts: int = DEFAULT_ATTEMPTS
     """The most rounds a client's solve may ask for, and the default."""
     max_samples: int = DEFAULT_MAX_SAMPLES
-    """The most programs per round a client's solve may ask for (the default is 1)."""
+    """The most programs per round a client's solve may ask for (the default is `DEFAULT_SAMPLES`)."""
     workers: int | None = None
     """Worker processes of the shared pool (None: one per CPU)."""
 
     def __post_init__(self) -> None:
         for name in ("max_attempts", "max_samples"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UsageError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-
-    def timeout_for(self, asked: float | None) -> float | None:
-        """The timeout of a run whose client asked for `asked` seconds: the operator's, or less."""
-        if asked is None or not math.isfinite(asked) or asked <= 0:
-            return self.limits.timeout
-        return asked if self.limits.timeout is None else min(asked, self.limits.timeout)
+            positive_count(getattr(self, name), name.replace("_", "-"))
 
 
 # -- the structured results (their schemas are the tools' output schemas) -------------------------
+# solve's is `agent.core.outcome.SolveOutcome`, the object `jsolve solve --json` prints.
 
 
 class RunErrorOut(BaseModel):
@@ -126,75 +114,10 @@ class RunOutput(BaseModel):
     duration_ms: float
 
 
-class FailureOut(BaseModel):
-    """Why one attempt failed."""
-
-    kind: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-
-
-class AttemptOut(BaseModel):
-    """One program the model wrote and what became of it."""
-
-    number: int
-    candidate: int
-    code: str | None = None
-    failure: FailureOut | None = None
-    feedback: str | None = None
-    logs: list[str] = []
-    model_ms: float
-    validate_ms: float
-    run_ms: float
-    input_tokens: int
-    output_tokens: int
-
-
-class CandidateOut(BaseModel):
-    """A distinct value that passed, how many programs gave it, and one module that did."""
-
-    value: Any = None
-    count: int
-    code: str
-
-
-class UsageOut(BaseModel):
-    """Requests and tokens spent on the model."""
-
-    requests: int
-    input_tokens: int
-    output_tokens: int
-
-
-class TimingsOut(BaseModel):
-    """Where the time went, in milliseconds."""
-
-    total_ms: float
-    model_ms: float
-    validate_ms: float
-    run_ms: float
-
-
-class SolveOutput(BaseModel):
-    """A solve, as `jsolve solve --json` prints it."""
-
-    ok: bool
-    value: Any = None
-    code: str | None = None
-    model: str | None = None
-    agreement: float | None = None
-    agreed: bool = False
-    candidates: list[CandidateOut] = []
-    attempts: list[AttemptOut] = []
-    usage: UsageOut | None = None
-    timings: TimingsOut
-
-
 # -- the tools ----------------------------------------------------------------------------------
 
 
-def build_server(config: ServerConfig, sandbox: CancellableSandbox) -> "MCPServer":
+def build_server(config: ServerConfig, sandbox: Sandbox) -> "MCPServer":
     """The MCP server with its two tools, running every call on `sandbox`."""
     from mcp.server.mcpserver import Context, MCPServer
     from mcp_types import CallToolResult, TextContent, ToolAnnotations
@@ -213,7 +136,7 @@ def build_server(config: ServerConfig, sandbox: CancellableSandbox) -> "MCPServe
         timeout: Annotated[float | None, Field(description=f"Seconds the run may take ({ceiling}; a larger value gets the limit).", gt=0)] = None,
     ) -> Annotated[CallToolResult, RunOutput]:
         """Run JavaScript and return its default export, its console output and how long it took."""
-        limits = replace(config.limits, timeout=config.timeout_for(timeout))
+        limits = lowered_timeout(config.limits, timeout)
         result = await _run_reporting_start(sandbox, ctx, code, limits, config.network)
         structured = result.to_json()
         if result.ok:
@@ -230,9 +153,9 @@ def build_server(config: ServerConfig, sandbox: CancellableSandbox) -> "MCPServe
         ctx: Context,
         output_schema: Annotated[dict[str, Any] | None, Field(description="A JSON Schema the answer must match (default: any JSON value).")] = None,
         max_attempts: Annotated[int | None, Field(description=f"Rounds of writing and repairing (default and most: {config.max_attempts}).", ge=1)] = None,
-        samples: Annotated[int | None, Field(description=f"Independent programs per round; the answer is the value most agree on (default 1, at most {config.max_samples}).", ge=1)] = None,
+        samples: Annotated[int | None, Field(description=f"Independent programs per round; the answer is the value most agree on (default {DEFAULT_SAMPLES}, at most {config.max_samples}).", ge=1)] = None,
         inputs: Annotated[dict[str, Any] | None, Field(description=f"Data for the code: names mapped to JSON values, which the code imports by name, read-only: `import {{ orders }} from \"{INPUTS_MODULE}\";` (each is also a global of that name). Values, not file paths: this server cannot read the caller's files.")] = None,
-    ) -> Annotated[CallToolResult, SolveOutput]:
+    ) -> Annotated[CallToolResult, SolveOutcome]:
         """Solve an instruction with code."""
         return await _solve(config, sandbox, ctx, instruction, output_schema, max_attempts, samples, inputs)
 
@@ -252,7 +175,7 @@ def _version() -> str:
         return ""
 
 
-async def _run_reporting_start(sandbox: CancellableSandbox, ctx: Any, code: str, limits: Limits,
+async def _run_reporting_start(sandbox: Sandbox, ctx: Any, code: str, limits: Limits,
                                network: NetworkPolicy | None) -> Any:
     """Run `code`, telling the client (progress 0 of 1, "running") when the run has a worker:
     with every worker busy, a call first waits for one."""
@@ -273,7 +196,7 @@ async def _run_reporting_start(sandbox: CancellableSandbox, ctx: Any, code: str,
     return result
 
 
-async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, instruction: str, output_schema: dict[str, Any] | None,
+async def _solve(config: ServerConfig, sandbox: Sandbox, ctx: Any, instruction: str, output_schema: dict[str, Any] | None,
                  max_attempts: int | None, samples: int | None, inputs: dict[str, Any] | None) -> "CallToolResult":
     from mcp_types import CallToolResult, TextContent
 
@@ -281,10 +204,9 @@ async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, in
     from agent.sandbox.pool import fit_inputs
     from agent.core.shape import OutputShape
     from agent.core.loop import Attempt, asolve
-    from agent.core.outcome import report
 
     rounds = min(max_attempts or config.max_attempts, config.max_attempts)
-    programs = min(samples or 1, config.max_samples)
+    programs = min(samples or DEFAULT_SAMPLES, config.max_samples)
     total = rounds * programs
     send, receive = anyio.create_memory_object_stream[Attempt](total)
     limits = replace(config.limits, ceiling=True)  # the client's inputs live within the operator's limits
@@ -325,14 +247,14 @@ async def _solve(config: ServerConfig, sandbox: CancellableSandbox, ctx: Any, in
         finally:
             send.close()  # the progress task sends what is queued, then ends
     if isinstance(failure, SolveFailed):
-        body = report(None, failure.attempts, failure.usage, (anyio.current_time() - started) * 1000, failure.candidates)
+        body = SolveOutcome.of(failure, total_ms=(anyio.current_time() - started) * 1000).json_data()
         last = failure.attempts[-1].feedback if failure.attempts and failure.attempts[-1].feedback else ""
         return _error(f"{failure}\n\n{last}".strip(), body)
     if isinstance(failure, ModelUnavailable):
         return _error(f"the model could not be used: {failure}")
     if failure is not None:  # UsageError: a bad schema, instruction or input
         return _error(str(failure))
-    body = report(solution, solution.attempts, solution.usage, solution.duration_ms)
+    body = SolveOutcome.of(solution).json_data()
     return CallToolResult(content=[TextContent(type="text", text=json_text(body))], structured_content=body)
 
 
@@ -473,12 +395,12 @@ def require_sdk() -> None:
 def _check_model(config: ServerConfig, echo: Callable[[str], None]) -> None:
     """Refuse a model name that cannot work before serving (a typo would otherwise surface on a
     client's first solve); a local model is only started by the first solve."""
-    from agent.models.client import MODEL_ENV, resolve_model
+    from agent.models.client import model_named, resolve_model
 
-    name = (config.model or os.environ.get(MODEL_ENV, "")).strip()
-    if name and not name.startswith("gguf:"):
-        resolve_model(name)
-    elif not name:
+    named = model_named(config.model)
+    if named.kind == "provider":
+        resolve_model(named.name)
+    elif named.kind == "embedded":
         from agent.models import local as local_model
 
         if not local_model.is_installed():
@@ -512,7 +434,7 @@ def main(config: ServerConfig, *, http: str | None, public: bool, token: str | N
                  "can run code in this sandbox and spend this server's model")
     require_sdk()
     _check_model(config, echo)
-    sandbox = CancellableSandbox(config.workers, limits=config.limits)
+    sandbox = Sandbox(config.workers, limits=config.limits)
     try:
         server = build_server(config, sandbox)
         echo(f"jsolve mcp: {describe(config)}")

@@ -1,8 +1,10 @@
 """Which model writes the code, and the HTTP transport that rides out provider hiccups.
 
 A model is named the pydantic-ai way (`openai:gpt-4.1`, `openai-chat:NAME` for OpenAI-compatible
-servers, `anthropic:...`, `ollama:...`), given as a pydantic-ai `Model`, or taken from the
-environment. Requests to providers go through `RetryingTransport`: rate limits, 5xx answers,
+servers, `anthropic:...`, `ollama:...`), as `gguf:/path/model.gguf` (a GGUF file run locally),
+given as a pydantic-ai `Model`, or taken from the environment ($JSOLVE_MODEL, else the embedded
+model). `model_named` (`agent.models.names`, re-exported here) is the one place a name is read; everything that needs to know what a
+name means (the loop, the MCP server, `jsolve serve`, the Ray backend) asks it. Requests to providers go through `RetryingTransport`: rate limits, 5xx answers,
 timeouts and resets are retried with backoff (honouring `Retry-After`) and never reach the
 repair loop; when they persist, the caller gets `ModelUnavailable`.
 """
@@ -10,12 +12,10 @@ repair loop; when they persist, the caller gets `ModelUnavailable`.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,14 +33,13 @@ from pydantic_ai.usage import RequestUsage, RunUsage
 
 from agent.errors import ModelRejected, ModelUnavailable, UsageError
 from agent.logs import get_logger
+from agent.models.names import GGUF_PREFIX, MODEL_ENV, ModelKind, ModelName, model_named
 
 __all__ = [
-    "MODEL_ENV", "Reply", "RetryingTransport", "openai_compatible_model", "provider_error", "request_replies", "resolve_model",
-    "retrying_http_client",
+    "GGUF_PREFIX", "MODEL_ENV", "ModelKind", "ModelName", "Reply", "RetryingTransport", "model_named", "openai_compatible_model",
+    "provider_error", "request_replies", "resolve_model", "retrying_http_client",
 ]
 
-MODEL_ENV = "JSOLVE_MODEL"
-"""The environment variable naming the model when the caller names none."""
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 """Answers that say "try again later", not "your request is wrong"."""
@@ -154,29 +153,28 @@ def _provider(name: str) -> Provider[Any]:
 
 def resolve_model(model: str | Model | None, *, progress: Callable[[int, int], None] | None = None) -> Model:
     """The model to use: `model` if given, else the one named by $JSOLVE_MODEL, else the embedded
-    local model when installed. `gguf:/path/model.gguf` runs a GGUF file like the embedded one.
-    `progress` sees the bytes done while the embedded model file is assembled on first use."""
+    local model when installed (see `model_named`). `gguf:/path/model.gguf` runs a GGUF file like
+    the embedded one; a running `jsolve serve` of the same model is used rather than a server of
+    this process's own. `progress` sees the bytes done while the embedded model file is assembled
+    on first use."""
     if isinstance(model, Model):
         return model
-    if model is not None and not isinstance(model, str):
-        raise UsageError(f"model must be a model name or a pydantic-ai Model, got {type(model).__name__}")
-    name = (model or os.environ.get(MODEL_ENV, "")).strip()
-    if name.startswith("gguf:") or not name:
-        from agent.models import local as local_model
-        from agent.models.served import find_served
+    named = model_named(model)
+    if named.kind == "provider":
+        try:
+            return infer_model(named.name, provider_factory=_provider)
+        except (UserError, ValueError) as exc:  # ValueError: a provider prefix pydantic-ai does not know
+            raise UsageError(f"cannot use the model {named.name!r}: {str(exc).split(' To try Pydantic AI')[0]}") from None
+    from agent.models import local as local_model
+    from agent.models.served import find_served
 
-        path = Path(name.removeprefix("gguf:")).expanduser() if name else None
-        if (served := find_served(path)) is not None:  # a `jsolve serve` of this model runs: use it
-            return openai_compatible_model(served.name, base_url=served.base_url, api_key=served.api_key, one_at_a_time=True)
-        if path is not None:
-            return local_model.local_model(path)
-        if local_model.is_installed():
-            return local_model.local_model(progress=progress)
-        raise UsageError(_NO_MODEL)
-    try:
-        return infer_model(name, provider_factory=_provider)
-    except (UserError, ValueError) as exc:  # ValueError: a provider prefix pydantic-ai does not know
-        raise UsageError(f"cannot use the model {name!r}: {str(exc).split(' To try Pydantic AI')[0]}") from None
+    if (served := find_served(named.path)) is not None:  # a `jsolve serve` of this model runs: use it
+        return openai_compatible_model(served.name, base_url=served.base_url, api_key=served.api_key, one_at_a_time=True)
+    if named.path is not None:
+        return local_model.local_model(named.path)
+    if local_model.is_installed():
+        return local_model.local_model(progress=progress)
+    raise UsageError(_NO_MODEL)
 
 
 # -- asking for several programs at once --------------------------------------------------------

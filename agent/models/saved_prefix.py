@@ -30,13 +30,14 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import httpx
+
+from agent.files import write_whole
 
 __all__ = ["PREFIX_TIMEOUT", "NotPrivate", "SavedPrefix", "file_fingerprint", "open_private", "private_folder"]
 
@@ -130,15 +131,7 @@ class SavedPrefix:
                     raise NotPrivate(f"{self.state} is owned by user {info.st_uid}, not this user ({_uid})")
                 os.fchmod(state.fileno(), 0o600)
             record = {"key": self.key, "model_id": self.model_id, "bytes": info.st_size, "sha256": _sha256(state)}
-        fd, partial = tempfile.mkstemp(dir=self.folder, prefix=f".{self.record.name}.", suffix=".partial")  # mode 0600
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(record, f)
-            os.replace(partial, self.record)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(partial)
-            raise
+        write_whole(self.record, json.dumps(record))  # mode 0600, like the state
 
     def _discard(self) -> None:
         for path in (self.state, self.record):

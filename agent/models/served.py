@@ -23,7 +23,6 @@ import ipaddress
 import json
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,9 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from agent.errors import UsageError
+from agent.files import write_whole
 from agent.models.saved_prefix import NotPrivate, open_private
 from agent.logs import get_logger
 
@@ -102,7 +100,10 @@ def state_path() -> Path:
 
 
 def model_key(path: Path | str | None) -> str:
-    return EMBEDDED if path is None else str(Path(path).expanduser().resolve())
+    """The state file's `model` for the embedded model (None) or the GGUF file at `path`."""
+    from agent.models.local import model_file
+
+    return EMBEDDED if path is None else str(model_file(path))
 
 
 def _alive(pid: int) -> bool:
@@ -217,12 +218,9 @@ def find_served(path: Path | str | None = None) -> Served | None:
         return None
     if not _serves(state):
         return None
-    try:
-        health = state.served.base_url.removesuffix("/v1") + "/health"
-        healthy = httpx.get(health, timeout=HEALTH_TIMEOUT).status_code == 200
-    except httpx.HTTPError:
-        healthy = False
-    return state.served if healthy else None
+    from agent.models.local import healthy
+
+    return state.served if healthy(state.served.base_url, timeout=HEALTH_TIMEOUT) else None
 
 
 def _write(served: Served) -> Path:
@@ -231,15 +229,7 @@ def _write(served: Served) -> Path:
     target = state_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     record = {**asdict(served), "started": _start_time(served.pid), "server_started": _start_time(served.server_pid)}
-    fd, scratch = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")  # mode 0600, a new file
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(record, f)
-        os.replace(scratch, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(scratch)
-        raise
+    write_whole(target, json.dumps(record))  # mode 0600: it holds the server's API key
     return target
 
 
@@ -249,15 +239,13 @@ def serving(path: Path | str | None = None, *, threads: int | None = None, progr
     """Load the model (None: the embedded one) and keep it served, with the state file in place,
     while the block runs. Refuses to start while another `jsolve serve` runs (one state file per
     cache folder)."""
-    from agent.models.local import LOCAL_MODEL_NAME, LocalServer, ensure_gguf, prefix_of
+    from agent.models.local import local_server
 
     running = _read_or_ignore()
     if running is not None and running.current() and running.served.pid != os.getpid():
         raise UsageError(f"jsolve serve already runs (process {running.served.pid}, {running.served.model}): "
                          "stop it with jsolve serve --stop")
-    gguf = ensure_gguf(progress=progress) if path is None else Path(path).expanduser().resolve()
-    server = LocalServer(gguf, threads=threads, name=LOCAL_MODEL_NAME if path is None else gguf.stem,
-                         **prefix_of(None if path is None else gguf))
+    server = local_server(path, threads=threads, progress=progress)
     state: Path | None = None
     try:
         base_url = server.start()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["Limits"]
+__all__ = ["Limits", "lowered_timeout"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds of wall clock: ample for the small programs models write, short enough to fail fast."""
@@ -69,23 +68,23 @@ class Limits:
     inputs take parsed, and the timeout starts once they are loaded."""
 
     def __post_init__(self) -> None:
-        from agent.errors import UsageError
+        from agent.arguments import positive_count, require, seconds
 
         # Validated here rather than converted: a float MiB count or an infinite timeout used to
         # reach the worker and crash it, or overflow a deadline in the supervisor.
-        if not isinstance(self.ceiling, bool):
-            raise UsageError(f"Limits.ceiling must be True or False, got {self.ceiling!r}")
-        timeout = self.timeout
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-                raise UsageError(f"Limits.timeout must be a positive number or None (no limit), got {timeout!r}")
-            if not math.isfinite(timeout) or timeout > MAX_TIMEOUT:
-                raise UsageError(f"Limits.timeout must be at most {MAX_TIMEOUT:.0f} seconds; pass None for no limit, got {timeout!r}")
+        require(isinstance(self.ceiling, bool), f"Limits.ceiling must be True or False, got {self.ceiling!r}")
+        seconds(self.timeout, "Limits.timeout", at_most=MAX_TIMEOUT)
         for name in _INTEGER_FIELDS:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or not value > 0:
-                raise UsageError(f"Limits.{name} must be a positive number or None (no limit), got {value!r} (a whole number)")
-            if value > MAX_COUNT:
-                raise UsageError(f"Limits.{name} must be at most {MAX_COUNT}; pass None for no limit, got {value!r}")
+            positive_count(getattr(self, name), f"Limits.{name}", optional=True, at_most=MAX_COUNT)
+
+
+def lowered_timeout(limits: Limits, asked: object) -> Limits:
+    """`limits` with the timeout a less trusted caller asked for (an MCP client, an agent using
+    the toolset), which may only lower it: a positive number of seconds below the limit (any, up
+    to `MAX_TIMEOUT`, when there is none) is taken; anything else (None, more than the limit, not
+    a number) leaves the limit as it is."""
+    if isinstance(asked, bool) or not isinstance(asked, (int, float)) or not 0 < asked <= MAX_TIMEOUT:
+        return limits
+    if limits.timeout is not None and asked >= limits.timeout:
+        return limits
+    return replace(limits, timeout=float(asked))

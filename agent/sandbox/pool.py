@@ -1,4 +1,9 @@
-"""The supervisor: a pool of pre-started worker processes, each run under a wall-clock deadline."""
+"""The supervisor: a pool of pre-started worker processes, each run under a wall-clock deadline.
+
+Every run can be stopped: cancelling the task awaiting `run_async`, or Ctrl-C in a thread blocked
+in `run`, kills the worker running it (SIGKILL) and starts a fresh one in its place, as for a
+crash; a run stopped while it still waits for a worker never starts.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,35 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import asdict
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 
-from agent.errors import SandboxClosed, UsageError
 from agent.cpus import available_cpus
+from agent.errors import SandboxClosed, UsageError
+from agent.sandbox import protocol
 from agent.sandbox.inputs import MEMORY_PER_INPUT_BYTE, Inputs, size_text
 from agent.sandbox.limits import Limits
 from agent.sandbox.process import WorkerProcess, spawn
-from agent.sandbox.protocol import MAX_HEADER_CHARS, MAX_HEADERS, MAX_URL_CHARS, Channel, ChannelClosed, ChannelTimeout, ProtocolError
-from agent.sandbox.result import MAX_ERROR_CHARS, ErrorKind, LogEntry, LogLevel, RunError, RunResult, clean_text, cut_text
+from agent.sandbox.protocol import (
+    Channel,
+    ChannelClosed,
+    ChannelTimeout,
+    InputListing,
+    ProtocolError,
+    RunLimits,
+    frame_cap,
+)
+from agent.sandbox.result import (
+    WORKER_KINDS,
+    ErrorKind,
+    LogEntry,
+    LogLevel,
+    RunError,
+    RunResult,
+    clean_text,
+    cut_text,
+)
 
 if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run with a network, the thread pools by it or run_async
     from concurrent.futures import ThreadPoolExecutor
@@ -42,12 +65,6 @@ FETCH_PER_RUN = 4
 """Requests one run has out at once; its others wait in its own queue. The pool has this many
 fetch threads per worker, so a run never waits for threads another run holds."""
 
-FRAME_SLACK = 64 * 1024
-"""Bytes a frame may carry past what its caps account for (keys, numbers, the error fields)."""
-
-JSON_ESCAPE = 6
-"""Bytes one UTF-16 unit of text can take in a frame: `\\uXXXX`."""
-
 REPLACEMENTS_PER_TAKE = 3
 """Dead idle workers replaced in a row before a run takes a worker as it is: a worker that cannot
 start at all then fails that run as a `crash` instead of looping here."""
@@ -59,10 +76,54 @@ LOAD_TIMEOUT = 10.0
 LOAD_SECONDS_PER_MB = 1.0
 
 
-def _kill_all(workers: set[WorkerProcess]) -> None:
+_unclosed: dict[int, weakref.finalize[Any, Any]] = {}
+"""The finalizers of the pools not closed yet, by key: one `atexit` hook stops them all."""
+
+_pool_keys = itertools.count()
+
+
+def _kill_all(workers: set[WorkerProcess], key: int) -> None:
+    _unclosed.pop(key, None)
     for worker in list(workers):
         worker.kill()
     workers.clear()
+
+
+@functools.cache
+def _stop_unclosed_at_exit() -> None:
+    """Register, once per process, the hook that stops the workers of every pool left open."""
+    atexit.register(lambda: [finalizer() for finalizer in list(_unclosed.values())])
+
+
+class _Cancelled(Exception):
+    """Raised in a run's thread when its caller gave up on it before it had a worker."""
+
+
+class _Ticket:
+    """One run's claim on the pool: whether its caller gave up on it, and the worker running it."""
+
+    __slots__ = ("cancelled", "on_start", "worker")
+
+    def __init__(self, on_start: Callable[[], None] | None = None) -> None:
+        self.cancelled = False
+        self.worker: WorkerProcess | None = None
+        self.on_start = on_start
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Request:
+    """A run's arguments, checked, with the limits it runs under."""
+
+    code: str
+    """The guest's code."""
+    limits: Limits
+    """The limits, widened for the inputs (`fit_inputs`)."""
+    check: str | None
+    """The caller's check of the value."""
+    network: NetworkPolicy | None
+    """The network the code may reach through `fetch`, if any."""
+    inputs: Inputs | None
+    """The inputs the code reads as globals, if any."""
 
 
 class Sandbox:
@@ -81,45 +142,24 @@ class Sandbox:
         """How many worker processes run guest code at once."""
         self.limits = limits or Limits()
         """The limits of a run that passes none."""
+        self.stopped_runs = 0
+        """How many runs were stopped by killing their worker (a cancelled `run_async`, Ctrl-C)."""
         self._all: set[WorkerProcess] = set()
         self._idle: queue.SimpleQueue[WorkerProcess | None] = queue.SimpleQueue()  # None: closed, wakes every waiter
         self._lock = threading.Lock()
         self._closed = False
+        self._holders: dict[WorkerProcess, _Ticket] = {}
+        """The run each busy worker is running."""
+        self._stopped: set[WorkerProcess] = set()
+        """Workers killed for a stopped run that the pool has not retired yet."""
         self._executor: ThreadPoolExecutor | None = None
         self._fetchers: ThreadPoolExecutor | None = None
         self._run_ids = itertools.count(1)
         for _ in range(size):
             self._idle.put(self._spawn())
-        self._finalizer = weakref.finalize(self, _kill_all, self._all)
-        atexit.register(self._finalizer)
-
-    def _spawn(self) -> WorkerProcess:
-        worker = spawn()
-        with self._lock:
-            self._all.add(worker)
-        return worker
-
-    def _retire(self, worker: WorkerProcess) -> None:
-        worker.kill()
-        with self._lock:
-            self._all.discard(worker)
-            closed = self._closed
-        if not closed:
-            self._idle.put(self._spawn())
-
-    def _take(self) -> WorkerProcess:
-        """An idle worker that is alive, waiting for one if none is idle. A worker that died
-        while idle (killed by the OS, say) is replaced here, not blamed on the run."""
-        replaced = 0
-        while True:
-            worker = self._idle.get()
-            if worker is None or self._closed:
-                self._idle.put(worker)  # the next waiter wakes too
-                raise SandboxClosed("this Sandbox is closed; create a new one")
-            if worker.process.poll() is None or replaced == REPLACEMENTS_PER_TAKE:
-                return worker  # a dead one only after as many replacements: the run then reports the crash
-            self._retire(worker)
-            replaced += 1
+        key = next(_pool_keys)
+        self._finalizer = _unclosed[key] = weakref.finalize(self, _kill_all, self._all, key)
+        _stop_unclosed_at_exit()
 
     def run(self, code: str, *, limits: Limits | None = None, check: str | None = None,
             network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None) -> RunResult:
@@ -145,104 +185,27 @@ class Sandbox:
 
         Everything the worker sends is checked here as coming from the guest: a frame of another
         run, of an unknown kind or over the run's caps ends the run as a `crash` and retires
-        the worker.
+        the worker. Ctrl-C (KeyboardInterrupt) while it waits kills the worker, which is
+        replaced, and is raised on.
         """
-        if not isinstance(code, str):
-            raise UsageError(f"code must be a str, got {type(code).__name__}")
-        if check is not None and not isinstance(check, str):
-            raise UsageError(f"check must be a str, got {type(check).__name__}")
-        if network is not None:
-            from agent.sandbox.network import Fetcher, NetworkPolicy
-
-            if not isinstance(network, NetworkPolicy):
-                raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
-        if inputs is not None and not isinstance(inputs, Inputs):
-            inputs = Inputs(inputs)
-        if self._closed:
-            raise SandboxClosed("this Sandbox is closed; create a new one")
-        limits = limits or self.limits
-        if inputs:
-            limits = fit_inputs(limits, inputs)
-        worker = self._take()
-        started = time.perf_counter()
-        healthy = False
-        exchange: _Exchange | None = None
-        try:
-            worker.wait_ready()
-            started = time.perf_counter()
-            begun = time.monotonic()
-            run_id = next(self._run_ids)
-            cap = _frame_cap(limits, network)
-            listed, payloads = _inputs_frame(inputs, worker.held) if inputs else (None, ())
-            worker.held = frozenset()  # until the worker has them all
-            worker.channel.send({"op": "run", "run_id": run_id, "code": code, "limits": _wire(limits), "check": check,
-                                 "network": {"max_request_bytes": network.max_request_bytes} if network is not None else None,
-                                 "inputs": listed}, payloads)
-            # Under a ceiling the timeout runs from here, the inputs' loading included. The worker
-            # times the code from when they are loaded, so it is this side that stops it then.
-            within = begun + limits.timeout if limits.ceiling and limits.timeout and inputs else None
-            if inputs:
-                loading = time.monotonic() + LOAD_TIMEOUT + LOAD_SECONDS_PER_MB * inputs.bytes / 1e6
-                loaded = worker.channel.recv(loading if within is None else min(loading, within), cap)
-                if loaded.get("op") != "loaded" or loaded.get("run_id") != run_id:
-                    raise ProtocolError(f"a frame of kind {str(loaded.get('op'))[:20]!r} before the inputs were loaded")
-                worker.held = frozenset(entry.digest for entry in inputs.entries())
-            deadline = within
-            if deadline is None and limits.timeout:
-                deadline = time.monotonic() + limits.timeout + KILL_GRACE
-            if network is not None:
-                # Requests may run to the kill deadline: the worker's own deadline comes first,
-                # so a run cut short while it waits for fetch is reported as a `timeout`.
-                exchange = _Exchange(worker.channel, Fetcher(network, deadline), run_id, self._fetch_pool())
-            while True:
-                reply = worker.channel.recv(deadline, cap)
-                if reply.get("run_id") != run_id:
-                    raise ProtocolError(f"a frame for run {str(reply.get('run_id'))[:20]} during run {run_id}")
-                op = reply.get("op")
-                if op == "result":
-                    break
-                if op != "fetch" or exchange is None:
-                    raise ProtocolError(f"a frame of kind {str(op)[:20]!r}")
-                exchange.start(reply)
-            result = _result(reply, time.perf_counter() - started, limits)
-            rss = reply.get("rss")
-            # The inputs' text stays in the worker (as received and as a str) for the next run.
-            healthy = isinstance(rss, int) and not isinstance(rss, bool) and rss < WORKER_RSS_CAP + 3 * (inputs.bytes if inputs else 0)
-            return result
-        except ChannelTimeout:
-            return _failure("timeout", "the code ran longer than its time limit; the worker was stopped", started)
-        except ChannelClosed:
-            code_ = worker.process.poll()
-            return _failure("crash", f"the sandbox worker died (exit status {code_}); the next run gets a new one", started)
-        except ProtocolError as exc:
-            return _failure("crash", f"the sandbox worker broke the protocol ({exc}); the next run gets a new one", started)
-        finally:
-            if not healthy:
-                self._retire(worker)  # first: a fetch thread blocked writing to it is released
-            if exchange is not None:
-                exchange.close()
-            if healthy:
-                self._idle.put(worker)
-
-    def _fetch_pool(self) -> ThreadPoolExecutor:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with self._lock:
-            if self._fetchers is None:
-                self._fetchers = ThreadPoolExecutor(self.size * FETCH_PER_RUN, thread_name_prefix="jsolve-fetch")
-            return self._fetchers
+        return self._run(self._request(code, limits, check, network, inputs), _Ticket())
 
     async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
-                        network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None) -> RunResult:
-        """`run` for asyncio callers: the waiting happens off the event loop."""
+                        network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None,
+                        on_start: Callable[[], None] | None = None) -> RunResult:
+        """`run` for asyncio callers, off the event loop. Cancelling the awaiting task stops the
+        run: its worker is killed at once and replaced (a run still waiting for a worker never
+        starts), and the cancellation propagates. `on_start` is called (on the run's thread) when
+        the run has a worker, after waiting for one while every worker is busy."""
         import asyncio
-        from concurrent.futures import ThreadPoolExecutor
 
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(self.size * 2, thread_name_prefix="jsolve-sandbox")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self.run(code, limits=limits, check=check, network=network, inputs=inputs))
+        request = self._request(code, limits, check, network, inputs)
+        ticket = _Ticket(on_start)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._threads(), self._run, request, ticket)
+        except asyncio.CancelledError:
+            self._stop(ticket)
+            raise
 
     def close(self) -> None:
         """Stop every worker process; runs waiting for a worker raise `SandboxClosed`. Safe to
@@ -260,6 +223,231 @@ class Sandbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _request(self, code: str, limits: Limits | None, check: str | None, network: NetworkPolicy | None,
+                 inputs: Inputs | Mapping[str, Any] | None) -> _Request:
+        """The run's arguments checked (a `UsageError` for one of the wrong type), its inputs as
+        `Inputs` and its limits fitted to them."""
+        if not isinstance(code, str):
+            raise UsageError(f"code must be a str, got {type(code).__name__}")
+        if check is not None and not isinstance(check, str):
+            raise UsageError(f"check must be a str, got {type(check).__name__}")
+        if network is not None:
+            from agent.sandbox.network import NetworkPolicy
+
+            if not isinstance(network, NetworkPolicy):
+                raise UsageError(f"network must be a NetworkPolicy, got {type(network).__name__}")
+        if inputs is not None and not isinstance(inputs, Inputs):
+            inputs = Inputs(inputs)
+        if self._closed:
+            raise SandboxClosed("this Sandbox is closed; create a new one")
+        limits = limits or self.limits
+        return _Request(code=code, limits=fit_inputs(limits, inputs) if inputs else limits, check=check, network=network,
+                        inputs=inputs or None)
+
+    def _run(self, request: _Request, ticket: _Ticket) -> RunResult:
+        """Take a worker, hold the run's conversation with it, and give it back (or replace it:
+        after a crash, a timeout, a stop, or when it grew past `WORKER_RSS_CAP`)."""
+        worker = self._take(ticket)
+        session = _Session(worker=worker, request=request, run_id=next(self._run_ids))
+        try:
+            _notify(ticket.on_start)
+            return session.run(self._fetch_pool)
+        finally:
+            if not session.healthy:
+                self._retire(worker)  # first: a fetch thread blocked writing to it is released
+            session.close()
+            if session.healthy:
+                self._release(worker)
+
+    def _spawn(self) -> WorkerProcess:
+        worker = spawn()
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _take(self, ticket: _Ticket) -> WorkerProcess:
+        """An idle worker that is alive, waiting for one if none is idle, held for `ticket`'s run.
+        A worker that died while idle (killed by the OS, say) is replaced here, not blamed on the run."""
+        replaced = 0
+        while True:
+            worker = self._idle.get()
+            if worker is None or self._closed:
+                self._idle.put(worker)  # the next waiter wakes too
+                raise SandboxClosed("this Sandbox is closed; create a new one")
+            if worker.process.poll() is None or replaced == REPLACEMENTS_PER_TAKE:
+                break  # a dead one only after as many replacements: the run then reports the crash
+            self._retire(worker)
+            replaced += 1
+        with self._lock:
+            if ticket.cancelled:
+                self._idle.put(worker)
+                raise _Cancelled()
+            ticket.worker = worker
+            self._holders[worker] = ticket
+        return worker
+
+    def _release(self, worker: WorkerProcess) -> None:
+        """Give a worker back after its run, unless a stop killed it meanwhile."""
+        with self._lock:
+            self._let_go(worker)
+            stopped = worker in self._stopped
+        if stopped:
+            self._retire(worker)
+        else:
+            self._idle.put(worker)
+
+    def _retire(self, worker: WorkerProcess) -> None:
+        """Kill a worker and start one in its place (unless the pool is closed)."""
+        worker.kill()
+        with self._lock:
+            self._let_go(worker)
+            self._stopped.discard(worker)
+            self._all.discard(worker)
+            closed = self._closed
+        if not closed:
+            self._idle.put(self._spawn())
+
+    def _let_go(self, worker: WorkerProcess) -> None:
+        """End the hold of a worker's run on it (under the lock): a stop of that run must no
+        longer reach this worker."""
+        ticket = self._holders.pop(worker, None)
+        if ticket is not None:
+            ticket.worker = None
+
+    def _stop(self, ticket: _Ticket) -> None:
+        """Stop `ticket`'s run: kill its worker at once if it has one (its thread then sees the
+        worker gone, and the pool replaces it), else keep it from starting."""
+        with self._lock:
+            ticket.cancelled = True
+            worker = ticket.worker
+            if worker is None:
+                return
+            self._stopped.add(worker)
+            self.stopped_runs += 1
+            if worker.process.poll() is None:
+                worker.process.kill()
+
+    def _threads(self) -> ThreadPoolExecutor:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.size * 2, thread_name_prefix="jsolve-sandbox")
+            return self._executor
+
+    def _fetch_pool(self) -> ThreadPoolExecutor:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with self._lock:
+            if self._fetchers is None:
+                self._fetchers = ThreadPoolExecutor(self.size * FETCH_PER_RUN, thread_name_prefix="jsolve-fetch")
+            return self._fetchers
+
+
+@dataclass(kw_only=True, slots=True)
+class _Session:
+    """One run's conversation with its worker, in frames (agent.sandbox.protocol): the run and
+    its inputs out, `loaded`, the requests answered, the result in. Whatever the worker sends
+    is checked as coming from the guest."""
+
+    worker: WorkerProcess
+    """The worker the run holds."""
+    request: _Request
+    """What to run."""
+    run_id: int
+    """The run's id, on every frame of it."""
+    healthy: bool = False
+    """Whether the worker may run again: it answered in full, within its memory."""
+    exchange: _Exchange | None = None
+    """The run's requests, when it has a network."""
+    started: float = field(default_factory=time.perf_counter)
+    """When the run started (perf_counter), for its duration."""
+
+    def run(self, fetch_pool: Callable[[], ThreadPoolExecutor]) -> RunResult:
+        """The run's result; a `timeout` or `crash` failure when the worker overran or failed."""
+        request, worker = self.request, self.worker
+        try:
+            worker.wait_ready()
+            self.started = time.perf_counter()
+            begun = time.monotonic()
+            cap = frame_cap(request.limits, request.network)
+            self._send_run()
+            # Under a ceiling the timeout runs from here, the inputs' loading included. The worker
+            # times the code from when they are loaded, so it is this side that stops it then.
+            within = begun + request.limits.timeout if request.limits.ceiling and request.limits.timeout and request.inputs else None
+            if request.inputs:
+                self._await_loaded(request.inputs, within, cap)
+            deadline = within
+            if deadline is None and request.limits.timeout:
+                deadline = time.monotonic() + request.limits.timeout + KILL_GRACE
+            if request.network is not None:
+                from agent.sandbox.network import Fetcher
+
+                # Requests may run to the kill deadline: the worker's own deadline comes first,
+                # so a run cut short while it waits for fetch is reported as a `timeout`.
+                self.exchange = _Exchange(worker.channel, Fetcher(request.network, deadline), self.run_id, fetch_pool())
+            reply = self._await_result(deadline, cap)
+            result = _result(reply, time.perf_counter() - self.started, request.limits)
+            self.healthy = _within_memory(reply.get("rss"), request.inputs)
+            return result
+        except ChannelTimeout:
+            return _failure("timeout", "the code ran longer than its time limit; the worker was stopped", self.started)
+        except ChannelClosed:
+            status = worker.process.poll()
+            return _failure("crash", f"the sandbox worker died (exit status {status}); the next run gets a new one", self.started)
+        except ProtocolError as exc:
+            return _failure("crash", f"the sandbox worker broke the protocol ({exc}); the next run gets a new one", self.started)
+
+    def close(self) -> None:
+        if self.exchange is not None:
+            self.exchange.close()
+
+    def _send_run(self) -> None:
+        """The `run` frame, then the inputs' texts the worker does not hold."""
+        request, worker = self.request, self.worker
+        listed, payloads = _inputs_frame(request.inputs, worker.held) if request.inputs else (None, ())
+        worker.held = frozenset()  # until the worker has them all
+        network = request.network
+        frame = protocol.run(self.run_id, request.code, _wire(request.limits), request.check,
+                             network.max_request_bytes if network is not None else None, network=network is not None, inputs=listed)
+        worker.channel.send(frame, payloads)
+
+    def _await_loaded(self, inputs: Inputs, within: float | None, cap: int | None) -> None:
+        """Wait for the worker's `loaded` frame: the inputs are in place, and it keeps them."""
+        loading = time.monotonic() + LOAD_TIMEOUT + LOAD_SECONDS_PER_MB * inputs.bytes / 1e6
+        loaded = self.worker.channel.recv(loading if within is None else min(loading, within), cap)
+        if loaded.get("op") != "loaded" or loaded.get("run_id") != self.run_id:
+            raise ProtocolError(f"a frame of kind {str(loaded.get('op'))[:20]!r} before the inputs were loaded")
+        self.worker.held = frozenset(entry.digest for entry in inputs.entries())
+
+    def _await_result(self, deadline: float | None, cap: int | None) -> dict[str, Any]:
+        """The `result` frame, the run's requests started as their `fetch` frames arrive."""
+        while True:
+            reply = self.worker.channel.recv(deadline, cap)
+            if reply.get("run_id") != self.run_id:
+                raise ProtocolError(f"a frame for run {str(reply.get('run_id'))[:20]} during run {self.run_id}")
+            op = reply.get("op")
+            if op == "result":
+                return reply
+            if op != "fetch" or self.exchange is None:
+                raise ProtocolError(f"a frame of kind {str(op)[:20]!r}")
+            self.exchange.start(reply)
+
+
+def _notify(on_start: Callable[[], None] | None) -> None:
+    """Tell a run's caller that it has a worker: a notice that fails must not strand the worker."""
+    if on_start is not None:
+        try:
+            on_start()
+        except Exception:  # noqa: BLE001, S110 - the caller's own fault, and only a notice
+            pass
+
+
+def _within_memory(rss: Any, inputs: Inputs | None) -> bool:
+    """Whether a worker that reports `rss` bytes resident may run again. The inputs' text stays
+    in the worker (as received and as a str) for the next run."""
+    return isinstance(rss, int) and not isinstance(rss, bool) and rss < WORKER_RSS_CAP + 3 * (inputs.bytes if inputs else 0)
 
 
 class _Exchange:
@@ -297,7 +485,7 @@ class _Exchange:
                 if not self._open:
                     return  # the run ended (settled, timed out or crashed) while this request was out
                 try:
-                    self.channel.send({"op": "fetched", "run_id": self.run_id, "id": request.get("id"), **reply})
+                    self.channel.send(protocol.fetched(self.run_id, request.get("id"), reply))
                 except ChannelClosed:
                     pass
                 if not self._waiting:
@@ -312,10 +500,12 @@ class _Exchange:
         self.fetcher.close()
 
 
-def _inputs_frame(inputs: Inputs, held: frozenset[str]) -> tuple[list[dict[str, Any]], tuple[bytes, ...]]:
+def _inputs_frame(inputs: Inputs, held: frozenset[str]) -> tuple[list[InputListing], tuple[bytes, ...]]:
     """The inputs as a run frame lists them, and the texts to send after it: each text once, and
     none the worker holds from its last run."""
-    listed, payloads, sending = [], [], set()
+    listed: list[InputListing] = []
+    payloads: list[bytes] = []
+    sending: set[str] = set()
     for entry in inputs.entries():
         sent = entry.digest not in held and entry.digest not in sending
         if sent:
@@ -323,21 +513,6 @@ def _inputs_frame(inputs: Inputs, held: frozenset[str]) -> tuple[list[dict[str, 
             payloads.append(entry.text.encode("utf-8"))
         listed.append({"name": entry.name, "digest": entry.digest, "sent": sent})
     return listed, tuple(payloads)
-
-
-def _frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:
-    """Bytes the largest frame a worker may send in this run can take, or None when a limit is
-    off: the value and the console within their caps (each text unit escaped at worst), the
-    error's three texts, and with a network one request."""
-    if limits.output_bytes is None or limits.console_bytes is None or limits.console_lines is None:
-        return None
-    cap = JSON_ESCAPE * (limits.output_bytes + limits.console_bytes + 3 * (MAX_ERROR_CHARS + 1)) + 32 * limits.console_lines + FRAME_SLACK
-    if network is not None:
-        if network.max_request_bytes is None:
-            return None
-        request = network.max_request_bytes + MAX_URL_CHARS + MAX_HEADERS * (MAX_HEADER_CHARS + 8)
-        cap = max(cap, JSON_ESCAPE * request + FRAME_SLACK)
-    return cap
 
 
 def fit_inputs(limits: Limits, inputs: Inputs) -> Limits:
@@ -354,19 +529,18 @@ def fit_inputs(limits: Limits, inputs: Inputs) -> Limits:
 
 
 @functools.lru_cache(maxsize=64)
-def _wire(limits: Limits) -> dict[str, Any]:
+def _wire(limits: Limits) -> RunLimits:
     """The limits as a run frame carries them (read-only: one dict is shared by every run)."""
     wired = asdict(limits)
     del wired["ceiling"]  # the supervisor's rule, nothing the worker reads
-    return wired
+    return wired  # type: ignore[return-value]
 
 
-def _failure(kind: Any, message: str, started: float) -> RunResult:
+def _failure(kind: ErrorKind, message: str, started: float) -> RunResult:
     return RunResult(ok=False, error=RunError(kind=kind, message=message), duration_ms=(time.perf_counter() - started) * 1000)
 
 
 _LEVELS = frozenset(get_args(LogLevel))
-_REPORTED = frozenset(get_args(ErrorKind)) - {"crash"}  # what a worker may report; a crash is decided here
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _BIGINT = re.compile(r"-?[0-9]+")
 _INT_DIGITS = 4000
@@ -423,7 +597,7 @@ def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
 
 def _run_error(error: Any) -> RunError:
     """A worker's error report as a `RunError`, its texts cut and cleaned."""
-    if not isinstance(error, dict) or error.get("kind") not in _REPORTED or not isinstance(error.get("message"), str):
+    if not isinstance(error, dict) or error.get("kind") not in WORKER_KINDS or not isinstance(error.get("message"), str):
         raise ProtocolError("an error report that is not one")
     texts = {}
     for key in ("name", "message", "stack"):

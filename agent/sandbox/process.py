@@ -13,13 +13,10 @@ import subprocess
 import sys
 import time
 
-from agent.sandbox.protocol import Channel
+from agent.sandbox.protocol import READY_FRAME_BYTES, Channel
 
 STARTUP_TIMEOUT = 30.0
 """Seconds a new worker may take to import the engine and say it is ready."""
-
-READY_FRAME_BYTES = 1024
-"""Bytes the worker's `ready` frame (its pid) may take."""
 
 _early: list[WorkerProcess] = []
 

@@ -1,4 +1,16 @@
-"""Length-prefixed JSON frames between the pool and its worker processes."""
+"""The wire between the pool and its worker processes: length-prefixed JSON frames (`Channel`),
+what each frame holds (one TypedDict per `op`, built by the functions named after them), and the
+caps on what a frame may carry. Both ends import this module and nothing of each other.
+
+A run, in frames (pool -> worker, worker -> pool):
+
+- `ready` (worker, once, when it started) carries its pid.
+- `run` (pool) carries the code, the limits, the check, the network's request cap and the inputs'
+  listing; each input text the worker does not hold follows as a raw frame.
+- `loaded` (worker, only when the run has inputs) says they are in place: the timeout starts now.
+- `fetch` (worker) is one of the guest's requests; `fetched` (pool) its answer.
+- `result` (worker) ends the run: the console, then the value's JSON text or the error.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +19,18 @@ import os
 import select
 import struct
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
-__all__ = ["MAX_HEADERS", "MAX_HEADER_CHARS", "MAX_URL_CHARS", "Channel", "ChannelClosed", "ChannelTimeout", "ProtocolError"]
+from agent.sandbox.result import MAX_ERROR_CHARS
+
+if TYPE_CHECKING:  # types only: the worker imports this module, and nothing of the host side
+    from agent.sandbox.limits import Limits
+    from agent.sandbox.network import NetworkPolicy
+
+__all__ = ["MAX_HEADERS", "MAX_HEADER_CHARS", "MAX_METHOD_CHARS", "MAX_URL_CHARS", "READY_FRAME_BYTES", "Channel", "ChannelClosed",
+           "ChannelTimeout", "ErrorFields", "FetchFrame", "FetchedFrame", "InputListing", "LoadedFrame", "Op", "ProtocolError",
+           "ReadyFrame", "ResultFrame", "RunFrame", "RunLimits", "fetch", "fetched", "frame_cap", "loaded", "ready", "result", "run"]
 
 _HEADER = struct.Struct(">I")
 
@@ -22,6 +43,158 @@ MAX_HEADERS = 100
 
 MAX_HEADER_CHARS = 16 * 1024
 """Characters of one header's name and value together."""
+
+MAX_METHOD_CHARS = 64
+"""Characters of a guest request's method."""
+
+READY_FRAME_BYTES = 1024
+"""Bytes the worker's `ready` frame (its pid) may take."""
+
+FRAME_SLACK = 64 * 1024
+"""Bytes a frame may carry past what its caps account for (keys, numbers, the error fields)."""
+
+JSON_ESCAPE = 6
+"""Bytes one UTF-16 unit of text can take in a frame: `\\uXXXX`."""
+
+Op = Literal["ready", "run", "loaded", "fetch", "fetched", "result"]
+"""The kinds of frame (each frame's `op`)."""
+
+
+class RunLimits(TypedDict):
+    """`Limits` as a run frame carries them (without `ceiling`, the pool's own rule)."""
+
+    timeout: float | None
+    memory_mb: int | None
+    stack_kb: int | None
+    output_bytes: int | None
+    console_lines: int | None
+    console_bytes: int | None
+
+
+class InputListing(TypedDict):
+    """One input of a run frame: its text follows the frame as a raw frame when `sent`, else
+    the worker holds it from its last run (or from earlier in this frame's listing)."""
+
+    name: str
+    digest: str
+    sent: bool
+
+
+class NetworkCaps(TypedDict):
+    """What the worker checks of a request before it leaves (the pool checks it again)."""
+
+    max_request_bytes: int | None
+
+
+class ErrorFields(TypedDict):
+    """A run's error as the worker reports it (a `RunError`'s fields)."""
+
+    kind: str
+    name: str | None
+    message: str
+    line: int | None
+    column: int | None
+    stack: str | None
+
+
+class ReadyFrame(TypedDict):
+    op: Literal["ready"]
+    pid: int
+
+
+class RunFrame(TypedDict):
+    op: Literal["run"]
+    run_id: int
+    code: str
+    limits: RunLimits
+    check: str | None
+    network: NetworkCaps | None
+    inputs: list[InputListing] | None
+
+
+class LoadedFrame(TypedDict):
+    op: Literal["loaded"]
+    run_id: int
+
+
+class FetchFrame(TypedDict):
+    op: Literal["fetch"]
+    run_id: int
+    id: int
+    url: str
+    method: str
+    headers: list[list[str]]
+    body: str | None
+
+
+class FetchedFrame(TypedDict, total=False):
+    """The answer to a `fetch`: the response's fields (network.Fetcher.fetch), or an `error`."""
+
+    op: Literal["fetched"]
+    run_id: int
+    id: int
+    error: dict[str, str]
+
+
+class ResultFrame(TypedDict):
+    op: Literal["result"]
+    run_id: int
+    logs: list[dict[str, str]]
+    cut: int
+    error: ErrorFields | None
+    value_json: NotRequired[str]
+    bigints: NotRequired[list[list[str | int]]]
+    rss: NotRequired[int]
+
+
+def ready(pid: int) -> ReadyFrame:
+    return {"op": "ready", "pid": pid}
+
+
+def run(run_id: int, code: str, limits: RunLimits, check: str | None, max_request_bytes: int | None, *, network: bool,
+        inputs: list[InputListing] | None) -> RunFrame:
+    return {"op": "run", "run_id": run_id, "code": code, "limits": limits, "check": check,
+            "network": {"max_request_bytes": max_request_bytes} if network else None, "inputs": inputs}
+
+
+def loaded(run_id: int) -> LoadedFrame:
+    return {"op": "loaded", "run_id": run_id}
+
+
+def fetch(run_id: int, request_id: int, url: str, method: str, headers: list[list[str]], body: str | None) -> FetchFrame:
+    return {"op": "fetch", "run_id": run_id, "id": request_id, "url": url, "method": method, "headers": headers, "body": body}
+
+
+def fetched(run_id: int, request_id: Any, reply: dict[str, Any]) -> dict[str, Any]:
+    """The `fetched` frame answering request `request_id` with `reply` (a response, or an error)."""
+    return {"op": "fetched", "run_id": run_id, "id": request_id, **reply}
+
+
+def result(run_id: Any, logs: list[dict[str, str]], cut: int, error: ErrorFields | None,
+           value_json: str | None = None, bigints: list[list[str | int]] | None = None) -> ResultFrame:
+    """A `result` frame: the value's JSON text and BigInt places only when there is no error."""
+    frame: ResultFrame = {"op": "result", "run_id": run_id, "logs": logs, "cut": cut, "error": error}
+    if error is None:
+        assert value_json is not None and bigints is not None, "a result without an error holds a value"
+        frame["value_json"] = value_json
+        frame["bigints"] = bigints
+    return frame
+
+
+def frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:
+    """Bytes the largest frame a worker may send in a run under `limits` can take, or None when
+    a limit is off: the value and the console within their caps (each text unit escaped at
+    worst), the error's three texts, and with a network one request."""
+    if limits.output_bytes is None or limits.console_bytes is None or limits.console_lines is None:
+        return None
+    cap = (JSON_ESCAPE * (limits.output_bytes + limits.console_bytes + 3 * (MAX_ERROR_CHARS + 1))
+           + 32 * limits.console_lines + FRAME_SLACK)
+    if network is not None:
+        if network.max_request_bytes is None:
+            return None
+        request = network.max_request_bytes + MAX_URL_CHARS + MAX_HEADERS * (MAX_HEADER_CHARS + 8)
+        cap = max(cap, JSON_ESCAPE * request + FRAME_SLACK)
+    return cap
 
 
 class ChannelClosed(Exception):
@@ -45,7 +218,7 @@ class Channel:
         self.write_fd = write_fd
         self._pending = bytearray()  # bytes read past the last frame returned
 
-    def send(self, message: dict[str, Any], payloads: tuple[bytes, ...] = ()) -> None:
+    def send(self, message: Mapping[str, Any], payloads: tuple[bytes, ...] = ()) -> None:
         """Send `message`, then each of `payloads` as a raw frame (`recv_raw` reads one): bytes
         that are already text, such as an input's JSON, are not escaped into the message."""
         data = json.dumps(message, separators=(",", ":")).encode()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ErrorKind", "LogEntry", "RunError", "RunResult", "json_text"]
+from agent.failure_kinds import SCRIPT_KINDS, WORKER_KINDS, ErrorKind
+
+__all__ = ["SCRIPT_KINDS", "WORKER_KINDS", "ErrorKind", "FetchErrorKind", "LogEntry", "RunError", "RunResult", "json_text"]
 
 MAX_ERROR_CHARS = 4096
 """Characters kept of an error's name, message and stack each: a few KB say what went wrong; a
@@ -28,20 +30,12 @@ def cut_text(text: str, cap: int = MAX_ERROR_CHARS) -> str:
     """`text` cut to `cap` characters, saying that it was cut."""
     return text if len(text) <= cap else f"{text[:cap]}... [cut at {cap} characters]"
 
-ErrorKind = Literal["syntax", "runtime", "contract", "timeout", "memory", "stack", "output", "policy", "crash", "check"]
-"""Why a run failed:
 
-- `syntax`: the code does not parse.
-- `runtime`: the code threw (or rejected) an error.
-- `contract`: no `export default`, or the default export is a function that was never called.
-- `timeout`: the run overran its wall clock, or awaited something that can never settle.
-- `memory`: the engine ran out of its memory allowance.
-- `stack`: recursion deeper than the engine stack allows.
-- `output`: the value cannot be turned into JSON (a cycle, NaN, a Promise...) or is too large.
-- `policy`: something the sandbox forbids (an import, a refused fetch).
-- `crash`: the worker process died; the next run gets a fresh one.
-- `check`: the caller's `check` code threw: the value is not the one the caller expects.
-"""
+FetchErrorKind = Literal["policy", "network"]
+"""Why the pool answers a request of the code's `fetch` with an error (a `fetched` frame's
+`error.kind`; not a failure kind): `policy`, the request is refused (the code gets a
+`PolicyError`, and a run that does not catch it fails as `policy`); `network`, it could not be
+made or its response read (a `TypeError`, as fetch throws one; uncaught, a `runtime` failure)."""
 
 LogLevel = Literal["log", "info", "warn", "error", "debug"]
 
@@ -59,8 +53,9 @@ class LogEntry:
 
 @dataclass(frozen=True, slots=True)
 class RunError:
-    """Why a run failed, with the JS error's name and message and, where known, its position
-    in the guest's code (1-based line and column)."""
+    """Why a run failed (`kind`: one of the failure kinds of `agent.failure_kinds` decided in the
+    sandbox), with the JS error's name and message and, where known, its position in the guest's
+    code (1-based line and column)."""
 
     kind: ErrorKind
     message: str
@@ -107,10 +102,46 @@ class RunResult:
 
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """`value` as JSON for the terminal. A BigInt answer may have any number of digits, and
-    Python writes no int past 4,300 of them unless its limit is lifted: it is, for this call only."""
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
+    Python writes no int past 4,300 of them (`sys.get_int_max_str_digits`): such ints are
+    written here, in pieces, and put in place, so that the process-wide limit is never lifted
+    (which no other thread could rely on meanwhile). Other values are written as `json.dumps`
+    writes them."""
     try:
         return json.dumps(value, ensure_ascii=False, indent=indent)
-    finally:
-        sys.set_int_max_str_digits(limit)
+    except ValueError:
+        marker = f"jsolve-int-{os.urandom(8).hex()}-"
+        digits: list[str] = []
+        marked = _mark_long_ints(value, marker, digits)
+        if not digits:
+            raise
+        text = json.dumps(marked, ensure_ascii=False, indent=indent)
+        return re.sub(f'"{marker}([0-9]+)"', lambda found: digits[int(found[1])], text)
+
+
+_SHORT_INT_BITS = 1900
+"""Bits of an int `str()` writes whatever the process's digit limit: 572 digits, under the least
+limit Python allows (640)."""
+
+
+def _mark_long_ints(value: Any, marker: str, digits: list[str]) -> Any:
+    """`value` with each int too long for `str()` replaced by `marker` and the index of its
+    digits, appended to `digits`."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _SHORT_INT_BITS:
+        digits.append(_int_text(value))
+        return f"{marker}{len(digits) - 1}"
+    if isinstance(value, (list, tuple)):
+        return [_mark_long_ints(item, marker, digits) for item in value]
+    if isinstance(value, dict):
+        return {key: _mark_long_ints(item, marker, digits) for key, item in value.items()}
+    return value
+
+
+def _int_text(number: int) -> str:
+    """`number`'s decimal digits, however many, written in halves of at most 572 digits each."""
+    if number < 0:
+        return "-" + _int_text(-number)
+    if number.bit_length() <= _SHORT_INT_BITS:
+        return str(number)
+    low = int(number.bit_length() * 0.30103) // 2  # half of its digits, at most
+    high, rest = divmod(number, 10**low)
+    return _int_text(high) + _int_text(rest).rjust(low, "0")
