@@ -1,0 +1,35 @@
+"""The caller's tools inside the sandbox (code mode), host side: the registry that validates and
+runs calls (`registry`), and the TypeScript declarations the model reads (`declarations`).
+
+    from agent.tools import Tools, declare
+    async with Tools.of([orders_in, send_email], effects={"send_email"}) as tools:
+        prompt_part = declare(tools).text
+        outcome = await tools.call("orders_in", {"month": "2026-03"})
+
+This layer sits below the sandbox and the solve loop: it imports neither.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    **dict.fromkeys(["EffectLog", "ErrorKind", "InvalidArguments", "Outcome", "Tool", "ToolCall", "ToolError", "Tools"], "agent.tools.registry"),
+    **dict.fromkeys(["DECLARATIONS_BUDGET", "Declarations", "declare"], "agent.tools.declarations"),
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Each public name is imported on first use (PEP 562): importing `agent.tools` costs nothing
+    until a tool is built (pydantic-ai is imported then)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from agent.tools.declarations import DECLARATIONS_BUDGET, Declarations, declare
+    from agent.tools.registry import EffectLog, ErrorKind, InvalidArguments, Outcome, Tool, ToolCall, ToolError, Tools
