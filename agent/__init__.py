@@ -9,7 +9,21 @@ _EXPORTS = {
     **dict.fromkeys(["Failure", "FailureKind"], "agent.core.failures"),
     **dict.fromkeys(["Attempt", "Solution", "SolveSettings", "asolve", "solve"], "agent.core.loop"),
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Attempt",
+    "Failure",
+    "FailureKind",
+    "JsolveError",
+    "ModelRejected",
+    "ModelUnavailable",
+    "SandboxClosed",
+    "Solution",
+    "SolveFailed",
+    "SolveSettings",
+    "UsageError",
+    "asolve",
+    "solve",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,6 +38,13 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from agent.errors import JsolveError, ModelRejected, ModelUnavailable, SandboxClosed, SolveFailed, UsageError
     from agent.core.failures import Failure, FailureKind
     from agent.core.loop import Attempt, Solution, SolveSettings, asolve, solve
+    from agent.errors import (
+        JsolveError,
+        ModelRejected,
+        ModelUnavailable,
+        SandboxClosed,
+        SolveFailed,
+        UsageError,
+    )

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
     from agent.core.agreement import Candidate
     from agent.core.failures import Failure
-    from agent.core.loop import Attempt
+    from agent.core.loop import Attempt, AttemptToolCall
 
-__all__ = ["JsolveError", "UsageError", "SandboxClosed", "SolveFailed", "ModelUnavailable", "ModelRejected", "LocalModelError", "ClusterUnavailable"]
+__all__ = ["ClusterUnavailable", "JsolveError", "LocalModelError", "ModelRejected", "ModelUnavailable", "SandboxClosed", "SolveFailed", "UsageError"]
 
 
 class JsolveError(Exception):
@@ -69,6 +69,11 @@ class SolveFailed(JsolveError):
     def code(self) -> str | None:
         """The code of the last attempt, if the model sent any."""
         return self.attempts[-1].code if self.attempts else None
+
+    @property
+    def tool_calls(self) -> tuple[AttemptToolCall, ...]:
+        """Every call the programs made to the caller's tools, each with its attempt number."""
+        return tuple(call for attempt in self.attempts for call in attempt.tool_calls)
 
 
 class ModelUnavailable(JsolveError):

@@ -21,7 +21,7 @@ __all__ = [
     "HINTED_KINDS", "KINDS", "SANDBOX_KINDS", "SCRIPT_KINDS", "WORKER_KINDS", "ErrorKind", "FailureKind", "Kind", "Source",
 ]
 
-ErrorKind = Literal["syntax", "policy", "contract", "runtime", "timeout", "memory", "stack", "output", "check", "crash"]
+ErrorKind = Literal["syntax", "policy", "contract", "runtime", "tool", "timeout", "memory", "stack", "output", "check", "crash"]
 """The kinds a sandbox run reports (`RunError.kind`): those of `KINDS` decided in the sandbox
 (`SANDBOX_KINDS`)."""
 
@@ -59,6 +59,8 @@ KINDS: MappingProxyType[FailureKind, Kind] = MappingProxyType({
     "contract": Kind(meaning="No `export default`, or the default export is a function that was never called.",
                      sources=("loop", "run")),
     "runtime": Kind(meaning="The code threw (or rejected with) an error.", sources=("run",)),
+    "tool": Kind(meaning="A tool of the caller raised, and the code did not catch the `ToolError` its call rejected with.",
+                 sources=("run",)),
     "timeout": Kind(meaning="The run overran its wall clock, or awaited something that can never settle.", sources=("run",)),
     "memory": Kind(meaning="The engine ran out of its memory allowance.", sources=("run",)),
     "stack": Kind(meaning="Recursion deeper than the engine's stack allows.", sources=("run",)),

@@ -16,11 +16,12 @@ __all__ = ["configure", "get_logger"]
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     """A structlog logger that writes to the standard logger `name`."""
-    return structlog.wrap_logger(
+    logger: structlog.stdlib.BoundLogger = structlog.wrap_logger(
         logging.getLogger(name),
         processors=[structlog.stdlib.filter_by_level, structlog.stdlib.render_to_log_kwargs],
         wrapper_class=structlog.stdlib.BoundLogger,
     )
+    return logger
 
 
 def configure(*, verbosity: int, json_lines: bool) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -51,7 +51,8 @@ def fixed_start(name: str) -> str:
 @functools.cache
 def hints() -> dict[str, str]:
     """One line of advice per failure kind (`prompts/hints.yaml`)."""
-    return yaml.safe_load((_folder() / "hints.yaml").read_text(encoding="utf-8"))
+    loaded: dict[str, str] = yaml.safe_load((_folder() / "hints.yaml").read_text(encoding="utf-8"))
+    return loaded
 
 
 def system(hosts: Sequence[str] | None) -> str:

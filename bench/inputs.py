@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 from agent.core.data import describe_inputs, load_inputs
+from agent.core.loop import _task
+from agent.core.shape import OutputShape
 from agent.sandbox import Sandbox
 from agent.sandbox.inputs import Inputs
-from agent.core.shape import OutputShape
-from agent.core.loop import _task
 
 CODE = "export default typeof data === 'undefined' ? 0 : data.length;"
 

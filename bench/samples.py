@@ -21,10 +21,10 @@ from pathlib import Path
 from pydantic_ai.messages import ModelRequest, UserPromptPart
 from pydantic_ai.settings import ModelSettings
 
+from agent.core.loop import DEFAULT_SAMPLE_TEMPERATURE, SolveSettings, _task
+from agent.core.shape import OutputShape
 from agent.evals.suite import load_suite
 from agent.models.client import request_replies, resolve_model
-from agent.core.shape import OutputShape
-from agent.core.loop import DEFAULT_SAMPLE_TEMPERATURE, SolveSettings, _task
 from agent.prompts import system
 
 

@@ -15,10 +15,9 @@ import statistics
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import quickjs
-
-from pathlib import Path
 
 from agent.sandbox import Sandbox
 

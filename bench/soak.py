@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.sandbox import Limits, NetworkPolicy, Sandbox  # noqa: E402
-from tests.fixture_server import FixtureServer  # noqa: E402
+from agent.sandbox import Limits, NetworkPolicy, Sandbox
+from tests.fixture_server import FixtureServer
 
 TIMEOUT_LIMIT = Limits(timeout=0.02)
 """The limit of the timeout runs: short, so they cost little wall clock."""

@@ -19,9 +19,9 @@ from pydantic_ai.models.function import FunctionModel
 
 from agent import asolve
 from agent.core.extract import extract_code
-from agent.sandbox import Sandbox
 from agent.core.shape import OutputShape
 from agent.core.validate import prevalidate
+from agent.sandbox import Sandbox
 
 MODULE = """\
 // Totals per region from inline CSV, rounded to cents.

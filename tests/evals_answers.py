@@ -220,7 +220,7 @@ ANSWERS: dict[str, Callable[[str], Any]] = {
     "str-normalize": lambda t: unicodedata.normalize("NFC", "e\u0301") == "\u00e9",
     "str-title-case": lambda t: " ".join(w.capitalize() for w in quoted(t).split()),
     "str-run-length": lambda t: "".join(f"{c}{len(list(g))}" for c, g in itertools.groupby(quoted(t))),
-    "str-longest-common-prefix": lambda t: os.path.commonprefix(re.findall(r"'(\w+)'", t)),
+    "str-longest-common-prefix": lambda t: os.path.commonprefix(re.findall(r"'(\w+)'", t)),  # noqa: RUF071 (a string prefix, as meant)
     "date-days-between": lambda t: (date(2024, 12, 25) - date(2024, 1, 1)).days,
     "date-weekday": lambda t: calendar.day_name[date(2000, 2, 29).weekday()],
     "date-add-days": lambda t: (date(2023, 3, 15) + timedelta(days=1000)).isoformat(),
@@ -366,7 +366,7 @@ def inventory() -> dict[str, Any]:
 
 
 def stock_by_sku() -> Counter:
-    stock = Counter({sku: 0 for sku in inventory()["products"]})
+    stock = Counter(dict.fromkeys(inventory()["products"], 0))
     for warehouse in inventory()["warehouses"]:
         for item in warehouse["items"]:
             stock[item["sku"]] += sum(b["qty"] for b in item["bins"])
@@ -431,7 +431,7 @@ def reports_of(name: str) -> list[str]:
 
 def quick_buyers(within: timedelta) -> list[str]:
     events = [json.loads(line) for line in (FIXTURES / "events.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    at = lambda e: datetime.fromisoformat(e["ts"].replace("Z", "+00:00"))  # noqa: E731
+    at = lambda e: datetime.fromisoformat(e["ts"].replace("Z", "+00:00"))
     signed = {e["user"]: at(e) for e in events if e["type"] == "signup"}
     return sorted({e["user"] for e in events if e["type"] == "purchase" and e["user"] in signed
                    and timedelta(0) <= at(e) - signed[e["user"]] <= within})
@@ -460,3 +460,112 @@ def _fib(n: int) -> int:
     for _ in range(n):
         a, b = b, a + b
     return a
+
+
+# tools: the shop's data read directly (never through its tool functions), money as Decimal
+def _shop() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("evals_shop_fixture", FIXTURES / "shop.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SHOP = _shop()
+SHOP_CUSTOMERS = {id: {"name": name, "region": region} for id, name, region, _ in SHOP.CUSTOMERS}
+SHOP_REGIONS = {code: {"name": name, "manager": manager, "rate": Decimal(rate)} for code, name, manager, rate in SHOP.REGIONS}
+SHOP_PRODUCTS = {sku: {"name": name, "category": category, "price": Decimal(price)} for sku, name, category, price in SHOP.PRODUCTS}
+SHOP_ORDERS = [{"id": id, "customer": customer, "placed": date.fromisoformat(placed), "status": status,
+                "lines": [(sku, qty, Decimal(price)) for sku, qty, price in lines],
+                "total": sum((qty * Decimal(price) for _, qty, price in lines), Decimal(0))}
+               for id, customer, placed, status, lines in SHOP.ORDERS]
+
+
+def shop_orders(first: date, last: date, *statuses: str) -> list[dict[str, Any]]:
+    """The orders placed from `first` to `last` (both included), of the given statuses (default: any)."""
+    return [o for o in SHOP_ORDERS if first <= o["placed"] <= last and (not statuses or o["status"] in statuses)]
+
+
+def month_of(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def cents(amount: Decimal) -> float:
+    return float(amount.quantize(CENT, ROUND_HALF_UP))
+
+
+LIVE = ("shipped", "pending")
+Q1 = (date(2026, 1, 1), date(2026, 3, 31))
+
+
+def spend_by_customer(orders: list[dict[str, Any]]) -> Counter:
+    spend: Counter = Counter()
+    for o in orders:
+        spend[o["customer"]] += o["total"]
+    return spend
+
+
+def revenue_by_region(orders: list[dict[str, Any]]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for o in orders:
+        code = SHOP_CUSTOMERS[o["customer"]]["region"]
+        totals[code] = totals.get(code, Decimal(0)) + o["total"]
+    return totals
+
+
+def tax_by_region(orders: list[dict[str, Any]]) -> dict[str, float]:
+    return {code: cents(total * SHOP_REGIONS[code]["rate"]) for code, total in revenue_by_region(orders).items()}
+
+
+def line_revenue(orders: list[dict[str, Any]]) -> Counter:
+    money: Counter = Counter()
+    for o in orders:
+        for sku, qty, price in o["lines"]:
+            money[sku] += qty * price
+    return money
+
+
+def order_counts(months: list[str]) -> dict[str, int | None]:
+    counts: dict[str, int | None] = {}
+    for text in months:
+        match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text)
+        counts[text] = len(shop_orders(*month_of(int(match[1]), int(match[2])))) if match else None
+    return counts
+
+
+TOOL_ANSWERS: dict[str, Callable[[str], Any]] = {
+    "tools-march-total": lambda t: cents(sum(o["total"] for o in shop_orders(*month_of(2026, 3)))),
+    "tools-q1-shipped-count": lambda t: len(shop_orders(*Q1, "shipped")),
+    "tools-top-spenders-march": lambda t: [SHOP_CUSTOMERS[c]["name"] for c, _ in spend_by_customer(shop_orders(*month_of(2026, 3), *LIVE)).most_common(3)],
+    "tools-region-revenue-q1": lambda t: {SHOP_REGIONS[code]["name"]: cents(total) for code, total in revenue_by_region(shop_orders(*Q1, "shipped")).items()},
+    "tools-category-units-feb": lambda t: dict(Counter(SHOP_PRODUCTS[sku]["category"] for o in shop_orders(*month_of(2026, 2), *LIVE)
+                                                       for sku, qty, _ in o["lines"] for _ in range(qty))),
+    "tools-avg-shipped-jan": lambda t: cents(statistics.mean(o["total"] for o in shop_orders(*month_of(2026, 1), "shipped"))),
+    "tools-names-of-ids": lambda t: [SHOP_CUSTOMERS[i]["name"] for i in (3, 99, 7, 42, 11) if i in SHOP_CUSTOMERS],
+    "tools-unknown-skus": lambda t: [s for s in ("T-HAM-01", "T-HAM-02", "G-SEE-10", "K-WOK-30", "O-CHR-01", "X-123") if s not in SHOP_PRODUCTS],
+    "tools-tax-march": lambda t: tax_by_region(shop_orders(*month_of(2026, 3), "shipped")),
+    "tools-best-product-april": lambda t: SHOP_PRODUCTS[line_revenue(shop_orders(*month_of(2026, 4), *LIVE)).most_common(1)[0][0]]["name"],
+    "tools-idle-customers-feb": lambda t: sorted(c["name"] for i, c in SHOP_CUSTOMERS.items()
+                                                 if i not in {o["customer"] for o in shop_orders(*month_of(2026, 2))}),
+    "tools-regulars": lambda t: sorted(SHOP_CUSTOMERS[c]["name"] for c, n in Counter(
+        c for c, _ in {(o["customer"], o["placed"].month) for o in shop_orders(date(2026, 1, 1), date(2026, 4, 30))}).items() if n >= 3),
+    "tools-monthly": lambda t: [{"month": f"{y}-{m:02d}", "orders": len(shop_orders(*month_of(y, m))),
+                                 "revenue": cents(sum((o["total"] for o in shop_orders(*month_of(y, m), *LIVE)), Decimal(0)))}
+                                for y, m in ((2025, 12), (2026, 1), (2026, 2), (2026, 3), (2026, 4))],
+    "tools-kitchen-buyers": lambda t: {sku: len({o["customer"] for o in shop_orders(date(2026, 1, 1), date(2026, 4, 30), *LIVE)
+                                                 if any(line[0] == sku for line in o["lines"])})
+                                       for sku, p in SHOP_PRODUCTS.items() if p["category"] == "kitchen"},
+    "tools-refund-cancelled-feb": lambda t: [f"RF-{o['id']}-{int(o['total'] * 100)}" for o in shop_orders(*month_of(2026, 2), "cancelled")],
+    "tools-biggest-order-manager": lambda t: SHOP_REGIONS[SHOP_CUSTOMERS[max(shop_orders(*Q1), key=lambda o: o["total"])["customer"]]["region"]]["manager"],
+    "tools-old-pending": lambda t: [o["id"] for o in shop_orders(date(2000, 1, 1), date(2026, 2, 28), "pending")],
+    "tools-bad-months": lambda t: order_counts(["2026-01", "2026-13", "March 2026", "2026-04", "2025-11"]),
+    "tools-discounts-q1": lambda t: cents(sum((qty * (SHOP_PRODUCTS[sku]["price"] - price) for o in shop_orders(*Q1, *LIVE)
+                                               for sku, qty, price in o["lines"]), Decimal(0))),
+}
+ANSWERS.update(TOOL_ANSWERS)
+WRONG.update({
+    "tools-idle-customers-feb": ["Gauss Garden Supply", "Hopper Hardware"],  # Jackson Joinery ordered in January and March only
+    "tools-regulars": ["Ada Lovelace Ltd", "Curie Labs", "Dijkstra Systems", "Euler Outfitters", "Fermat Foods", "Iverson Imports"],
+    "tools-old-pending": [1007, 1015, 1024, 1025, 1035],  # 1035 was placed in March
+})

@@ -9,9 +9,9 @@ from pydantic_ai.models import override_allow_model_requests
 
 from agent import SolveFailed, SolveSettings, UsageError, solve
 from agent.core.agreement import Vote, canonical, close, group, has_majority, meets
-from agent.models.client import openai_compatible_model
 from agent.core.failures import Failure
 from agent.core.loop import decide
+from agent.models.client import openai_compatible_model
 from tests.fake_provider import FakeProvider
 from tests.scripted import Sampler, fenced
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from agent.core.validate import is_literal_call
 from agent.errors import UsageError
-from agent.sandbox import Limits
 from agent.evals.datasets import MAX_OUTPUT_TEXT, function_check, load_dataset, shown_calls
 from agent.evals.suite import judge
-from agent.core.validate import is_literal_call
+from agent.sandbox import Limits
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 needs_datasets = pytest.mark.skipif(not DATASETS.is_dir(), reason="the shared datasets folder (../shared/datasets) is not present")

@@ -474,3 +474,35 @@ def test_a_lone_surrogate_from_the_code_does_not_stop_the_report(report, tmp_pat
     again = Report.read(data).results[-1]
     assert again.final_failure == "runtime: Error: bad \ufffd text" and again.candidates[0]["value"] == "\ufffd"
     assert "bad \ufffd text" in page.read_text(encoding="utf-8")
+
+
+SHOP = Path(__file__).resolve().parents[1] / "evals" / "fixtures" / "shop.py"
+
+
+def test_a_tools_case_is_solved_and_its_calls_are_in_the_report(sandbox, tmp_path):
+    case = Case(id="spenders", category="tools", instruction="Task spenders: the names of customers 3 and 99, if they exist",
+                tools=str(SHOP), output={"type": "array", "items": {"type": "string"}}, expected=["Curie Labs"])
+    replies = [fenced('import { customer } from "jsolve:tools";\n'
+                      "export default [(await customer({ id: 3 })).name, (await customer({ id: 99 })).name];"),
+               fenced('import { customer } from "jsolve:tools";\nconst names = [];\n'
+                      "for (const id of [3, 99]) { try { names.push((await customer({ id })).name); } catch {} }\nexport default names;")]
+    prompts: list[str] = []
+
+    def answer(messages, info):
+        prompts.append("\n".join(str(getattr(p, "content", "")) for m in messages for p in m.parts))
+        return ModelResponse(parts=[TextPart(replies.pop(0))])
+
+    report = asyncio.run(run_cases([case], model=FunctionModel(answer, model_name="scripted"), sandbox=sandbox))
+    [result] = report.results
+    assert result.solved and result.failure_kinds == ["tool"] and result.tool_calls == 4
+    assert "function customer(args: { id: number }): Promise<Customer>" in prompts[0]  # the model was shown the tools
+    first, second = result.history
+    assert [c.tool for c in first.calls] == ["customer", "customer"] and first.tool_calls == 2
+    assert first.calls[0].result is not None and "Curie Labs" in first.calls[0].result
+    assert first.calls[1].result is None and first.calls[1].error.startswith("raised: customer raised KeyError")
+    assert "no customer with id 99" in first.failure
+    assert [c.describe().split(" -> ")[0] for c in second.calls] == ['customer({"id":3})', 'customer({"id":99})']
+    data, page = report.write(tmp_path)
+    assert Report.read(data) == report
+    story = page.read_text()
+    assert "4 tool call(s)" in story and "2 tool call(s)" in story and "customer({&quot;id&quot;:99}) -&gt; ✗ raised" in story

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import UsageError
-from agent.evals.runner import fixture_server
-from agent.evals.suite import Case, judge, load_suite
 from agent.core.data import load_inputs
-from agent.sandbox import NetworkPolicy
 from agent.core.shape import OutputShape
+from agent.errors import UsageError
+from agent.evals.runner import CaseTools, fixture_server
+from agent.evals.suite import Case, judge, load_suite
+from agent.sandbox import NetworkPolicy
 from tests.evals_answers import ANSWERS, WRONG
 
 SUITE = Path(__file__).resolve().parents[1] / "evals" / "suite.yaml"
@@ -28,6 +28,7 @@ def test_the_suite_is_large_and_covers_every_area():
                  "simulations", "structured", "bigint", "fetch", "inputs"):
         assert categories[area] >= 3, area
     assert categories["inputs"] >= 12
+    assert categories["tools"] >= 15 and all(c.tools for c in CASES if c.category == "tools")
     assert {c.compare for c in CASES} == {"exact", "approx", "unordered", "js"}
     assert all(c.reference for c in CASES)
 
@@ -51,12 +52,14 @@ def test_order_free_and_checked_cases_refuse_a_wrong_answer(sandbox):
 
 def test_every_reference_solution_passes_its_own_case(sandbox):
     network = NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+    case_tools = CaseTools()
 
     async def verdicts(base: str):
         async def one(case: Case):
             case = case.with_base(base)
             inputs = load_inputs({name: Path(file) for name, file in case.inputs.items()}) if case.inputs else None
-            result = await sandbox.run_async(case.reference, network=network if case.network else None, check=case.check, inputs=inputs)
+            result = await sandbox.run_async(case.reference, network=network if case.network else None, check=case.check, inputs=inputs,
+                                             tools=case_tools.of(case))
             if not result.ok:
                 return case.id, f"{result.error.kind}: {result.error.message}"
             value = OutputShape.of(case.output).check(result.value)

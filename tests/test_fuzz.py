@@ -16,11 +16,11 @@ import pydantic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.errors import UsageError
 from agent.core.extract import extract_code
 from agent.core.failures import Failure, FailureKind, feedback, well_formed
 from agent.core.shape import MAX_PROBLEM_CHARS, MAX_REPORTED, OutputShape
 from agent.core.validate import prevalidate, same_code
+from agent.errors import UsageError
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 """Modest and without a deadline: the suite runs on a busy 2-core machine."""

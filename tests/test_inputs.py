@@ -14,11 +14,11 @@ import pytest
 import agent.core.data as inputs_module
 import agent.sandbox.inputs as sandbox_inputs
 from agent import solve
-from agent.errors import SolveFailed, UsageError
 from agent.core.data import describe_inputs, load_inputs, read_file, read_table
+from agent.errors import SolveFailed, UsageError
 from agent.sandbox import Limits, Sandbox
-from agent.sandbox.worker import engine as worker_module
 from agent.sandbox.inputs import GLOBALS, Inputs, check_name
+from agent.sandbox.worker import engine as worker_module
 from tests.scripted import Sampler, Script, fenced
 
 ROWS = [{"id": i, "region": "north" if i % 3 else "south", "amount": i * 1.5, "nested": {"tags": ["a", "b"]}} for i in range(50)]
@@ -473,8 +473,8 @@ def test_the_model_is_shown_the_import_of_its_inputs_and_code_that_imports_them_
 
 
 def test_no_reference_of_the_suite_declares_its_inputs():
-    from agent.evals.suite import load_suite
     from agent.core.validate import prevalidate
+    from agent.evals.suite import load_suite
 
     cases = [c for c in load_suite(Path(__file__).resolve().parents[1] / "evals" / "suite.yaml") if c.inputs]
     assert len(cases) >= 12

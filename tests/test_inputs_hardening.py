@@ -15,9 +15,9 @@ import pytest
 
 import agent.core.data as inputs_module
 from agent import solve
-from agent.errors import UsageError
 from agent.core.data import load_inputs, read_file, read_table
 from agent.core.validate import prevalidate
+from agent.errors import UsageError
 from tests.scripted import Script, fenced
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from agent.models import local as lm
-from agent.models.saved_prefix import SavedPrefix, file_fingerprint
 from agent.models.local import LocalServer, is_installed
+from agent.models.saved_prefix import SavedPrefix, file_fingerprint
 from agent.prompts import shared_prefix
 
 PREFIX = [{"role": "system", "content": "You write JavaScript."}, {"role": "user", "content": "Task: "}]
@@ -165,9 +165,9 @@ def test_a_server_without_slot_saving_raises_for_the_caller_to_go_on_without(tmp
 
 
 def test_the_shared_prefix_is_how_every_solve_request_begins():
-    from agent.core.shape import OutputShape
-    from agent.core.loop import _task
     from agent import prompts
+    from agent.core.loop import _task
+    from agent.core.shape import OutputShape
 
     system, user = shared_prefix()
     assert system == {"role": "system", "content": prompts.system(None)}

@@ -17,11 +17,11 @@ import time
 
 import pytest
 
-from agent.models import local as lm
-from agent.errors import LocalModelError, ModelUnavailable, UsageError
-from agent.models.local import LocalServer, ensure_gguf, is_installed
 from agent import cpus as sandbox_cpus
 from agent.cpus import cgroup_cpu_quota
+from agent.errors import LocalModelError, ModelUnavailable, UsageError
+from agent.models import local as lm
+from agent.models.local import LocalServer, ensure_gguf, is_installed
 
 needs_runtime = pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None,
                                    reason='the local model runtime is not installed (pip install -e ".[local]")')
@@ -195,7 +195,7 @@ def test_an_unwritable_cache_is_a_clear_error(parts, tmp_path):
 def test_a_missing_part_file_is_a_clear_error(parts, tmp_path):
     paths, sha, size, _ = parts
     paths[2].unlink()
-    with pytest.raises(LocalModelError, match="part03.bin"):
+    with pytest.raises(LocalModelError, match=r"part03\.bin"):
         ensure_gguf(tmp_path / "cache", parts=paths, sha256=sha, size=size)
 
 

@@ -101,7 +101,7 @@ async def test_tools_schemas_and_runs(transport):
         assert set(tools) == {"run_javascript", "solve"}
         run = tools["run_javascript"]
         assert run.input_schema["required"] == ["code"] and set(run.input_schema["properties"]) == {"code", "timeout"}
-        assert set(run.output_schema["properties"]) == {"ok", "value", "error", "logs", "duration_ms"}
+        assert set(run.output_schema["properties"]) == {"ok", "value", "error", "logs", "duration_ms", "tool_calls"}
         for words in ("ES module", "export default", "no Node.js", "fetch() reaches only example.org", "2 s"):
             assert words in run.description, words
         solve = tools["solve"]

@@ -55,12 +55,13 @@ SOLVED_JSON = {
         {"number": 1, "candidate": 1, "code": "export default '17'",
          "failure": {"kind": "schema", "message": 'input should be a valid integer, got string "17"', "line": 1, "column": 16},
          "feedback": "Your code failed. schema error at line 1, column 16: ...", "logs": ["one", "two"],
-         "model_ms": 1234.57, "validate_ms": 0.123, "run_ms": 5.679, "input_tokens": 50, "output_tokens": 20},
+         "model_ms": 1234.57, "validate_ms": 0.123, "run_ms": 5.679, "input_tokens": 50, "output_tokens": 20, "tool_calls": []},
         {"number": 2, "candidate": 1, "code": "export default 17", "failure": None, "feedback": None, "logs": [],
-         "model_ms": 987.65, "validate_ms": 0.0, "run_ms": 3.001, "input_tokens": 60, "output_tokens": 25},
+         "model_ms": 987.65, "validate_ms": 0.0, "run_ms": 3.001, "input_tokens": 60, "output_tokens": 25, "tool_calls": []},
     ],
     "usage": {"requests": 2, "input_tokens": 110, "output_tokens": 45},
     "timings": {"total_ms": 2345.68, "model_ms": 2222.22, "validate_ms": 0.124, "run_ms": 8.679},
+    "tool_calls": [],
 }
 FAILED_JSON = {
     "ok": False, "value": None, "code": "export default '2024-01-02'", "model": None, "agreement": None, "agreed": False,
@@ -70,14 +71,15 @@ FAILED_JSON = {
         {"number": 1, "candidate": 1, "code": None,
          "failure": {"kind": "extract", "message": "the reply was empty", "line": None, "column": None},
          "feedback": "Your code failed. extract error: the reply was empty", "logs": [],
-         "model_ms": 0.0, "validate_ms": 0.0, "run_ms": 0.0, "input_tokens": 40, "output_tokens": 0},
+         "model_ms": 0.0, "validate_ms": 0.0, "run_ms": 0.0, "input_tokens": 40, "output_tokens": 0, "tool_calls": []},
         {"number": 1, "candidate": 2, "code": "export default 2n ** 70n", "failure": None, "feedback": None, "logs": [],
-         "model_ms": 10.01, "validate_ms": 1.0, "run_ms": 2.0, "input_tokens": 0, "output_tokens": 0},
+         "model_ms": 10.01, "validate_ms": 1.0, "run_ms": 2.0, "input_tokens": 0, "output_tokens": 0, "tool_calls": []},
         {"number": 1, "candidate": 3, "code": "export default '2024-01-02'", "failure": None, "feedback": None, "logs": [],
-         "model_ms": 0.0, "validate_ms": 0.5, "run_ms": 0.25, "input_tokens": 0, "output_tokens": 0},
+         "model_ms": 0.0, "validate_ms": 0.5, "run_ms": 0.25, "input_tokens": 0, "output_tokens": 0, "tool_calls": []},
     ],
     "usage": {"requests": 1, "input_tokens": 40, "output_tokens": 0},
     "timings": {"total_ms": 456.79, "model_ms": 10.01, "validate_ms": 1.5, "run_ms": 2.25},
+    "tool_calls": [],
 }
 
 

@@ -28,7 +28,12 @@ from agent.errors import ClusterUnavailable, UsageError
 from agent.evals import Case, Report, load_suite, run_cases
 from agent.evals.ray_backend import RayBackend
 from tests.scripted import fenced, task_of
-from tests.test_evals_runner import HoldingProvider, fast_and_slow_suite, interrupted_report, wait_for_results
+from tests.test_evals_runner import (
+    HoldingProvider,
+    fast_and_slow_suite,
+    interrupted_report,
+    wait_for_results,
+)
 
 models.ALLOW_MODEL_REQUESTS = False
 # The scripted models are closures of this module: the actors get them by value, not by a module

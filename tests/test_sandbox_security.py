@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agent.cpus import available_cpus, cgroup_cpu_quota
 from agent.errors import SandboxClosed, UsageError
 from agent.sandbox import Limits, NetworkPolicy, Sandbox
-from agent.cpus import available_cpus, cgroup_cpu_quota
 from agent.sandbox.pool import FETCH_PER_RUN
 from tests.fixture_server import FixtureServer
 
@@ -257,9 +257,9 @@ CHECK = f"// {SECRET}\nif (value(2, 3) !== 5) throw new Error('add(2, 3) is not 
 
 CHECK_ATTACKS = [
     # a replaced eval receives the check's source and hands back a check that passes
-    f"globalThis.eval = (src) => {{ console.log(src); return () => async () => true }}; export default (a, b) => a - b",
+    "globalThis.eval = (src) => { console.log(src); return () => async () => true }; export default (a, b) => a - b",
     # the same through Function and indirect eval, kept on the global
-    f"const real = eval; globalThis.eval = function (s) {{ console.log(String(s)); return real(s) }}; export default (a, b) => a - b",
+    "const real = eval; globalThis.eval = function (s) { console.log(String(s)); return real(s) }; export default (a, b) => a - b",
     # a replaced then turns the check's rejection into success (replaced at load, and while being called)
     "const t = Promise.prototype.then; Promise.prototype.then = function (ok, bad) { return t.call(this, ok, ok) }; export default (a, b) => a - b",
     "const t = Promise.prototype.then; export default function sub(a, b) { Promise.prototype.then = function (ok) { return t.call(this, ok, ok) }; return a - b }",

@@ -205,7 +205,7 @@ def test_no_model_configured_says_how_to_configure_one(monkeypatch, sandbox):
 
     if local_model.is_installed():
         pytest.skip("the embedded model is installed here, so it is the default")
-    with pytest.raises(UsageError, match="no model is configured.*JSOLVE_MODEL.*pip install") as caught:
+    with pytest.raises(UsageError, match=r"no model is configured.*JSOLVE_MODEL.*pip install") as caught:
         solve("Sum the primes below 10.", sandbox=sandbox)
     assert "{" not in str(caught.value) and "JSOLVE_MODEL=gguf:/path/model.gguf" in str(caught.value)
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from agent import prompts
-from agent.errors import UsageError
 from agent.core.extract import extract_code
 from agent.core.failures import Failure
 from agent.core.shape import OutputShape
 from agent.core.validate import prevalidate, same_code
+from agent.errors import UsageError
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -251,7 +251,7 @@ def test_a_schema_nested_past_the_recursion_limit_is_a_usage_error():
 @pytest.mark.parametrize(("output", "text"), [
     ("int", "pass the type itself"),
     ("__import__('os').getcwd()", "pass the type itself"),
-    (list["int +"], "is not usable"),
+    (list["int +"], "is not usable"),  # noqa: F722 (a broken annotation, on purpose)
 ])
 def test_strings_are_not_evaluated_as_types(output, text):
     with pytest.raises(UsageError, match=text):

@@ -8,11 +8,18 @@ import json
 import pytest
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import UnexpectedModelBehavior
-from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+)
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-from agent.errors import UsageError
 from agent.core.failures import feedback, from_run_error
+from agent.errors import UsageError
 from agent.sandbox import Limits, NetworkPolicy
 from agent.toolset import failure_text, sandbox_toolset
 
@@ -106,6 +113,6 @@ def test_bad_arguments_are_usage_errors():
         sandbox_toolset(max_retries=-1)
     with pytest.raises(UsageError, match="NetworkPolicy"):
         sandbox_toolset(network=["api.github.com"])
-    with pytest.raises(UsageError, match="not a JavaScript identifier|identifier"):
+    with pytest.raises(UsageError, match=r"not a JavaScript identifier|identifier"):
         sandbox_toolset(inputs={"not a name": 1})
     assert json.dumps(sandbox_toolset().tools["run_javascript"].name) == '"run_javascript"'

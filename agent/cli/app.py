@@ -5,14 +5,22 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from agent.cli.eval import EXIT_MODEL_UNAVAILABLE, eval_command
+from agent.cli.run import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    INPUT_HELP,
+    chosen_limits,
+    named_files,
+    network_policy,
+    run_command,
+)
 from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES
 from agent.errors import UsageError
-from agent.cli.run import EXIT_FAILED, EXIT_USAGE, INPUT_HELP, chosen_limits, named_files, network_policy, run_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Run model-written JavaScript safely.")
 
@@ -49,31 +57,57 @@ def parse_output_type(expression: str) -> Any:
     return build(tree.body)
 
 
+TOOLS_HELP = ("Functions the code may call: a Python file (its TOOLS list, else its public functions) or module:attr (a function, "
+              "a list, a toolset); repeatable. Loading it RUNS that Python code in this process, with your rights: name only code you trust.")
+
+MCP_HELP = ("An MCP server over stdio whose tools the code may call: its command line, e.g. 'python crm_server.py' (repeatable; "
+            "started for the solve, with your environment; needs jsolve[mcp]).")
+
+
+def tools_of_options(tools: list[str] | None, mcp_servers: list[str] | None) -> list[Any]:
+    """What `--tools` and `--mcp` name, as a list `Tools.of` takes (empty: no tools). Loading a
+    tools file or module runs it; an MCP server starts only when the solve opens the tools."""
+    from agent.tools.loading import load_tools
+    from agent.tools.mcp import stdio_toolset
+
+    spec: list[Any] = []
+    for named in tools or ():
+        loaded = load_tools(named)
+        spec.extend(loaded if isinstance(loaded, list | tuple) else [loaded])
+    spec.extend(stdio_toolset(command) for command in mcp_servers or ())
+    return spec
+
+
 @app.command()
 def solve(
     instruction: Annotated[str, typer.Argument(help="What the code should compute.")],
-    output: Annotated[Optional[str], typer.Option("--output", help="The answer's type, e.g. int, 'list\\[str]', 'dict\\[str, float]'.")] = None,
-    schema: Annotated[Optional[Path], typer.Option("--schema", help="A JSON Schema file the answer must match.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="A pydantic-ai model name (openai:gpt-4.1, openai-chat:NAME...) or gguf:/path/model.gguf. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
+    output: Annotated[str | None, typer.Option("--output", help="The answer's type, e.g. int, 'list\\[str]', 'dict\\[str, float]'.")] = None,
+    schema: Annotated[Path | None, typer.Option("--schema", help="A JSON Schema file the answer must match.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="A pydantic-ai model name (openai:gpt-4.1, openai-chat:NAME...) or gguf:/path/model.gguf. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Attempts (rounds of --samples programs) before giving up.")] = DEFAULT_ATTEMPTS,
-    samples: Annotated[Optional[int], typer.Option("--samples", help=f"Independent programs per attempt; the answer is the value most of them agree on. Default: {DEFAULT_SAMPLES}.")] = None,
-    min_agreement: Annotated[Optional[float], typer.Option("--min-agreement", help="With --samples: fail rather than answer when fewer than this share of the passing programs (and fewer than two) agree.")] = None,
-    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host).")] = None,
-    timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run of the code.")] = None,
-    memory: Annotated[Optional[int], typer.Option(help="MiB of memory the code may allocate.")] = None,
-    input_files: Annotated[Optional[list[str]], typer.Option("--input", help=INPUT_HELP + " The model sees each one's schema, size and first rows, not the data.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (value, code, attempts, usage, timings).")] = False,
+    samples: Annotated[int | None, typer.Option("--samples", help=f"Independent programs per attempt; the answer is the value most of them agree on. Default: {DEFAULT_SAMPLES}.")] = None,
+    min_agreement: Annotated[float | None, typer.Option("--min-agreement", help="With --samples: fail rather than answer when fewer than this share of the passing programs (and fewer than two) agree.")] = None,
+    allow_net: Annotated[list[str] | None, typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host).")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Wall-clock seconds per run of the code.")] = None,
+    memory: Annotated[int | None, typer.Option(help="MiB of memory the code may allocate.")] = None,
+    input_files: Annotated[list[str] | None, typer.Option("--input", help=INPUT_HELP + " The model sees each one's schema, size and first rows, not the data.")] = None,
+    tools: Annotated[list[str] | None, typer.Option("--tools", help=TOOLS_HELP)] = None,
+    mcp_servers: Annotated[list[str] | None, typer.Option("--mcp", help=MCP_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (value, code, attempts, usage, timings, tool_calls).")] = False,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="Show log events (-vv for all).")] = 0,
     log_format: Annotated[str, typer.Option("--log-format", help="console or json (JSON lines on stderr).")] = "console",
 ) -> None:
-    """Have a model write, check and repair JavaScript until it answers INSTRUCTION."""
+    """Have a model write, check and repair JavaScript until it answers INSTRUCTION.
+
+    With --tools or --mcp the code can call your functions (code mode): they run in this process,
+    the sandboxed code reaches them only through validated JSON calls."""
+    from agent.cli.terminal import SolveView, model_loading
+    from agent.core.loop import SolveSettings
+    from agent.core.loop import solve as run_solve
     from agent.errors import JsolveError, ModelUnavailable, SolveFailed
     from agent.logs import configure
     from agent.models.client import resolve_model
-    from agent.core.loop import SolveSettings
-    from agent.core.loop import solve as run_solve
     from agent.sandbox.result import json_text
-    from agent.cli.terminal import SolveView, model_loading
     from agent.text import visible
 
     try:
@@ -91,11 +125,16 @@ def solve(
                 raise UsageError(f"{schema} is not JSON: {exc}") from None
         limits = chosen_limits(timeout, memory)
         network = network_policy(allow_net)
-        sampling = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
-        settings = SolveSettings(**sampling)
+        settings = SolveSettings()
+        if samples is not None or min_agreement is not None:
+            from dataclasses import replace
+
+            settings = replace(settings, samples=settings.samples if samples is None else samples,
+                               min_agreement=settings.min_agreement if min_agreement is None else min_agreement)
         from agent.core.data import load_inputs
 
         inputs = load_inputs(named_files(input_files))
+        tool_spec = tools_of_options(tools, mcp_servers) or None
     except UsageError as exc:
         typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -106,7 +145,7 @@ def solve(
             resolved = resolve_model(model, progress=progress)
         with view:
             solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
-                                 limits=limits, settings=settings, inputs=inputs, on_attempt=view.attempt)
+                                 limits=limits, settings=settings, inputs=inputs, on_attempt=view.attempt, tools=tool_spec)
     except UsageError as exc:
         typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -130,24 +169,29 @@ def solve(
 
 @app.command()
 def mcp(
-    http: Annotated[Optional[str], typer.Option("--http", help="Serve streamable HTTP on HOST:PORT (e.g. 127.0.0.1:8765) instead of stdio.")] = None,
+    http: Annotated[str | None, typer.Option("--http", help="Serve streamable HTTP on HOST:PORT (e.g. 127.0.0.1:8765) instead of stdio.")] = None,
     public: Annotated[bool, typer.Option("--public", help="Allow --http on a non-loopback address; clients then need the bearer token.")] = False,
-    token: Annotated[Optional[str], typer.Option("--token", envvar="JSOLVE_MCP_TOKEN", help="With --http: the bearer token clients must send (default with --public: a random one, printed).")] = None,
-    allow_net: Annotated[Optional[list[str]], typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host). Default: no network.")] = None,
-    timeout: Annotated[Optional[float], typer.Option(help="Wall-clock seconds per run; clients may ask for less, never more.")] = None,
-    memory: Annotated[Optional[int], typer.Option(help="MiB of memory the engine may allocate per run.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="The model the solve tool uses. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
+    token: Annotated[str | None, typer.Option("--token", envvar="JSOLVE_MCP_TOKEN", help="With --http: the bearer token clients must send (default with --public: a random one, printed).")] = None,
+    allow_net: Annotated[list[str] | None, typer.Option("--allow-net", help="A host fetch may reach (repeatable; '*' for any public host). Default: no network.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Wall-clock seconds per run; clients may ask for less, never more.")] = None,
+    memory: Annotated[int | None, typer.Option(help="MiB of memory the engine may allocate per run.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="The model the solve tool uses. Default: $JSOLVE_MODEL, then the embedded model.")] = None,
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="The most attempts a client's solve may ask for (and the default).")] = DEFAULT_ATTEMPTS,
     max_samples: Annotated[int, typer.Option("--max-samples", help="The most programs per attempt a client's solve may ask for.")] = DEFAULT_MAX_SAMPLES,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Sandbox worker processes shared by all calls. Default: one per CPU.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Sandbox worker processes shared by all calls. Default: one per CPU.")] = None,
+    tools: Annotated[list[str] | None, typer.Option("--tools", help=TOOLS_HELP + " Clients' code calls them through run_javascript and solve.")] = None,
 ) -> None:
-    """Serve run_javascript and solve as MCP tools, over stdio (default) or streamable HTTP."""
+    """Serve run_javascript and solve as MCP tools, over stdio (default) or streamable HTTP.
+
+    With --tools, the code of every call may call your functions: they run in this server's
+    process, and every client of the server can reach them."""
     from agent.mcp import server as mcp_server
     from agent.sandbox import Limits
 
     try:
         config = mcp_server.ServerConfig(limits=chosen_limits(timeout, memory) or Limits(), network=network_policy(allow_net), model=model,
-                                         max_attempts=max_attempts, max_samples=max_samples, workers=workers)
+                                         max_attempts=max_attempts, max_samples=max_samples, workers=workers,
+                                         tools=tools_of_options(tools, None) or None)
         mcp_server.main(config, http=http, public=public, token=token)
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -156,7 +200,7 @@ def mcp(
 
 @app.command()
 def serve(
-    model: Annotated[Optional[str], typer.Option("--model", help="gguf:/path/model.gguf to serve instead of the embedded model.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="gguf:/path/model.gguf to serve instead of the embedded model.")] = None,
     stop: Annotated[bool, typer.Option("--stop", help="Stop the jsolve serve running elsewhere, and exit.")] = False,
 ) -> None:
     """Keep the local model loaded on loopback until Ctrl-C: jsolve solve, jsolve eval and solve()

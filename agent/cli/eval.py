@@ -8,7 +8,7 @@ import json
 import signal
 import typing
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,14 @@ from agent.arguments import positive_count
 from agent.cli.run import EXIT_USAGE
 from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, DEFAULT_RAY_WORKERS
 from agent.errors import ClusterUnavailable, ModelUnavailable, UsageError
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+
+    from agent.core.loop import SolveSettings
+    from agent.evals.ray_backend import RayBackend
+    from agent.evals.report import CaseResult, Report
+    from agent.evals.suite import Case
 
 EXIT_MODEL_UNAVAILABLE = 3
 """The model or the Ray cluster could not be reached (`jsolve solve` and `jsolve eval`)."""
@@ -44,9 +52,15 @@ def eval_command(
     Exit codes: 0 the run finished (whatever it solved), 2 bad usage, 3 the model (or the Ray
     cluster) could not be reached (the run stopped; finished cases are reported), 130 Ctrl-C
     (likewise)."""
-    from agent.evals.report import Report, print_comparison, print_report, print_stories, render_html
-    from agent.models.client import resolve_model
     from agent.cli.terminal import model_loading
+    from agent.evals.report import (
+        Report,
+        print_comparison,
+        print_report,
+        print_stories,
+        render_html,
+    )
+    from agent.models.client import resolve_model
     from agent.text import shown, visible
 
     console = Console()
@@ -77,7 +91,8 @@ def eval_command(
         if ray is None:
             if workers is not None:
                 raise UsageError("--workers goes with --ray")
-            backend = None
+            backend: RayBackend | None = None
+            resolved: Model | str | None
             with model_loading() as progress:
                 resolved = resolve_model(model, progress=progress)
         else:  # each worker resolves the model where it runs
@@ -121,7 +136,7 @@ def _report_folder(folder: Path) -> None:
         raise UsageError(f"cannot use {folder} as the report folder: {exc.strerror or exc}; give --report a folder path") from None
 
 
-def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int | None, seed: int) -> tuple[list, str]:
+def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int | None, seed: int) -> tuple[list[Case], str]:
     from agent.evals.datasets import load_dataset
     from agent.evals.suite import bundled, load_suite, select_cases
 
@@ -135,13 +150,13 @@ def _cases(args: list[str], dataset: str | None, limit: int | None, sample: int 
     return select_cases(load_suite(path), limit=limit, sample=sample, seed=seed), str(path)
 
 
-def _settings(pairs: list[str]):
+def _settings(pairs: list[str]) -> SolveSettings:
     """SolveSettings from NAME=VALUE pairs, each value read as its field's type."""
     from agent.core.loop import SolveSettings
 
     types = typing.get_type_hints(SolveSettings)
     names = ", ".join(f.name for f in dataclasses.fields(SolveSettings))
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for pair in pairs:
         name, sep, text = pair.partition("=")
         name = name.strip().replace("-", "_")
@@ -169,8 +184,8 @@ def _typing_args(kind: object) -> tuple[object, ...]:
     return typing.get_args(kind) or (kind,)
 
 
-def _run(cases: list, model: object, settings: object, max_attempts: int, concurrency: int, source: str, selection: dict,
-         folder: Path | None, backend: object):
+def _run(cases: list[Case], model: Model | str | None, settings: SolveSettings, max_attempts: int, concurrency: int, source: str,
+         selection: dict[str, Any], folder: Path | None, backend: RayBackend | None) -> Report:
     import asyncio
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -186,7 +201,7 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("cases", total=len(cases), solved="0", speed="")
 
-        def done(result) -> None:
+        def done(result: CaseResult) -> None:
             nonlocal solved
             solved += result.solved
             finished = progress.tasks[0].completed + 1
@@ -197,7 +212,7 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
                 log.write(json.dumps(result.model_dump()) + "\n")
                 log.flush()
 
-        async def until_stopped():
+        async def until_stopped() -> Report:
             # Ctrl-C and SIGTERM (a job runner, `kill`; a job started with `&` ignores Ctrl-C) stop
             # the run the same way, through the loop's signal handling: the finished cases are
             # reported; a second one stops at once. (Left to asyncio.run's own Ctrl-C handler, a
@@ -214,9 +229,8 @@ def _run(cases: list, model: object, settings: object, max_attempts: int, concur
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not on Windows, or not the main thread
                 for number in (signal.SIGTERM, signal.SIGINT):
                     asyncio.get_running_loop().add_signal_handler(number, stop)
-            return await run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,  # type: ignore[arg-type]
-                                   settings=settings, source=source, selection=selection, on_result=done,  # type: ignore[arg-type]
-                                   backend=backend)  # type: ignore[arg-type]
+            return await run_cases(cases, model=model, max_attempts=max_attempts, concurrency=concurrency,
+                                   settings=settings, source=source, selection=selection, on_result=done, backend=backend)
 
         try:
             return asyncio.run(until_stopped())

@@ -28,7 +28,7 @@ ALLOW_NET_HELP = "A host fetch may reach (repeatable; '*.example.com' for a doma
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jsolve run", description=DESCRIPTION)
-    parser.add_argument("file", help="A .js file, or - to read the code from stdin.")
+    parser.add_argument("file", help="A .js or .ts file (TypeScript has its types erased, lines and columns kept), or - to read the code from stdin.")
     parser.add_argument("--json", dest="as_json", action="store_true",
                         help="Print one JSON object (ok, value, error, logs, duration_ms).")
     parser.add_argument("--timeout", type=float, help="Wall-clock seconds for the run.")
@@ -62,7 +62,7 @@ def run_command(argv: list[str]) -> int:
         except UsageError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        result = sandbox.run(code, limits=limits, network=network, inputs=inputs)
+        result = _run(sandbox, code, args.file, limits=limits, network=network, inputs=inputs)
     from agent.sandbox.result import json_text
     from agent.text import visible
 
@@ -83,6 +83,35 @@ def run_command(argv: list[str]) -> int:
     return 0 if result.ok else EXIT_FAILED
 
 
+TYPESCRIPT_SUFFIXES = (".ts", ".mts", ".cts")
+"""Files whose code is TypeScript: its types are erased before the run."""
+
+
+def _run(sandbox: Any, code: str, path: str, **options: Any) -> Any:
+    """The `RunResult` of `code`, TypeScript or JavaScript. A TypeScript file has its types erased
+    in place first (`agent.core.typescript.to_javascript`, every line and column kept); any other
+    code is run as it is, and only when the engine cannot parse it is it read as TypeScript (so
+    a plain JavaScript run never loads the TypeScript parser). TypeScript that cannot be erased
+    is a `syntax` failure at its line and column."""
+    if not path.endswith(TYPESCRIPT_SUFFIXES):
+        result = sandbox.run(code, **options)
+        if result.ok or result.error is None or result.error.kind != "syntax":
+            return result
+        first = result
+    else:
+        first = None
+    from agent.core.typescript import to_javascript
+    from agent.sandbox.result import RunError, RunResult
+
+    runnable = to_javascript(code)
+    if not isinstance(runnable, str):
+        return RunResult(ok=False, error=RunError(kind="syntax", name="SyntaxError", message=runnable.message, line=runnable.line,
+                                                  column=runnable.column))
+    if first is not None and runnable == code:
+        return first  # not TypeScript: the engine's own syntax error stands
+    return sandbox.run(runnable, **options)
+
+
 def named_files(specs: list[str] | None) -> dict[str, Path]:
     """`--input NAME=FILE` options as a mapping of names to files."""
     files: dict[str, Path] = {}
@@ -101,9 +130,16 @@ def chosen_limits(timeout: float | None, memory: int | None) -> Any:
     default limits); a `UsageError` for a bad value."""
     if timeout is None and memory is None:
         return None
+    from dataclasses import replace
+
     from agent.sandbox.limits import Limits
 
-    return Limits(**{k: v for k, v in {"timeout": timeout, "memory_mb": memory}.items() if v is not None})
+    limits = Limits()
+    if timeout is not None:
+        limits = replace(limits, timeout=timeout)
+    if memory is not None:
+        limits = replace(limits, memory_mb=memory)
+    return limits
 
 
 def network_policy(hosts: list[str] | None) -> Any:
@@ -112,4 +148,4 @@ def network_policy(hosts: list[str] | None) -> Any:
         return None
     from agent.sandbox.network import NetworkPolicy
 
-    return NetworkPolicy(allow_hosts=hosts)
+    return NetworkPolicy(allow_hosts=tuple(hosts))

@@ -21,11 +21,18 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from agent.core.agreement import Candidate
-    from agent.core.outcome import SolveOutcome
     from agent.core.loop import Attempt, Solution
+    from agent.core.outcome import SolveOutcome
 
 MAX_CELL = 80
 """Characters of a value or failure shown in a round's table."""
+
+MAX_SHOWN_CALLS = 12
+"""Tool calls listed under a program (the first ones; the rest are counted): a program that calls a
+tool in a loop would otherwise push its own code off the screen. `--json` has every call."""
+
+MAX_SHOWN_ARGUMENTS = 60
+"""Characters of a call's arguments shown in its line."""
 
 __all__ = ["SolveView", "json_text", "model_loading", "shown", "visible"]
 
@@ -36,7 +43,14 @@ def model_loading(console: Console | None = None) -> Iterator[Callable[[int, int
     (first use only), a spinner while it loads. Yields the callback `resolve_model` reports to.
     Nothing shows when the model is ready at once (a remote model)."""
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     console = console or Console(stderr=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
@@ -107,6 +121,8 @@ class SolveView:
         title = f"attempt {attempt.number} · model {attempt.model_ms / 1000:.1f} s · {attempt.usage.output_tokens} tokens"
         body: Any = Syntax(visible(attempt.code), "javascript", line_numbers=True, word_wrap=True) if attempt.code else Text("(no code in the reply)", style="italic")
         self.console.print(Panel(body, title=title, title_align="left", border_style="green" if attempt.ok else "red"))
+        for line in call_lines(attempt):
+            self.console.print(line)
         if attempt.failure is not None:
             problem = (attempt.feedback or "").splitlines()[0].removeprefix("Your code failed. ")
             self.console.print(Text("✗ ", style="bold red") + shown(problem))
@@ -146,7 +162,7 @@ def round_table(attempts: list[Attempt]) -> Table:
     from rich.text import Text
 
     table = Table(title=f"attempt {attempts[0].number}: {len(attempts)} programs", title_justify="left", show_lines=False)
-    for column in ("#", "result", "value or failure", "lines", "tokens"):
+    for column in ("#", "result", "value or failure", "lines", "tokens", "tool calls"):
         table.add_column(column)
     for a in attempts:
         if a.failure is None:
@@ -154,8 +170,29 @@ def round_table(attempts: list[Attempt]) -> Table:
         else:
             mark, what = Text("✗", style="bold red"), f"{a.failure.kind}: {a.failure.message}"
         lines = str(len(a.code.splitlines())) if a.code else "-"
-        table.add_row(str(a.candidate), mark, Text(_cut(visible(what))), lines, str(a.usage.output_tokens) if a.usage.requests else "")
+        failed_calls = sum(call.error is not None for call in a.tool_calls)
+        calls = f"{len(a.tool_calls)}" + (f" ({failed_calls} failed)" if failed_calls else "") if a.tool_calls else "-"
+        table.add_row(str(a.candidate), mark, Text(_cut(visible(what))), lines, str(a.usage.output_tokens) if a.usage.requests else "", calls)
     return table
+
+
+def call_lines(attempt: Attempt) -> list[Text]:
+    """One line per tool call of a program: the tool, its arguments cut short, ✓ or the error's
+    kind, and its time; a replayed effect says so."""
+    from rich.text import Text
+
+    lines = []
+    for call in attempt.tool_calls[:MAX_SHOWN_CALLS]:
+        line = Text("  ↳ ", style="dim") + shown(f"{call.tool}({_cut(call.arguments, MAX_SHOWN_ARGUMENTS)})")
+        if call.error is None:
+            line += Text(" ✓", style="green")
+        else:
+            line += Text(f" ✗ {call.error.kind}", style="red")
+        line += Text(f" {call.ms:.1f} ms" + (" (replayed: an effect already made)" if call.replayed else ""), style="dim")
+        lines.append(line)
+    if len(attempt.tool_calls) > MAX_SHOWN_CALLS:
+        lines.append(Text(f"  … and {len(attempt.tool_calls) - MAX_SHOWN_CALLS} more calls", style="dim"))
+    return lines
 
 
 def agreement_label(candidates: list[Candidate]) -> str:
@@ -167,8 +204,8 @@ def agreement_label(candidates: list[Candidate]) -> str:
     return f"{candidates[0].count} of {passing} independent programs agree"
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+def _cut(text: str, size: int = MAX_CELL) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _summary(attempts: list[Attempt], usage: Any, total_ms: float, model_name: str | None) -> str:

@@ -50,9 +50,11 @@ def from_run_error(error: RunError, logs: tuple[str, ...] = ()) -> Failure:
     return Failure(kind=error.kind, message=error.message, line=error.line, column=error.column, name=error.name, logs=logs)
 
 
-def feedback(failure: Failure, code: str | None = None) -> str:
+def feedback(failure: Failure, code: str | None = None, *, effects: str = "") -> str:
     """The text the model reads about `failure` (also logged and recorded). Given the attempt's
-    `code`, it quotes the line the error points at: small models do not count lines."""
+    `code`, it quotes the line the error points at: small models do not count lines. `effects`
+    lists the calls of tools with effects that already happened in the solve, one per line
+    (`agent.tools.EffectLog.describe`), so the next program does not expect to make them anew."""
     where = f" at line {failure.line}" + (f", column {failure.column}" if failure.column else "") if failure.line else ""
     name = f"{failure.name}: " if failure.name else ""
     problem = f"{failure.kind} error{where}: {name}{failure.message}"
@@ -64,7 +66,10 @@ def feedback(failure: Failure, code: str | None = None) -> str:
         shown = failure.logs[-MAX_LOG_LINES:]
         cut = f" (last {len(shown)} of {len(failure.logs)})" if len(shown) < len(failure.logs) else ""
         details.append(f"Console output{cut}:\n" + "\n".join(shown))
-    return well_formed(prompts.render("repair", problem=problem, details="\n".join(details)))
+    if effects:
+        details.append(prompts.render("effects", calls=effects))
+    text: str = well_formed(prompts.render("repair", problem=problem, details="\n".join(details)))
+    return text
 
 
 def well_formed(value: Any) -> Any:

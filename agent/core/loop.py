@@ -24,11 +24,18 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic_ai.messages import (
-    ModelMessage, ModelRequest, ModelResponse, RetryFeedbackPart, RetryInfo, TextPart, UserPromptPart,
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    RetryFeedbackPart,
+    RetryInfo,
+    TextPart,
+    UserPromptPart,
 )
 from pydantic_ai.models import Model
 from pydantic_ai.settings import ModelSettings
@@ -38,23 +45,30 @@ from pydantic_core import to_jsonable_python
 from agent import prompts
 from agent.arguments import between, instance, is_number, positive_count, require
 from agent.core.agreement import Candidate, Vote, agreement, close, group, has_majority, meets
-from agent.errors import ModelUnavailable, SolveFailed, UsageError
+from agent.core.data import describe_inputs, load_inputs
 from agent.core.extract import extract_code
 from agent.core.failures import Failure, feedback, from_run_error
-from agent.core.data import describe_inputs, load_inputs
-from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_MIN_AGREEMENT, DEFAULT_SAMPLE_TEMPERATURE, DEFAULT_SAMPLES
+from agent.core.shape import OutputShape
+from agent.core.typescript import to_javascript
+from agent.core.validate import prevalidate, same_code
+from agent.defaults import (
+    DEFAULT_ATTEMPTS,
+    DEFAULT_MIN_AGREEMENT,
+    DEFAULT_SAMPLE_TEMPERATURE,
+    DEFAULT_SAMPLES,
+)
+from agent.errors import ModelUnavailable, SolveFailed, UsageError
 from agent.logs import get_logger
 from agent.models.client import Reply, model_named, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
 from agent.sandbox.inputs import Inputs
 from agent.sandbox.result import json_text
-from agent.core.shape import OutputShape
-from agent.core.validate import prevalidate, same_code
+from agent.tools.registry import EffectLog, ToolCall, Tools
 
 if TYPE_CHECKING:
     from agent.sandbox.network import NetworkPolicy
 
-__all__ = ["Accept", "Attempt", "Decision", "Repair", "Solution", "SolveSettings", "StopAndAnswer", "StopAndFail", "Verdict", "asolve",
+__all__ = ["Accept", "Attempt", "AttemptToolCall", "Decision", "Repair", "Solution", "SolveSettings", "StopAndAnswer", "StopAndFail", "Verdict", "asolve",
            "decide", "solve"]
 
 MAX_SHOWN_VALUE = 200
@@ -151,10 +165,34 @@ class Attempt:
     usage: RunUsage = field(default_factory=RunUsage)
     """Requests and tokens of this program's reply (for a request that returned several, on its
     first program only, as the server reports them)."""
+    tool_calls: tuple[AttemptToolCall, ...] = ()
+    """Every call the program made to the caller's tools, in order of issue, with its outcome
+    (a replayed effect says so); empty when it made none or never ran."""
 
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttemptToolCall(ToolCall):
+    """A tool call of one of a solve's programs: the call's record, and which program made it."""
+
+    attempt: int
+    """The round of the program that made the call, 1-based (`Attempt.number`)."""
+    candidate: int = 1
+    """The program's place in its round, 1-based (`Attempt.candidate`)."""
+
+    @classmethod
+    def of(cls, call: ToolCall, *, attempt: int, candidate: int) -> AttemptToolCall:
+        """The record `call`, tagged with the program that made it."""
+        return cls(tool=call.tool, arguments=call.arguments, result=call.result, error=call.error, ms=call.ms, replayed=call.replayed,
+                   attempt=attempt, candidate=candidate)
+
+
+def all_tool_calls(attempts: Sequence[Attempt]) -> tuple[AttemptToolCall, ...]:
+    """Every tool call of `attempts`, program after program."""
+    return tuple(call for attempt in attempts for call in attempt.tool_calls)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,6 +214,11 @@ class Solution:
     candidates: list[Candidate] = field(default_factory=list)
     """Each distinct value that passed: how many programs gave it and one module that did, most
     programs first; the first is the answer."""
+
+    @property
+    def tool_calls(self) -> tuple[AttemptToolCall, ...]:
+        """Every call every program made to the caller's tools, each with its attempt number."""
+        return all_tool_calls(self.attempts)
 
     @property
     def agreement(self) -> float:
@@ -289,6 +332,10 @@ class _Run:
     max_rounds: int
     log: Any
     on_attempt: Callable[[Attempt], None] | None = None
+    tools: Tools | None = None
+    """The caller's tools, opened for the solve (None: no tools)."""
+    effects: EffectLog = field(default_factory=EffectLog)
+    """The effects of the solve's programs: an effectful call happens once per solve."""
     attempts: list[Attempt] = field(default_factory=list)
     votes: list[Vote] = field(default_factory=list)
     repair: tuple[str, str | None] | None = None
@@ -319,7 +366,7 @@ class _Run:
             replies += await request_replies(self.model, messages, self._model_settings(extra), settings.samples - 1)
         earlier = [a.code for a in self.attempts if a.code is not None]
         judged = await asyncio.gather(*(self._judge(number, index, reply, earlier) for index, reply in enumerate(replies, 1)))
-        for attempt, reply in zip(judged, replies):
+        for attempt in judged:
             self.attempts.append(attempt)
             if attempt.ok:
                 assert attempt.code is not None
@@ -338,43 +385,67 @@ class _Run:
         log = self.log.bind(attempt=number, candidate=candidate)
         usage = reply.usage
         started = time.perf_counter()
-        code = extract_code(reply.text)
-        if isinstance(code, Failure):
-            failure: Failure | None = _unextracted(code, reply)
-            code = None
+        extracted = extract_code(reply.text)
+        code: str | None = None
+        runnable: str | None = None
+        if isinstance(extracted, Failure):
+            failure: Failure | None = _unextracted(extracted, reply)
         else:
-            failure = prevalidate(code, network=self.network is not None, function_export=self.check is not None, failed=earlier,
-                                  inputs=tuple(self.inputs))
-            if failure is not None and failure.kind == "repeat":
-                failure = self._repeat_of(code)
+            code = extracted
+            failure, runnable = self._prepare(code, earlier)
         validate_ms = _since(started)
         log.debug("attempt.generated", model_ms=round(reply.model_ms, 1), output_tokens=usage.output_tokens, code=code)
-        value, logs, run_ms = None, (), 0.0
+        value: Any = None
+        logs: tuple[str, ...] = ()
+        run_ms = 0.0
+        calls: tuple[AttemptToolCall, ...] = ()
         if failure is None:
-            assert code is not None
+            assert runnable is not None
             started = time.perf_counter()
-            result = await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs)
+            result = await self._run_code(runnable)
             logs = tuple(entry.text if entry.level in ("log", "info", "debug") else f"[{entry.level}] {entry.text}" for entry in result.logs)
+            calls = tuple(AttemptToolCall.of(call, attempt=number, candidate=candidate) for call in result.tool_calls)
+            for call in calls:
+                log.info("tool.call", tool=call.tool, ms=call.ms, ok=call.error is None, replayed=call.replayed)
             failure, value = await asyncio.to_thread(self._check, result, logs)  # a big value's check stalls no other task
             run_ms = _since(started)
-            log.debug("attempt.ran", ok=result.ok, run_ms=round(run_ms, 2))
+            log.debug("attempt.ran", ok=result.ok, run_ms=round(run_ms, 2), tool_calls=len(calls))
         if failure is not None and reply.finish_reason == "length" and failure.kind in ("syntax", "contract"):
             failure = Failure(kind=failure.kind, line=failure.line, column=failure.column, name=failure.name,
                               message=f"the reply was cut at the token limit before the module ended ({failure.message}); write a shorter module")
-        text = feedback(failure, code) if failure is not None else None
+        text = feedback(failure, code, effects=self.effects.describe()) if failure is not None else None
         if failure is None:
             log.info("attempt.passed")
         else:
             log.info("attempt.failed", kind=failure.kind, feedback=text)
         return Attempt(number=number, candidate=candidate, code=code, reply=reply.text, failure=failure, feedback=text, value=value, logs=logs,
-                       model_ms=reply.model_ms, validate_ms=validate_ms, run_ms=run_ms, usage=usage)
+                       model_ms=reply.model_ms, validate_ms=validate_ms, run_ms=run_ms, usage=usage, tool_calls=calls)
+
+    def _prepare(self, code: str, earlier: list[str]) -> tuple[Failure | None, str | None]:
+        """The failure of `code` before it runs, or the JavaScript to run: TypeScript has its types
+        erased in place (every line and column stays the model's), then the module is pre-validated."""
+        if any(same_code(code, before) for before in earlier):
+            return self._repeat_of(code), None
+        runnable = to_javascript(code)
+        if isinstance(runnable, Failure):
+            return runnable, None
+        failure = prevalidate(runnable, network=self.network is not None, function_export=self.check is not None,
+                              inputs=tuple(self.inputs), tools=self.tools.names if self.tools is not None else ())
+        return failure, None if failure is not None else runnable
+
+    async def _run_code(self, code: str) -> RunResult:
+        if self.tools is None:
+            return await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs)
+        return await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs,
+                                            tools=self.tools, effects=self.effects)
 
     def _check(self, result: RunResult, logs: tuple[str, ...]) -> tuple[Failure | None, Any]:
         if not result.ok:
             assert result.error is not None
             failure = from_run_error(result.error, logs)
-            if self.inputs and failure.name == "TypeError" and _FROZEN.search(failure.message):
-                failure = replace(failure, message=f"{failure.message} (the inputs are frozen: copy one before changing it, "
+            if (self.inputs or self.tools) and failure.name == "TypeError" and _FROZEN.search(failure.message):
+                frozen = "the inputs are" if not self.tools else "the tools' results are" if not self.inputs else "the inputs and the tools' results are"
+                failure = replace(failure, message=f"{failure.message} ({frozen} frozen: copy one before changing it, "
                                                    "as in [...rows].sort(...) or { ...obj })")
             return failure, None
         checked = self.shape.check(result.value)
@@ -400,7 +471,7 @@ class _Run:
         different values, else the first failure of this round (the greedy one's, in round one)."""
         if len(candidates) > 1:
             failure = disagreement(candidates)
-            self.repair = (feedback(failure), None)
+            self.repair = (feedback(failure, effects=self.effects.describe()), None)
             self.log.info("round.disagree", values=len(candidates))
             return
         failed = next((a for a in judged if a.failure is not None), None)
@@ -490,12 +561,47 @@ def default_sandbox() -> Sandbox:
         return _sandbox
 
 
-def _task(instruction: str, shape: OutputShape, described: str = "") -> str:
+def _task(instruction: str, shape: OutputShape, described: str = "", tools: str = "") -> str:
+    """The task message: the instruction, then what the code may read (inputs) and call (tools),
+    then the shape of the answer. Everything per solve lives here, after the instruction, so that
+    the system prompt and the task's first words stay the same for every solve (a local server
+    keeps them computed)."""
     if shape.schema:
         text = prompts.render("shape", schema=json.dumps(shape.schema, separators=(",", ":")))
     else:
         text = prompts.render("shape-any")
-    return prompts.render("task", instruction=instruction.strip(), inputs=described + "\n\n" if described else "", shape=text)
+    context = "".join(part + "\n\n" for part in (described, tools) if part)
+    return prompts.render("task", instruction=instruction.strip(), inputs=context, shape=text)
+
+
+def describe_tools(tools: Tools | None) -> str:
+    """What the model is told of the caller's tools (`prompts/tools.md`): their TypeScript
+    declarations and how to call them; empty without tools."""
+    if tools is None:
+        return ""
+    from agent.tools.declarations import declare
+
+    names = tools.names
+    return prompts.render("tools", names=", ".join(names), first=names[0], declarations=declare(tools).text)
+
+
+async def _opened(tools: Any, stack: AsyncExitStack, reserved: Sequence[str]) -> Tools | None:
+    """The caller's `tools` spec as an open `Tools` for the solve (None when it names none): a
+    `Tools` the caller opened stays theirs to close; any other is closed with `stack`."""
+    if tools is None:
+        return None
+    registry = Tools.of(tools)
+    if not _is_open(registry):
+        await stack.enter_async_context(registry)
+    registry.check_names(reserved)
+    return registry if len(registry) else None
+
+
+def _is_open(tools: Tools) -> bool:
+    try:
+        return tools.names is not None  # listing the names needs the tools open
+    except UsageError:
+        return False
 
 
 async def asolve(
@@ -513,6 +619,7 @@ async def asolve(
     sandbox: Sandbox | None = None,
     settings: SolveSettings | None = None,
     on_attempt: Callable[[Attempt], None] | None = None,
+    tools: Any = None,
 ) -> Solution:
     """Have the model write JavaScript for `instruction` until its value passes, and return it.
 
@@ -529,8 +636,15 @@ async def asolve(
     is always text, never a file name; see `agent.core.data.load_inputs`), read once per solve (or an
     `Inputs` already loaded); the code
     reads each as a frozen global of its name, and the model sees only its schema, size and
-    first items. `on_attempt` is called with each program as soon as it is judged (to show
-    progress). Raises `SolveFailed` when the rounds are spent, `ModelRejected` when the provider
+    first items. `tools` are functions of the caller's the code may call (what
+    `agent.tools.Tools.of` takes: Python functions, `pydantic_ai.Tool`s, pydantic-ai toolsets such
+    as an MCP server's, a list of them, or a `Tools`); the model reads them as TypeScript
+    declarations, each program's calls are in its `Attempt.tool_calls`, and a tool with effects
+    (`Tools.of(spec, effects={"name"})`, `Tool.from_function(f, effects=True)`, a pydantic-ai tool
+    that requires approval) runs at most once per solve for the same arguments, later programs
+    getting the recorded result. Toolsets are entered for the solve and left after it (a `Tools`
+    already open stays open). `on_attempt` is called with each program as soon as it is judged
+    (to show progress). Raises `SolveFailed` when the rounds are spent, `ModelRejected` when the provider
     refuses the request, `ModelUnavailable` when it cannot be reached, `UsageError` for bad
     arguments (before any model call).
     """
@@ -539,19 +653,28 @@ async def asolve(
     instance(check, "check", str, "JavaScript source (a str)")
     instance(settings, "settings", SolveSettings, "a SolveSettings")
     settings = settings or SolveSettings()
-    overrides = {k: v for k, v in {"samples": samples, "min_agreement": min_agreement}.items() if v is not None}
-    if overrides:
-        settings = replace(settings, **overrides)
+    if samples is not None or min_agreement is not None:
+        settings = replace(settings, samples=settings.samples if samples is None else samples,
+                           min_agreement=settings.min_agreement if min_agreement is None else min_agreement)
     shape = OutputShape.of(output)
     loaded = inputs if isinstance(inputs, Inputs) else load_inputs(inputs)
-    resolved = model if isinstance(model, Model) else await _model_named(model)
-    run_id = uuid.uuid4().hex[:12]
-    run = _Run(model=resolved, instructions=prompts.system(network.allow_hosts if network else None), task=_task(instruction, shape, describe_inputs(loaded)),
-               shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, inputs=loaded, settings=settings,
-               max_rounds=max_attempts, log=log.bind(run_id=run_id), on_attempt=on_attempt)
+    async with AsyncExitStack() as stack:
+        registry = await _opened(tools, stack, tuple(loaded))
+        resolved = model if isinstance(model, Model) else await _model_named(model)
+        task = _task(instruction, shape, describe_inputs(loaded), describe_tools(registry))
+        run = _Run(model=resolved, instructions=prompts.system(network.allow_hosts if network else None), task=task,
+                   shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, inputs=loaded,
+                   settings=settings, max_rounds=max_attempts, log=log.bind(run_id=uuid.uuid4().hex[:12]), on_attempt=on_attempt,
+                   tools=registry)
+        return await _solve(run, instruction)
+
+
+async def _solve(run: _Run, instruction: str) -> Solution:
+    """Carry out the rounds of `run` until `decide` stops them."""
+    settings, max_attempts, resolved = run.settings, run.max_rounds, run.model
     started = time.perf_counter()
     run.log.info("solve.start", model=resolved.model_name, instruction=instruction[:200], max_attempts=max_attempts,
-                 samples=settings.samples)
+                 samples=settings.samples, tools=list(run.tools.names) if run.tools is not None else [])
     number = 0
     try:
         while True:

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 
     from agent.core.agreement import Candidate
     from agent.core.failures import Failure
-    from agent.core.loop import Attempt, Solution
+    from agent.core.loop import Attempt, AttemptToolCall, Solution
 
-__all__ = ["AttemptRecord", "CandidateRecord", "FailureRecord", "SolveOutcome", "TimingsRecord", "UsageRecord"]
+__all__ = ["AttemptRecord", "CandidateRecord", "FailureRecord", "SolveOutcome", "TimingsRecord", "ToolCallRecord", "ToolErrorRecord",
+           "UsageRecord"]
 
 MODEL_MS_DIGITS = 2
 """Decimals kept of a time spent waiting for the model, or of a whole solve: such times run to
@@ -61,6 +62,44 @@ class FailureRecord(_Record):
         return cls(kind=failure.kind, message=failure.message, line=failure.line, column=failure.column)
 
 
+class ToolErrorRecord(_Record):
+    """Why a tool call gave no value."""
+
+    kind: str
+    """`invalid` (the arguments do not fit the tool's schema; it did not run), `raised` (the tool
+    raised), `unknown` (no tool of that name), or a limit of the run the call broke."""
+    message: str
+    """What the program's promise rejected with, in words."""
+
+
+class ToolCallRecord(_Record):
+    """One call a program made to the caller's tools."""
+
+    attempt: int
+    """The round of the program that made it (`AttemptRecord.number`)."""
+    candidate: int
+    """The program's place in its round (`AttemptRecord.candidate`)."""
+    tool: str
+    """The tool's name."""
+    arguments: str
+    """The arguments as JSON text (sorted keys), cut to a size (`agent.tools.registry.RECORD_CHARS`)."""
+    result: str | None = None
+    """The result as JSON text, cut alike; null when the call failed."""
+    error: ToolErrorRecord | None = None
+    """Why the call failed; null when it gave a value."""
+    ms: float
+    """How long the call took, in milliseconds."""
+    replayed: bool = False
+    """Whether the result is the recorded one of an earlier identical call of a tool with effects
+    (the tool did not run again)."""
+
+    @classmethod
+    def of(cls, call: AttemptToolCall) -> ToolCallRecord:
+        error = None if call.error is None else ToolErrorRecord(kind=call.error.kind, message=call.error.message)
+        return cls(attempt=call.attempt, candidate=call.candidate, tool=call.tool, arguments=call.arguments, result=call.result,
+                   error=error, ms=round(call.ms, RUN_MS_DIGITS), replayed=call.replayed)
+
+
 class AttemptRecord(_Record):
     """One program the model wrote and what became of it."""
 
@@ -86,6 +125,8 @@ class AttemptRecord(_Record):
     """Tokens of the request (on a request's first program only)."""
     output_tokens: int
     """Tokens of the reply (on a request's first program only)."""
+    tool_calls: list[ToolCallRecord] = []
+    """Every call the program made to the caller's tools, in order of issue."""
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptRecord:
@@ -93,7 +134,8 @@ class AttemptRecord(_Record):
                    failure=None if attempt.failure is None else FailureRecord.of(attempt.failure), feedback=attempt.feedback,
                    logs=list(attempt.logs), model_ms=round(attempt.model_ms, MODEL_MS_DIGITS),
                    validate_ms=round(attempt.validate_ms, RUN_MS_DIGITS), run_ms=round(attempt.run_ms, RUN_MS_DIGITS),
-                   input_tokens=attempt.usage.input_tokens, output_tokens=attempt.usage.output_tokens)
+                   input_tokens=attempt.usage.input_tokens, output_tokens=attempt.usage.output_tokens,
+                   tool_calls=[ToolCallRecord.of(call) for call in attempt.tool_calls])
 
 
 class CandidateRecord(_Record):
@@ -168,6 +210,9 @@ class SolveOutcome(_Record):
     """Requests and tokens summed over all attempts."""
     timings: TimingsRecord
     """Where the time went."""
+    tool_calls: list[ToolCallRecord] = []
+    """Every call every program made to the caller's tools, program after program (each also
+    under its attempt)."""
 
     @classmethod
     def of(cls, result: Solution | SolveFailed, *, total_ms: float | None = None) -> SolveOutcome:
@@ -179,12 +224,13 @@ class SolveOutcome(_Record):
                 raise UsageError("SolveOutcome.of(failed) needs total_ms: the time from the call to the failure")
             return cls(ok=False, code=result.code, candidates=[CandidateRecord.of(c) for c in result.candidates],
                        attempts=[AttemptRecord.of(a) for a in result.attempts], usage=UsageRecord.of(result.usage),
-                       timings=TimingsRecord.of(result.attempts, total_ms))
+                       timings=TimingsRecord.of(result.attempts, total_ms), tool_calls=[ToolCallRecord.of(c) for c in result.tool_calls])
         return cls(ok=True, value=result.value, code=result.code, model=result.model_name,
                    agreement=round(result.agreement, AGREEMENT_DIGITS), agreed=result.agreed,
                    candidates=[CandidateRecord.of(c) for c in result.candidates], attempts=[AttemptRecord.of(a) for a in result.attempts],
                    usage=UsageRecord.of(result.usage),
-                   timings=TimingsRecord.of(result.attempts, result.duration_ms if total_ms is None else total_ms))
+                   timings=TimingsRecord.of(result.attempts, result.duration_ms if total_ms is None else total_ms),
+                   tool_calls=[ToolCallRecord.of(c) for c in result.tool_calls])
 
     def json_data(self) -> dict[str, Any]:
         """The outcome as plain JSON data (dicts, lists, strings, numbers), keys in the order above."""

@@ -38,8 +38,8 @@ import referencing
 import referencing.exceptions
 import referencing.jsonschema
 
-from agent.errors import UsageError
 from agent.core.failures import Failure
+from agent.errors import UsageError
 
 __all__ = ["OutputShape"]
 
@@ -411,7 +411,7 @@ def _exact_multiple(rule: Any) -> Any:
             return
         except (OverflowError, ValueError):
             pass
-        if isinstance(instance, float) and not math.isfinite(instance) or (Fraction(instance) / Fraction(step)).denominator != 1:
+        if (isinstance(instance, float) and not math.isfinite(instance)) or (Fraction(instance) / Fraction(step)).denominator != 1:
             yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {step}")
 
     return multiple_of
@@ -481,8 +481,9 @@ def _quotable(value: Any) -> Any:
             parent[key] = copy = dict.fromkeys(node)
             pending.extend((item, copy, k) for k, item in node.items())
         elif isinstance(node, list):
-            parent[key] = copy = [None] * len(node)
-            pending.extend((item, copy, i) for i, item in enumerate(node))
+            items: list[Any] = [None] * len(node)
+            parent[key] = items
+            pending.extend((item, items, i) for i, item in enumerate(node))
         elif isinstance(node, int) and not isinstance(node, bool) and _long(node):
             parent[key] = _LongInt(node)
         else:

@@ -352,7 +352,7 @@ class _Eraser:
     def _class(self, node: tree_sitter.Node) -> list[tree_sitter.Node]:
         visit: list[tree_sitter.Node] = []
         for child in node.children:
-            if child.type == "type_parameters" or not child.is_named and child.type in REMOVED_KEYWORDS:
+            if child.type == "type_parameters" or (not child.is_named and child.type in REMOVED_KEYWORDS):
                 self._blank(child)
             else:
                 visit.append(child)

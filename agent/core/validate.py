@@ -71,7 +71,8 @@ def is_literal_call(call: str, name: str) -> bool:
     expression = root.named_children[0].named_children[0]
     if expression.type != "call_expression" or _text(expression.child_by_field_name("function")) != name:
         return False
-    for node in _walk(expression.child_by_field_name("arguments")):
+    arguments = expression.child_by_field_name("arguments")
+    for node in _walk(arguments) if arguments is not None else ():
         if not node.is_named:
             continue
         if node.type == "identifier":
@@ -97,7 +98,8 @@ class _Scan:
 def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
     cursor = node.walk()
     while True:
-        yield cursor.node
+        if cursor.node is not None:
+            yield cursor.node
         if cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():
@@ -109,9 +111,7 @@ def _scan(root: tree_sitter.Node) -> _Scan:
     scan = _Scan()
     for node in _walk(root):
         kind = node.type
-        if kind == "import_statement":
-            scan.imports.append(node)
-        elif kind == "call_expression" and (function := node.child_by_field_name("function")) is not None and function.type == "import":
+        if kind == "import_statement" or (kind == "call_expression" and (function := node.child_by_field_name("function")) is not None and function.type == "import"):
             scan.imports.append(node)
         elif kind in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern"):
             name = _text(node)
@@ -155,7 +155,7 @@ def _inputs_import(node: tree_sitter.Node, inputs: Collection[str], source: byte
     clause = next((c for c in node.named_children if c.type == "import_clause"), None)
     named = next((c for c in clause.named_children if c.type == "named_imports"), None) if clause is not None else None
     example = f'import {{ {", ".join(inputs)} }} from "{INPUTS_MODULE}";'
-    if named is None or len(clause.named_children) > 1:
+    if clause is None or named is None or len(clause.named_children) > 1:
         return _at(node, "policy", f"import the inputs by name: `{example}`", source)
     line_start = source.rfind(b"\n", 0, node.start_byte) + 1
     if (node.parent is None or node.parent.type != "program" or source[line_start:node.start_byte].strip(b" \t")
@@ -171,8 +171,32 @@ def _inputs_import(node: tree_sitter.Node, inputs: Collection[str], source: byte
     return None
 
 
-def _text(node: tree_sitter.Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
+TOOLS_MODULE = "jsolve:tools"
+"""The module the caller's tools are imported from (as the sandbox's worker names it)."""
+
+
+def _tools_import(node: tree_sitter.Node, tools: Collection[str], source: bytes) -> Failure | None:
+    """What is wrong with an import from `jsolve:tools`, or None: it must name tools, at the top
+    level of the module, on a line of its own (the form the worker rewrites)."""
+    if not tools:
+        return _at(node, "policy", f"this task has no tools to import from {TOOLS_MODULE}: write the code without that import", source)
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    named = next((c for c in clause.named_children if c.type == "named_imports"), None) if clause is not None else None
+    example = f'import {{ {", ".join(tools)} }} from "{TOOLS_MODULE}";'
+    line_start = source.rfind(b"\n", 0, node.start_byte) + 1
+    if (clause is None or named is None or len(clause.named_children) > 1 or node.parent is None or node.parent.type != "program"
+            or source[line_start:node.start_byte].strip(b" \t") or any(inner.type == "comment" for inner in _walk(node))):
+        return _at(node, "policy", f"import the tools by name, at the top level of the module, on a line of its own: `{example}`", source)
+    for specifier in named.named_children:
+        name = specifier.child_by_field_name("name")
+        if name is not None and _text(name) not in tools:
+            return _at(specifier, "policy", f"{TOOLS_MODULE} has no `{_text(name)}`: the tools are {', '.join(f'`{n}`' for n in tools)} "
+                                            f"(`{example}`)", source)
+    return None
+
+
+def _text(node: tree_sitter.Node | None) -> str:
+    return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
 
 
 def _at(node: tree_sitter.Node, kind: str, message: str, source: bytes, hint: str | None = None) -> Failure:
@@ -192,12 +216,13 @@ def _lone_surrogate(code: str) -> Failure | None:
 
 
 def prevalidate(code: str, *, network: bool = False, function_export: bool = False, failed: Collection[str] = (),
-                inputs: Collection[str] = ()) -> Failure | None:
+                inputs: Collection[str] = (), tools: Collection[str] = ()) -> Failure | None:
     """The first problem in `code`, or None.
 
     `network` says whether `fetch` exists; `function_export` allows a default export that is a
     function (when a check will call it); `failed` holds the code of earlier failed attempts;
-    `inputs` names the caller's inputs, which the module must read, not declare anew.
+    `inputs` names the caller's inputs, which the module must read, not declare anew; `tools`
+    names the caller's tools, which it may import from `jsolve:tools`.
     """
     if any(same_code(code, earlier) for earlier in failed):
         return Failure(kind="repeat", message="this is the same code as an earlier attempt that failed")
@@ -213,6 +238,10 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
             module = node.child_by_field_name("source")
             if module is not None and _text(module)[1:-1] == INPUTS_MODULE:
                 if (failure := _inputs_import(node, inputs, source)) is not None:
+                    return failure
+                continue
+            if module is not None and _text(module)[1:-1] == TOOLS_MODULE:
+                if (failure := _tools_import(node, tools, source)) is not None:
                     return failure
                 continue
         else:
@@ -242,8 +271,8 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
             call = "await " if _text(value).lstrip().startswith("async") else ""
             if value.type == "identifier":
                 how = f"change it to `export default {call}{_text(value)}();`"
-            elif (name := value.child_by_field_name("name")) is not None:
-                how = f"remove `export default` from the function and end the module with `export default {call}{_text(name)}();`"
+            elif (function_name := value.child_by_field_name("name")) is not None:
+                how = f"remove `export default` from the function and end the module with `export default {call}{_text(function_name)}();`"
             else:
                 how = f"write `const main = ...` instead and end the module with `export default {call}main();`"
             return _at(scan.default_export, "contract", f"`{written}` exports the function itself, which is never called: {how}", source)

@@ -14,7 +14,18 @@ _EXPORTS = {
     "run_cases": "agent.evals.runner",
     **dict.fromkeys(["Case", "judge", "load_suite", "select_cases"], "agent.evals.suite"),
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "DATASETS",
+    "Case",
+    "CaseResult",
+    "Report",
+    "compare_reports",
+    "judge",
+    "load_dataset",
+    "load_suite",
+    "run_cases",
+    "select_cases",
+]
 
 
 def __getattr__(name: str) -> Any:

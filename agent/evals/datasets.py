@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agent.core.validate import is_literal_call
 from agent.errors import UsageError
 from agent.evals.suite import Case, select_cases
-from agent.core.validate import is_literal_call
 
 __all__ = ["DATASETS", "function_check", "function_module", "load_dataset", "shown_calls"]
 
@@ -162,7 +162,7 @@ def function_module(prompt: str, body: str, name: str) -> str:
 def _read_lines(path: Path) -> list[dict[str, Any]]:
     try:
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as f:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -178,7 +178,8 @@ def _humaneval(rows: list[dict[str, Any]]) -> list[Case]:
             raise UsageError(f"HumanEval-X item {row.get('task_id')} has no function declaration")
         name = names[-1]  # helpers come first, the function under test last
         declaration = row["declaration"]
-        given = declaration[: re.search(rf"^(?:const|function)\s+{name}\b", declaration, flags=re.MULTILINE).start()].strip()
+        found = re.search(rf"^(?:const|function)\s+{name}\b", declaration, flags=re.MULTILINE)
+        given = declaration[: found.start() if found else 0].strip()
         helpers = re.findall(r"^(?:const|function)\s+(\w+)", given, flags=re.MULTILINE)
         calls = shown_calls(row["prompt"], name)
         cases.append(Case(id=row["task_id"], category="humaneval-x", instruction=_instruction(name, row["prompt"], helpers),

@@ -9,7 +9,9 @@ the embedded model or `gguf:PATH`, its own llama.cpp server on its node; it is s
 solves many cases, `concurrency` at a time. The driver (this process) keeps `workers x
 concurrency` cases in flight, reads each case's input files itself (so that the workers need
 only the package, not the data), and receives each result as it finishes, in the order they
-finish. The model is sent to the actors by name (each resolves it where it runs) or, for a
+finish. A case's tools module is read by the driver too and sent as source with the case; each
+actor loads a module once (`agent.evals.runner.CaseTools`), and its tools run in the actor that
+runs the case's programs. The model is sent to the actors by name (each resolves it where it runs) or, for a
 pydantic-ai `Model` object, pickled.
 
 Faults: an actor that dies (killed, out of memory, its node lost) is restarted by Ray; the cases
@@ -40,9 +42,10 @@ from agent.evals.suite import Case
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
 
-    from agent.evals.runner import Outcome
-    from agent.sandbox.inputs import Inputs
     from agent.core.loop import SolveSettings
+    from agent.evals.runner import CaseTools, Outcome
+    from agent.evals.suite import ToolModule
+    from agent.sandbox.inputs import Inputs
 
 __all__ = ["CaseActor", "RayBackend"]
 
@@ -150,10 +153,13 @@ class RayBackend:
                   settings: SolveSettings, on_result: Callable[[CaseResult], None] | None = None) -> Outcome:
         """Solve and judge `cases` on the actors; see the module's text. Leaves the Ray instance
         as it found it: connected here, closed here."""
-        from agent.evals.runner import Outcome, load_case_inputs
+        from agent.evals.runner import CaseTools, Outcome, load_case_inputs
         from agent.sandbox.inputs import Inputs
 
         no_inputs = Inputs({})
+        modules = CaseTools()
+        for case in cases:  # read before any actor starts: a missing module is the suite's error
+            modules.read(case)
 
         was_connected = self._connected
         self.connect()
@@ -169,14 +175,15 @@ class RayBackend:
         unavailable: str | None = None
         interrupted = False
 
-        async def solve_on(first: int, case: Case, inputs: Inputs) -> tuple[CaseResult, str | None]:
+        async def solve_on(first: int, case: Case, inputs: Inputs, module: ToolModule | None) -> tuple[CaseResult, str | None]:
             lost: BaseException | None = None
             for which in (first, (first + 1) % len(actors)):  # a lost case goes once more, to the next actor
                 try:
                     if which in suspect:  # it lost a case: wait for Ray to restart it before sending more
                         await _restarted(ray, actors[which])
                         suspect.discard(which)
-                    return await actors[which].solve.remote(case, inputs)
+                    solved: tuple[CaseResult, str | None] = await actors[which].solve.remote(case, inputs, module)
+                    return solved
                 except lost_errors as exc:
                     lost = exc
                     suspect.add(which)
@@ -189,7 +196,7 @@ class RayBackend:
             while pending and unavailable is None:
                 index, case = pending.popleft()
                 inputs = await asyncio.to_thread(load_case_inputs, case) if case.inputs else no_inputs
-                result, stops = await solve_on(which, case, inputs)
+                result, stops = await solve_on(which, case, inputs, modules.read(case))
                 finished[index] = result
                 if on_result is not None:
                     on_result(result)
@@ -230,6 +237,7 @@ class CaseActor:
         self._pool: Any = None
         self._fixtures = contextlib.ExitStack()
         self._base: str | None = None
+        self._tools: CaseTools | None = None
 
     def ready(self) -> str:
         """Start the sandbox pool and resolve the model (here, so that a bad model name raises its
@@ -242,15 +250,20 @@ class CaseActor:
             self._pool = Sandbox()
         return self._model.model_name
 
-    async def solve(self, case: Case, inputs: Inputs) -> tuple[CaseResult, str | None]:
-        """`agent.evals.runner.solve_case` here (ready first after a restart)."""
-        from agent.evals.runner import fetch_network, fixture_server, solve_case
+    async def solve(self, case: Case, inputs: Inputs, module: ToolModule | None = None) -> tuple[CaseResult, str | None]:
+        """`agent.evals.runner.solve_case` here (ready first after a restart), with the tools of
+        `module` (the case's tools module, as the driver read it), loaded once per actor."""
+        from agent.evals.runner import CaseTools, fetch_network, fixture_server, solve_case
 
         self.ready()
         if case.network and self._base is None:
             self._base = self._fixtures.enter_context(fixture_server())
+        tools = None
+        if module is not None:
+            self._tools = self._tools or CaseTools()
+            tools = self._tools.load(module)
         return await solve_case(case, model=self._model, settings=self._settings, max_attempts=self._max_attempts,  # type: ignore[arg-type]
-                                sandbox=self._pool, network=fetch_network(), base=self._base or "", inputs=inputs)
+                                sandbox=self._pool, network=fetch_network(), base=self._base or "", inputs=inputs, tools=tools)
 
     def close(self) -> None:
         self._fixtures.close()

@@ -8,6 +8,7 @@ import json
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,11 +26,13 @@ from agent.text import shown, visible
 
 if TYPE_CHECKING:
     from agent.core.loop import Attempt
+    from agent.tools.registry import ToolCall
 
-__all__ = ["Calibration", "CaseResult", "FinalKind", "ProgramRecord", "Report", "Summary", "Verdict", "compare_reports", "summarize"]
+__all__ = ["Calibration", "CallRecord", "CaseResult", "FinalKind", "ProgramRecord", "Report", "Summary", "Verdict", "compare_reports", "summarize"]
 
-REPORT_VERSION = 3
-"""3: cases carry their story: the instruction, the expected value and how it is compared, the
+REPORT_VERSION = 4
+"""4: cases and programs carry their tool calls (`tool_calls`, and each program's `calls`), and
+the summary the calls per case. 3: cases carry their story: the instruction, the expected value and how it is compared, the
 final value, and every program (`history`: code, failure, feedback, value, timings, tokens).
 2: cases carry their programs' agreement (`samples`, `programs`, `agreement`, `votes`,
 `agreed`, `candidates`) and the summary a calibration table and the cost per case. Older
@@ -48,6 +51,14 @@ MAX_KEPT_LOGS = 20
 """Console lines of a program kept in a case's story (each cut to `MAX_KEPT_LINE`)."""
 
 MAX_KEPT_LINE = 300
+
+MAX_KEPT_CALLS = 30
+"""Tool calls of a program kept in a case's story: enough to follow a program's loop over pages
+and lookups; `ProgramRecord.tool_calls` counts them all."""
+
+MAX_KEPT_CALL_TEXT = 300
+"""Characters kept of a call's arguments, and of its result or error, in a case's story (the
+solve's own record keeps `agent.tools.registry.RECORD_CHARS`; a report holds thousands)."""
 
 Verdict = Literal["solved", "wrong", "failed", "rejected", "error"]
 """What became of a case (`CaseResult.verdict`). Not a failure kind, though a failed case has one:
@@ -71,6 +82,37 @@ def cut_value(value: Any, limit: int = MAX_KEPT_VALUE) -> Any:
     data = to_jsonable_python(value)
     text = json_text(data)
     return data if len(text) <= limit else text[:limit] + "..."
+
+
+class CallRecord(pydantic.BaseModel):
+    """One tool call of a program, as a case's story shows it (`agent.tools.ToolCall`, cut)."""
+
+    tool: str
+    arguments: str
+    """The arguments as JSON, cut to `MAX_KEPT_CALL_TEXT` characters."""
+    result: str | None = None
+    """The result as JSON, cut; None when the call failed."""
+    error: str | None = None
+    """Why the call failed (`invalid`, `raised` or `unknown`, and the message), cut; None when it gave a value."""
+    ms: float = 0.0
+    replayed: bool = False
+    """The result came from the solve's record of effects instead of running the tool again."""
+
+    @classmethod
+    def of(cls, call: ToolCall) -> CallRecord:
+        """The record of one call, its texts cut to the report's limits."""
+        error = f"{call.error.kind}: {call.error.message}" if call.error is not None else None
+        return cls(tool=call.tool, arguments=_cut(call.arguments), result=None if call.result is None else _cut(call.result),
+                   error=None if error is None else _cut(error), ms=call.ms, replayed=call.replayed)
+
+    def describe(self) -> str:
+        """One line: `orders_in({"month":"2026-03"}) -> {...}`."""
+        outcome = self.result if self.error is None else f"✗ {self.error}"
+        return f"{self.tool}({self.arguments}) -> {outcome}" + (" (replayed)" if self.replayed else "")
+
+
+def _cut(text: str, limit: int = MAX_KEPT_CALL_TEXT) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class ProgramRecord(pydantic.BaseModel):
@@ -102,16 +144,21 @@ class ProgramRecord(pydantic.BaseModel):
     """Time to run it in the sandbox and check its value."""
     output_tokens: int = 0
     """Tokens of the reply (on a request's first program only)."""
+    tool_calls: int = 0
+    """Tool calls it made (replays of recorded effects included)."""
+    calls: list[CallRecord] = []
+    """Its first `MAX_KEPT_CALLS` tool calls, in the order it made them, each cut."""
 
     @classmethod
     def of(cls, attempt: Attempt) -> ProgramRecord:
-        """The record of one of a solve's programs, its value and logs cut to the report's limits."""
+        """The record of one of a solve's programs, its value, logs and calls cut to the report's limits."""
         failure = attempt.failure
         return cls(number=attempt.number, candidate=attempt.candidate, code=attempt.code,
                    failure_kind=failure.kind if failure else None, failure=failure.message if failure else None,
                    feedback=attempt.feedback, value=cut_value(attempt.value) if attempt.ok else None,
                    logs=[line[:MAX_KEPT_LINE] for line in attempt.logs[:MAX_KEPT_LOGS]], model_ms=attempt.model_ms,
-                   run_ms=attempt.run_ms, output_tokens=attempt.usage.output_tokens)
+                   run_ms=attempt.run_ms, output_tokens=attempt.usage.output_tokens, tool_calls=len(attempt.tool_calls),
+                   calls=[CallRecord.of(call) for call in attempt.tool_calls[:MAX_KEPT_CALLS]])
 
 
 class CaseResult(pydantic.BaseModel):
@@ -167,6 +214,8 @@ class CaseResult(pydantic.BaseModel):
     """The final value the solve answered with (cut like values)."""
     history: list[ProgramRecord] = []
     """Every program the model wrote for the case, in order."""
+    tool_calls: int = 0
+    """Tool calls made by all of its programs (each program's are in `history`)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -220,6 +269,8 @@ class Summary(pydantic.BaseModel):
     """Median time in the model per judged case: the cost `samples` adds."""
     output_tokens_per_case: float = 0.0
     programs_per_case: float = 0.0
+    tool_calls_per_case: float = 0.0
+    """Tool calls per judged case, over all its programs."""
     calibration: list[Calibration] = []
     """Accuracy by agreement level: of the answers given with agreement >= each level, how many
     were right (empty when no case was answered)."""
@@ -321,6 +372,7 @@ def summarize(results: list[CaseResult]) -> Summary:
         model_ms_p50=_percentile([r.model_ms for r in judged], 50),
         output_tokens_per_case=sum(r.output_tokens for r in judged) / n if n else 0.0,
         programs_per_case=sum(r.programs for r in judged) / n if n else 0.0,
+        tool_calls_per_case=sum(r.tool_calls for r in judged) / n if n else 0.0,
         calibration=[_calibrated(judged, level, lambda r, level=level: level == 0 or (r.votes >= 2 and (r.agreement or 0) >= level))
                      for level in (0.0, *AGREEMENT_LEVELS)] if any(r.answered for r in judged) else [],
         agreed=_calibrated(judged, 0.5, lambda r: r.agreed) if any(r.answered for r in judged) else None,
@@ -461,8 +513,8 @@ def print_comparison(a: Report, b: Report, console: Console | None = None) -> No
     for key, fmt in [("cases", "{}"), ("solve_rate", "{:.1%}"), ("pass_at_1", "{:.1%}"), ("uplift", "{:+.1%}"), ("latency_p50_ms", "{:.0f} ms"),
                      ("model_ms_p50", "{:.0f} ms"), ("output_tokens", "{}"), ("output_tokens_per_case", "{:.0f}"), ("programs_per_case", "{:.1f}")]:
         table.add_row(key, fmt.format(diff["a"][key]), fmt.format(diff["b"][key]))
-    for label, get in [("agreed answers right", lambda s: _calibration_text(s.agreed) if s.agreed else "-")]:
-        table.add_row(label, get(a.summary), get(b.summary))
+    agreed = [_calibration_text(s.agreed) if s.agreed else "-" for s in (a.summary, b.summary)]
+    table.add_row("agreed answers right", *agreed)
     console.print(table)
     console.print(shown(f"newly solved in B: {', '.join(diff['newly_solved']) or '-'}"))
     console.print(shown(f"newly failed in B: {', '.join(diff['newly_failed']) or '-'}"))
@@ -513,30 +565,12 @@ def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
     names = [f"{chr(65 + i)}: {r.model}" for i, r in enumerate(reports)]
     rows = "".join(
         f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(get(r))}</td>" for r in reports) + "</tr>"
-        for label, get in [
-            ("model", lambda r: r.model), ("cases", lambda r: f"{r.summary.solved} solved of {r.summary.cases - r.summary.errors} judged"
-                                                                   + (f" ({r.summary.errors} not run: model unreachable)" if r.summary.errors else "")
-                                                                   + (f"; {r.planned - r.summary.cases} never started" if r.planned > r.summary.cases else "")),
-            ("solve rate", lambda r: f"{r.summary.solve_rate:.1%}"), ("pass@1", lambda r: f"{r.summary.pass_at_1:.1%}"),
-            ("uplift from repair", lambda r: f"{r.summary.uplift:+.1%}"),
-            ("unsolved, by final failure", lambda r: ", ".join(f"{k}: {v}" for k, v in r.summary.final_failures.items()) or "-"),
-            ("stopped early", lambda r: "Ctrl-C" if r.interrupted else r.model_unavailable or "no"),
-            ("latency p50 / p95", lambda r: f"{r.summary.latency_p50_ms / 1000:.2f} s / {r.summary.latency_p95_ms / 1000:.2f} s"),
-            ("tokens in / out", lambda r: f"{r.summary.input_tokens} / {r.summary.output_tokens}"),
-            ("model time p50, per case", lambda r: f"{r.summary.model_ms_p50 / 1000:.2f} s"),
-            ("programs per case", lambda r: f"{r.summary.programs_per_case:.1f}"),
-            ("agreed answers right", lambda r: _calibration_text(r.summary.agreed) if r.summary.agreed else "-"),
-            ("settings", lambda r: json.dumps(r.settings)), ("started", lambda r: r.started),
-        ]
+        for label, get in _compare_rows()
     )
     calibration = "".join(
         f"<tr><th>{html.escape(label)}</th>" + "".join(f"<td>{html.escape(cell(r))}</td>" for r in reports) + "</tr>"
-        for label, cell in [
-            ("any" if level == 0 else f">= {level:.2f}, 2+ programs",
-             lambda r, level=level: next((f"{c.right}/{c.answered} right ({c.accuracy:.0%}), {c.coverage:.0%} of cases"
-                                          for c in r.summary.calibration if c.min_agreement == level), "-"))
-            for level in (0.0, *AGREEMENT_LEVELS)
-        ]
+        for label, cell in [("any" if level == 0 else f">= {level:.2f}, 2+ programs", _calibration_cell(level))
+                            for level in (0.0, *AGREEMENT_LEVELS)]
     )
     last = reports[-1]
     flipped = ""
@@ -550,7 +584,9 @@ def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
         ordered = sorted(last.results, key=lambda c: c.solved)
     categories = sorted({c.category for c in last.results})
     kinds = sorted({c.final_kind for c in last.results if c.final_kind})
-    options = lambda values: "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+    def options(values: Sequence[str]) -> str:
+        return "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+
     filters = (f'<p class="filters">verdict <select data-key="verdict"><option value="">all</option><option>solved</option><option>unsolved</option></select> '
                f'category <select data-key="category"><option value="">all</option>{options(categories)}</select> '
                f'final failure <select data-key="kind"><option value="">all</option>{options(kinds)}</select></p>')
@@ -570,7 +606,7 @@ def render_html(reports: list[Report], *, lazy: bool | None = None) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f4f4f4;white-space:nowrap}}.charts{{display:flex;flex-wrap:wrap;gap:2em}}.chart h3{{margin-bottom:4px}}.legend span{{margin-right:1.5em}}
 details{{border:1px solid #ddd;border-radius:4px;margin:4px 0;padding:4px 8px}}#cases>details{{content-visibility:auto;contain-intrinsic-size:auto 2em}}details[open]{{background:#fcfcfc}}summary{{cursor:pointer}}
 .solved{{color:#1a7f37;font-weight:bold}}.unsolved{{color:#c62828;font-weight:bold}}.dim{{color:#666}}
-pre{{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}}.feedback{{background:#fff8e1}}.logs{{background:#eef}}
+pre{{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;margin:4px 0}}.feedback{{background:#fff8e1}}.logs{{background:#eef}}.calls{{background:#eefbea}}
 .pair{{display:flex;gap:1em}}.pair>div{{flex:1;min-width:0}}.diff{{background:#ffe0e0}}.instruction{{white-space:pre-wrap}}
 .attempt{{border-left:3px solid #ddd;padding-left:8px;margin:8px 0}}i.k{{color:#8250df}}i.s{{color:#0a3069}}i.n{{color:#0550ae}}i.c{{color:#6e7781}}i{{font-style:normal}}</style>
 </head><body>
@@ -666,8 +702,10 @@ def _side_by_side(expected: Any, got: Any) -> str:
     for block in matcher.get_matching_blocks():
         same_left.update(range(block.a, block.a + block.size))
         same_right.update(range(block.b, block.b + block.size))
-    column = lambda lines, same: "".join(f'<div class="{"" if i in same else "diff"}">{html.escape(line) or "&nbsp;"}</div>'
-                                         for i, line in enumerate(lines))
+    def column(lines: list[str], same: set[int]) -> str:
+        return "".join(f'<div class="{"" if i in same else "diff"}">{html.escape(line) or "&nbsp;"}</div>'
+                       for i, line in enumerate(lines))
+
     return (f'<div class="pair"><div><b>expected</b><pre>{column(left, same_left)}</pre></div>'
             f'<div><b>got</b><pre>{column(right, same_right)}</pre></div></div>')
 
@@ -676,6 +714,7 @@ def _case_summary(c: CaseResult) -> str:
     verdict = "solved" if c.solved else "unsolved"
     return (f'<summary><span class="{verdict}">{"✓" if c.solved else "✗"}</span> <b>{html.escape(c.id)}</b> '
             f'<span class="dim">{html.escape(c.category)} · {c.attempts} attempt(s) · {html.escape(", ".join(c.failure_kinds) or "no failures")}'
+            f'{f" · {c.tool_calls} tool call(s)" if c.tool_calls else ""}'
             f'{" · " + html.escape((c.error or c.final_failure or "")[:160]) if not c.solved else ""}</span></summary>')
 
 
@@ -683,6 +722,15 @@ def _case_data(c: CaseResult) -> str:
     """The row's attributes the filters read."""
     return (f'data-verdict="{"solved" if c.solved else "unsolved"}" data-category="{html.escape(c.category)}" '
             f'data-kind="{html.escape(c.final_kind or "")}"')
+
+
+def _calls_html(p: ProgramRecord) -> str:
+    """A program's tool calls, one a line, with how many were left out."""
+    if not p.tool_calls:
+        return ""
+    more = p.tool_calls - len(p.calls)
+    lines = [call.describe() for call in p.calls] + ([f"... and {more} more"] if more > 0 else [])
+    return f'<p class="dim">{p.tool_calls} tool call(s)</p><pre class="calls">{html.escape(chr(10).join(lines))}</pre>'
 
 
 def _story_html(c: CaseResult) -> str:
@@ -709,6 +757,33 @@ def _story_html(c: CaseResult) -> str:
         logs = f'<pre class="logs">{html.escape(chr(10).join(p.logs))}</pre>' if p.logs else ""
         sent = f'<pre class="feedback">{html.escape(p.feedback)}</pre>' if p.feedback else ""
         parts.append(f'<div class="attempt"><p><b>{label}</b> {outcome} <span class="dim">{p.model_ms / 1000:.1f} s model, '
-                     f"{p.output_tokens} tokens, {p.run_ms:.0f} ms run</span></p>{code}{logs}{sent}</div>")
+                     f"{p.output_tokens} tokens, {p.run_ms:.0f} ms run</span></p>{code}{logs}{_calls_html(p)}{sent}</div>")
     return "".join(parts)
 
+
+def _compare_rows() -> list[tuple[str, Callable[[Report], str]]]:
+    """The rows of the comparison page: a label and how to read it off one report."""
+    return [
+            ("model", lambda r: r.model), ("cases", lambda r: f"{r.summary.solved} solved of {r.summary.cases - r.summary.errors} judged"
+                                                                   + (f" ({r.summary.errors} not run: model unreachable)" if r.summary.errors else "")
+                                                                   + (f"; {r.planned - r.summary.cases} never started" if r.planned > r.summary.cases else "")),
+            ("solve rate", lambda r: f"{r.summary.solve_rate:.1%}"), ("pass@1", lambda r: f"{r.summary.pass_at_1:.1%}"),
+            ("uplift from repair", lambda r: f"{r.summary.uplift:+.1%}"),
+            ("unsolved, by final failure", lambda r: ", ".join(f"{k}: {v}" for k, v in r.summary.final_failures.items()) or "-"),
+            ("stopped early", lambda r: "Ctrl-C" if r.interrupted else r.model_unavailable or "no"),
+            ("latency p50 / p95", lambda r: f"{r.summary.latency_p50_ms / 1000:.2f} s / {r.summary.latency_p95_ms / 1000:.2f} s"),
+            ("tokens in / out", lambda r: f"{r.summary.input_tokens} / {r.summary.output_tokens}"),
+            ("model time p50, per case", lambda r: f"{r.summary.model_ms_p50 / 1000:.2f} s"),
+            ("programs per case", lambda r: f"{r.summary.programs_per_case:.1f}"),
+            ("tool calls per case", lambda r: f"{r.summary.tool_calls_per_case:.1f}"),
+            ("agreed answers right", lambda r: _calibration_text(r.summary.agreed) if r.summary.agreed else "-"),
+            ("settings", lambda r: json.dumps(r.settings)), ("started", lambda r: r.started),
+        ]
+
+
+def _calibration_cell(level: float) -> Callable[[Report], str]:
+    """How one report's calibration at `level` reads in the comparison page."""
+    def cell(r: Report) -> str:
+        return next((f"{c.right}/{c.answered} right ({c.accuracy:.0%}), {c.coverage:.0%} of cases"
+                     for c in r.summary.calibration if c.min_agreement == level), "-")
+    return cell

@@ -16,7 +16,7 @@ import functools
 import http.server
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,22 +28,27 @@ from pydantic_ai.models import Model
 
 from agent.arguments import positive_count
 from agent.core.agreement import Candidate
+from agent.core.data import load_inputs
+from agent.core.loop import Attempt, Solution, SolveSettings, asolve
+from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY
 from agent.errors import ModelRejected, ModelUnavailable, SolveFailed, UsageError
 from agent.evals.report import (
-    MAX_CANDIDATE_VALUE, CaseResult, ProgramRecord, Report, cut_value, summarize,
+    MAX_CANDIDATE_VALUE,
+    CaseResult,
+    ProgramRecord,
+    Report,
+    cut_value,
+    summarize,
 )
-from agent.evals.suite import Case, bundled, judge
-from agent.core.data import load_inputs
+from agent.evals.suite import Case, ToolModule, bundled, judge, tools_of
 from agent.models.client import resolve_model
 from agent.sandbox import NetworkPolicy, Sandbox
 from agent.sandbox.inputs import Inputs
-from agent.core.loop import Attempt, Solution, SolveSettings, asolve
-from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from agent.evals.ray_backend import RayBackend
 
-__all__ = ["DEFAULT_CONCURRENCY", "Outcome", "fixture_server", "run_cases", "solve_case"]
+__all__ = ["DEFAULT_CONCURRENCY", "CaseTools", "Outcome", "fixture_server", "run_cases", "solve_case"]
 
 @contextmanager
 def fixture_server(folder: Path | None = None) -> Iterator[str]:
@@ -80,7 +85,7 @@ def _programs(case: Case, attempts: list[Attempt], candidates: list[Candidate], 
     and the story a person debugging the case reads."""
     return {"attempts": max((a.number for a in attempts), default=0), "programs": len(attempts), "samples": samples,
             "failure_kinds": [a.failure.kind for a in attempts if a.failure],
-            "model_ms": sum(a.model_ms for a in attempts),
+            "model_ms": sum(a.model_ms for a in attempts), "tool_calls": sum(len(a.tool_calls) for a in attempts),
             "candidates": [{"value": cut_value(c.value, MAX_CANDIDATE_VALUE), "count": c.count} for c in candidates],
             **_story(case), "history": [ProgramRecord.of(a) for a in attempts]}
 
@@ -116,11 +121,13 @@ def case_settings(case: Case, settings: SolveSettings) -> SolveSettings:
 
 
 async def solve_case(case: Case, *, model: Model, settings: SolveSettings, max_attempts: int, sandbox: Sandbox,
-                     network: NetworkPolicy, base: str, inputs: Inputs | None = None) -> tuple[CaseResult, str | None]:
+                     network: NetworkPolicy, base: str, inputs: Inputs | None = None,
+                     tools: Sequence[Any] | None = None) -> tuple[CaseResult, str | None]:
     """Solve one case and judge its answer. The second item, when set, says why the whole run must
     stop: the model could not be reached, or refused what every request would get. `base` is the
     fixture server's URL for fetch cases, whose `network` is narrowed to that server alone
-    (`to_fixtures`); `inputs`, when given, replaces reading the case's files."""
+    (`to_fixtures`); `inputs`, when given, replaces reading the case's files, and `tools` loading
+    its tools module (`CaseTools`, which a run shares between its cases)."""
     started = time.perf_counter()
     if case.network:
         case = case.with_base(base)
@@ -128,10 +135,12 @@ async def solve_case(case: Case, *, model: Model, settings: SolveSettings, max_a
     chosen = case_settings(case, settings)
     if inputs is None:
         inputs = load_case_inputs(case)
+    if tools is None and case.tools:
+        tools = CaseTools().of(case)
     try:
         solution = await asolve(case.instruction, output=case.output, model=model, max_attempts=max_attempts,
                                 network=network if case.network else None, check=case.check, sandbox=sandbox, settings=chosen,
-                                inputs=inputs)
+                                inputs=inputs, tools=list(tools) if tools else None)
         ok, why = await judge(case, solution.value, solution.code, sandbox)
         return _solved(case, solution, ok, why, chosen.samples, started), None
     except SolveFailed as exc:
@@ -150,10 +159,40 @@ def load_case_inputs(case: Case) -> Inputs:
     return load_inputs({name: Path(file) for name, file in (case.inputs or {}).items()})
 
 
+class CaseTools:
+    """The tools of a run's cases: each tools module read once (`read`) and loaded once (`load`),
+    however many cases name it, so a run builds its tools' schemas once. One per run (or per Ray
+    worker): a module's functions are not shared between runs."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, ToolModule] = {}
+        self._loaded: dict[tuple[str, str], list[Any]] = {}
+
+    def read(self, case: Case) -> ToolModule | None:
+        """The case's tools module as source (what a Ray driver sends), or None when it names none."""
+        if not case.tools:
+            return None
+        if case.tools not in self._read:
+            self._read[case.tools] = ToolModule.read(case.tools)
+        return self._read[case.tools]
+
+    def load(self, module: ToolModule) -> list[Any]:
+        """The tools of `module` (`agent.evals.suite.tools_of`), loaded on first use."""
+        key = (module.path, module.source)
+        if key not in self._loaded:
+            self._loaded[key] = tools_of(module)
+        return self._loaded[key]
+
+    def of(self, case: Case) -> list[Any] | None:
+        """The tools of the case's module, or None when it names none."""
+        module = self.read(case)
+        return None if module is None else self.load(module)
+
+
 def fetch_network() -> NetworkPolicy:
     """The policy of fetch cases: loopback, which `solve_case` narrows to the fixture server's
     address and port (`to_fixtures`)."""
-    return NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+    return NetworkPolicy(allow_hosts=("127.0.0.1",)).allowing_loopback()
 
 
 def to_fixtures(network: NetworkPolicy, base: str) -> NetworkPolicy:
@@ -234,6 +273,9 @@ async def run_cases(
 
 async def _run_here(cases: list[Case], resolved: Model, max_attempts: int, concurrency: int, sandbox: Sandbox | None,
                     settings: SolveSettings, on_result: Callable[[CaseResult], None] | None) -> Outcome:
+    case_tools = CaseTools()
+    for case in cases:  # a tools module that does not load is the suite's error, found before any model call
+        case_tools.of(case)
     own_sandbox = sandbox is None
     pool = sandbox or Sandbox()
     gate = asyncio.Semaphore(concurrency)
@@ -245,7 +287,7 @@ async def _run_here(cases: list[Case], resolved: Model, max_attempts: int, concu
         nonlocal unavailable
         async with gate:
             result, stops = await solve_case(case, model=resolved, settings=settings, max_attempts=max_attempts, sandbox=pool,
-                                             network=network, base=base)
+                                             network=network, base=base, tools=case_tools.of(case))
             if stops is not None and unavailable is None:
                 unavailable = stops
                 for task in tasks:
@@ -270,7 +312,7 @@ async def _run_here(cases: list[Case], resolved: Model, max_attempts: int, concu
     finally:
         if own_sandbox:
             pool.close()
-    failed = [t.exception() for t in tasks if t.done() and not t.cancelled() and t.exception() is not None]
+    failed = [error for t in tasks if t.done() and not t.cancelled() and (error := t.exception()) is not None]
     if failed:  # not a verdict on the model: a bug or a broken setup, which must not pass as a result
         raise failed[0]
     results = [t.result() for t in tasks if t.done() and not t.cancelled()]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import json
 import os
 import random
 import re
+import sys
+import types
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,13 +19,13 @@ import pydantic
 import yaml
 
 from agent.core.agreement import canonical, close
-from agent.errors import UsageError
 from agent.core.failures import Failure
+from agent.core.shape import OutputShape
+from agent.errors import UsageError
 from agent.sandbox import Sandbox
 from agent.sandbox.inputs import check_name
-from agent.core.shape import OutputShape
 
-__all__ = ["Case", "bundled", "graded_module", "judge", "load_suite", "select_cases"]
+__all__ = ["Case", "ToolModule", "bundled", "graded_module", "judge", "load_suite", "select_cases", "tools_of"]
 
 def bundled() -> Path:
     """The folder of the suite and fixtures jsolve ships (`suite.yaml`, `fixtures/`): inside the
@@ -62,6 +67,11 @@ class Case(pydantic.BaseModel, extra="forbid", frozen=True):
     """Input names of the code and the files they are read from, relative to the suite file's
     folder and inside it (`fixtures/orders.csv`); the model sees their schema and first rows, the
     code the data."""
+    tools: str | None = None
+    """A Python module of tools the code may call (`fixtures/shop.py`), relative to the suite
+    file's folder and inside it (the rules of `inputs`); the tools are its `TOOLS` list, else its
+    public functions (`tools_of`). The module runs in the eval's process, as the suite's own code
+    does: run a suite that names tools only when you trust it."""
     check: str | None = None
     """JS `check` handed to `solve` (the model sees its failures), e.g. "the export is a function"."""
     grade: str | None = None
@@ -139,6 +149,8 @@ def _suite_file(path: Path) -> list[Case]:
             case = Case.model_validate(raw)
             if case.inputs:
                 case = case.model_copy(update={"inputs": _input_files(case.inputs, path.parent)})
+            if case.tools:
+                case = case.model_copy(update={"tools": _tools_file(case.tools, path.parent)})
             cases.append(case)
         except UsageError as exc:
             name = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
@@ -154,35 +166,114 @@ def _suite_file(path: Path) -> list[Case]:
 
 def _input_files(inputs: dict[str, str], folder: Path) -> dict[str, str]:
     """A case's input files as paths from the working directory, each checked to be a file inside
-    the suite's folder. A suite may come from anyone (a shared benchmark, a colleague's YAML), and
-    its inputs reach the code, the model's prompt and the report: an absolute path, a `..` or a
-    symbolic link leading out of the folder is refused, so no suite can name `/proc/self/environ`
-    or `~/.aws/credentials`."""
+    the suite's folder (`_contained`)."""
     files = {}
-    root = Path(os.path.realpath(folder))
     for name, file in inputs.items():
         check_name(name)
-        if "\0" in file:
-            raise UsageError(f"the input {name} names {file!r}, which holds a NUL character: name a file inside the suite's folder {folder}")
-        if Path(file).anchor:
-            raise UsageError(f"the input {name} names {file}, an absolute path: name a file inside the suite's folder {folder}, "
-                             "relative to it (fixtures/orders.csv)")
-        full = folder / file
-        if not _inside(Path(os.path.normpath(root / file)), root):
-            raise UsageError(f"the input {name} names {file}, which leads out of the suite's folder {folder} (`..`): "
-                             "keep a suite's inputs in its folder")
-        real = Path(os.path.realpath(full))
-        if not _inside(real, root):
-            raise UsageError(f"the input {name} names {file}, a symbolic link to {real}, outside the suite's folder {folder}: "
-                             "copy the file into the folder")
-        if not real.is_file():
-            raise UsageError(f"the input {name} names {file}, which is not a file in {folder}")
-        files[name] = str(full)
+        files[name] = _contained(f"the input {name}", file, folder)
     return files
+
+
+def _contained(what: str, file: str, folder: Path) -> str:
+    """`file` (named by `what` of a case: an input, the tools module) as a path from the working
+    directory, checked to be a file inside the suite's folder. A suite may come from anyone (a
+    shared benchmark, a colleague's YAML), and its files reach the code, the model's prompt and
+    the report: an absolute path, a `..` or a symbolic link leading out of the folder is refused,
+    so no suite can name `/proc/self/environ` or `~/.aws/credentials`."""
+    root = Path(os.path.realpath(folder))
+    if "\0" in file:
+        raise UsageError(f"{what} names {file!r}, which holds a NUL character: name a file inside the suite's folder {folder}")
+    if Path(file).anchor:
+        raise UsageError(f"{what} names {file}, an absolute path: name a file inside the suite's folder {folder}, "
+                         "relative to it (fixtures/orders.csv)")
+    full = folder / file
+    if not _inside(Path(os.path.normpath(root / file)), root):
+        raise UsageError(f"{what} names {file}, which leads out of the suite's folder {folder} (`..`): "
+                         "keep a suite's files in its folder")
+    real = Path(os.path.realpath(full))
+    if not _inside(real, root):
+        raise UsageError(f"{what} names {file}, a symbolic link to {real}, outside the suite's folder {folder}: "
+                         "copy the file into the folder")
+    if not real.is_file():
+        raise UsageError(f"{what} names {file}, which is not a file in {folder}")
+    return str(full)
+
+
+def _tools_file(file: str, folder: Path) -> str:
+    """A case's tools module as a path from the working directory: a `.py` file inside the suite's
+    folder (`_contained`)."""
+    if not file.endswith(".py"):
+        raise UsageError(f"the tools module names {file}, which is not a Python file: name a .py file inside the suite's folder "
+                         f"{folder} (fixtures/shop.py)")
+    return _contained("the tools module", file, folder)
 
 
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolModule:
+    """A case's tools module as read where the cases are chosen: what a Ray driver sends its
+    workers, which then need the package but not the suite's folder."""
+
+    path: str
+    """The file, as the case names it from the working directory (for messages and tracebacks)."""
+    source: str
+    """Its Python source."""
+
+    @classmethod
+    def read(cls, path: str) -> ToolModule:
+        """The module at `path` (a case's `tools`, already checked to be inside its suite's folder)."""
+        try:
+            return cls(path=path, source=Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the tools module {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def tools_of(module: ToolModule) -> list[Any]:
+    """The tools of `module`, for `asolve(tools=...)`: its `TOOLS` list when it has one (functions,
+    `agent.tools.Tool`s, pydantic-ai tools and toolsets), else its public functions (those defined
+    in it whose names do not start with `_`). Functions and tools are made `Tool`s here, once, so
+    the solves that share them do not build their schemas again; toolsets are left for each
+    solve to open. The module runs as a fresh module object, outside `sys.modules`."""
+    from pydantic_ai.toolsets import AbstractToolset
+
+    from agent.tools.registry import Tools
+
+    namespace = _execute(module)
+    spec = namespace.get("TOOLS")
+    if spec is None:
+        spec = [value for name, value in namespace.items()
+                if not name.startswith("_") and inspect.isfunction(value) and value.__module__ == namespace["__name__"]]
+    elif not isinstance(spec, list | tuple):
+        raise UsageError(f"the tools module {module.path}: TOOLS must be a list of tools, got {type(spec).__name__}")
+    if not spec:
+        raise UsageError(f"the tools module {module.path} holds no tools: define public functions, or a TOOLS list")
+    toolsets = [item for item in spec if isinstance(item, AbstractToolset)]
+    try:
+        tools = list(Tools.of([item for item in spec if not isinstance(item, AbstractToolset)]))
+    except UsageError as exc:
+        raise UsageError(f"the tools module {module.path}: {exc}") from None
+    return [*tools, *toolsets]
+
+
+def _execute(module: ToolModule) -> dict[str, Any]:
+    """Run the module's source in a module object of its own and return its namespace; what it
+    raises is a `UsageError` naming the module. The module is entered in `sys.modules` under a
+    name of its source's hash (as an import would, under its own name), since pydantic resolves a
+    class's annotations through its module there; a module of the suite never replaces one of
+    the program's own."""
+    name = "jsolve_suite_tools_" + hashlib.sha256(module.source.encode()).hexdigest()[:16]
+    namespace = types.ModuleType(name)
+    namespace.__file__ = module.path
+    sys.modules[name] = namespace
+    try:
+        exec(compile(module.source, module.path, "exec"), namespace.__dict__)  # the suite's own tools, trusted as its code
+    except Exception as exc:
+        del sys.modules[name]
+        raise UsageError(f"the tools module {module.path} raised {type(exc).__name__} while loading: {exc}") from exc
+    return namespace.__dict__
 
 
 def select_cases(cases: list[Case], *, limit: int | None = None, sample: int | None = None, seed: int = 0) -> list[Case]:

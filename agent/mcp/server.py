@@ -35,7 +35,9 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
 from agent.arguments import positive_count
+from agent.core.failures import Failure, feedback
 from agent.core.outcome import SolveOutcome
+from agent.core.typescript import to_javascript
 from agent.defaults import DEFAULT_ATTEMPTS, DEFAULT_MAX_SAMPLES, DEFAULT_SAMPLES
 from agent.errors import JsolveError, ModelUnavailable, SolveFailed, UsageError
 from agent.sandbox.limits import Limits, lowered_timeout
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
     from mcp_types import CallToolResult
 
-__all__ = ["BearerToken", "Bind", "RunOutput", "ServerConfig", "build_server", "main", "new_token", "parse_bind", "require_sdk",
+__all__ = ["BearerToken", "Bind", "RunOutput", "ServerConfig", "SharedTools", "build_server", "main", "new_token", "parse_bind", "require_sdk",
            "serve_http", "serve_stdio"]
 
 HTTP_PATH = "/mcp"
@@ -76,6 +78,10 @@ class ServerConfig:
     """The most programs per round a client's solve may ask for (the default is `DEFAULT_SAMPLES`)."""
     workers: int | None = None
     """Worker processes of the shared pool (None: one per CPU)."""
+    tools: Any = None
+    """The operator's functions the code of every `run_javascript` and `solve` call may call (what
+    `agent.tools.Tools.of` takes; None: none). They run in the server's process; clients see
+    their declarations in the tools' descriptions and reach them only through validated calls."""
 
     def __post_init__(self) -> None:
         for name in ("max_attempts", "max_samples"):
@@ -112,6 +118,8 @@ class RunOutput(BaseModel):
     error: RunErrorOut | None = None
     logs: list[LogOut] = []
     duration_ms: float
+    tool_calls: list[dict[str, Any]] = []
+    """The calls the code made to the operator's tools (present when it made any)."""
 
 
 # -- the tools ----------------------------------------------------------------------------------
@@ -124,7 +132,8 @@ def build_server(config: ServerConfig, sandbox: Sandbox) -> "MCPServer":
 
     from agent.sandbox.inputs import INPUTS_MODULE
 
-    sandbox_text = describe_sandbox(config.limits, config.network)
+    shared = SharedTools.of(config.tools)
+    sandbox_text = describe_sandbox(config.limits, config.network) + shared.description
     server = MCPServer("jsolve", instructions="Run JavaScript in a sandbox, or have a model write, run and repair it "
                                               "for an instruction. " + sandbox_text,
                        version=_version(), log_level="WARNING")
@@ -137,7 +146,12 @@ def build_server(config: ServerConfig, sandbox: Sandbox) -> "MCPServer":
     ) -> Annotated[CallToolResult, RunOutput]:
         """Run JavaScript and return its default export, its console output and how long it took."""
         limits = lowered_timeout(config.limits, timeout)
-        result = await _run_reporting_start(sandbox, ctx, code, limits, config.network)
+        runnable = to_javascript(code)  # TypeScript is erased in place; the lines stay the client's
+        if isinstance(runnable, Failure):
+            return _error(feedback(runnable, code), {"ok": False, "value": None, "error": {"kind": "syntax", "name": "SyntaxError",
+                          "message": runnable.message, "line": runnable.line, "column": runnable.column}, "logs": [], "duration_ms": 0.0})
+        code_run = runnable
+        result = await _run_reporting_start(sandbox, ctx, code_run, limits, config.network, await shared.opened())
         structured = result.to_json()
         if result.ok:
             return CallToolResult(content=[TextContent(type="text", text=json_text(structured))], structured_content=structured)
@@ -146,7 +160,9 @@ def build_server(config: ServerConfig, sandbox: Sandbox) -> "MCPServer":
     run_javascript.__doc__ = ("Run JavaScript and return its default export (`value`), its console output (`logs`) and "
                               "its duration. " + sandbox_text + " A failed run is an error result that says what failed "
                               "and on which line (`error` has kind, line and column).")
-    server.add_tool(run_javascript, annotations=ToolAnnotations(read_only_hint=True, open_world_hint=config.network is not None))
+    # With the operator's tools, the code may change what they change.
+    server.add_tool(run_javascript, annotations=ToolAnnotations(read_only_hint=not shared.description,
+                                                                open_world_hint=config.network is not None or bool(shared.description)))
 
     async def solve(
         instruction: Annotated[str, Field(description="What to compute, in words.")],
@@ -157,12 +173,12 @@ def build_server(config: ServerConfig, sandbox: Sandbox) -> "MCPServer":
         inputs: Annotated[dict[str, Any] | None, Field(description=f"Data for the code: names mapped to JSON values, which the code imports by name, read-only: `import {{ orders }} from \"{INPUTS_MODULE}\";` (each is also a global of that name). Values, not file paths: this server cannot read the caller's files.")] = None,
     ) -> Annotated[CallToolResult, SolveOutcome]:
         """Solve an instruction with code."""
-        return await _solve(config, sandbox, ctx, instruction, output_schema, max_attempts, samples, inputs)
+        return await _solve(config, sandbox, ctx, instruction, output_schema, max_attempts, samples, inputs, await shared.opened())
 
     solve.__doc__ = ("Have a model write JavaScript for an instruction, run it, check the value against output_schema and "
                      "repair the code until it passes; returns the value, the code, every attempt and the token usage, "
                      "and reports progress after each attempt. " + sandbox_text)
-    server.add_tool(solve, annotations=ToolAnnotations(read_only_hint=True, open_world_hint=True))
+    server.add_tool(solve, annotations=ToolAnnotations(read_only_hint=not shared.description, open_world_hint=True))
     return server
 
 
@@ -175,8 +191,56 @@ def _version() -> str:
         return ""
 
 
+class SharedTools:
+    """The operator's tools, shared by every call of the server: listed once when the server is
+    built (for the tools' descriptions), opened on the first call that needs them and kept open
+    while the server runs (an MCP server among them keeps running; it stops with this process)."""
+
+    def __init__(self, tools: Any, description: str) -> None:
+        self._tools = tools
+        self.description = description
+        """What the clients read of the tools, appended to `run_javascript`'s and `solve`'s descriptions."""
+        self._lock: asyncio.Lock | None = None
+
+    @classmethod
+    def of(cls, spec: Any) -> "SharedTools":
+        """The tools of `spec` (None: none), with their description."""
+        if spec is None:
+            return cls(None, "")
+        from agent.core.loop import describe_tools
+        from agent.tools.registry import Tools
+
+        tools = Tools.of(spec)
+
+        async def listed() -> str:  # toolsets are entered to be listed, and left: the first call enters them again
+            async with Tools.of(spec) as fresh:
+                return describe_tools(fresh) if len(fresh) else ""
+
+        text = _in_own_loop(listed)
+        return cls(tools if text else None, "\n\n" + text if text else "")
+
+    async def opened(self) -> Any:
+        """The open `Tools`, or None when there are none."""
+        if self._tools is None:
+            return None
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            await self._tools.open()
+        return self._tools
+
+
+def _in_own_loop(make: Callable[[], Awaitable[str]]) -> str:
+    """`make()` run to its end on an event loop of its own, in a thread (the caller may be
+    inside a running loop, where `asyncio.run` is refused)."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(make())).result()  # type: ignore[arg-type]
+
+
 async def _run_reporting_start(sandbox: Sandbox, ctx: Any, code: str, limits: Limits,
-                               network: NetworkPolicy | None) -> Any:
+                               network: NetworkPolicy | None, tools: Any = None) -> Any:
     """Run `code`, telling the client (progress 0 of 1, "running") when the run has a worker:
     with every worker busy, a call first waits for one."""
     started = asyncio.Event()
@@ -191,19 +255,22 @@ async def _run_reporting_start(sandbox: Sandbox, ctx: Any, code: str, limits: Li
             await ctx.report_progress(0, 1, "running")
 
         tasks.start_soon(announce)
-        result = await sandbox.run_async(code, limits=limits, network=network, on_start=on_start)
+        if tools is None:
+            result = await sandbox.run_async(code, limits=limits, network=network, on_start=on_start)
+        else:
+            result = await sandbox.run_async(code, limits=limits, network=network, on_start=on_start, tools=tools)
         tasks.cancel_scope.cancel()
     return result
 
 
 async def _solve(config: ServerConfig, sandbox: Sandbox, ctx: Any, instruction: str, output_schema: dict[str, Any] | None,
-                 max_attempts: int | None, samples: int | None, inputs: dict[str, Any] | None) -> "CallToolResult":
+                 max_attempts: int | None, samples: int | None, inputs: dict[str, Any] | None, tools: Any = None) -> "CallToolResult":
     from mcp_types import CallToolResult, TextContent
 
+    from agent.core.loop import Attempt, asolve
+    from agent.core.shape import OutputShape
     from agent.sandbox.inputs import Inputs
     from agent.sandbox.pool import fit_inputs
-    from agent.core.shape import OutputShape
-    from agent.core.loop import Attempt, asolve
 
     rounds = min(max_attempts or config.max_attempts, config.max_attempts)
     programs = min(samples or DEFAULT_SAMPLES, config.max_samples)
@@ -241,7 +308,8 @@ async def _solve(config: ServerConfig, sandbox: Sandbox, ctx: Any, instruction: 
         tasks.start_soon(progress)
         try:
             solution = await asolve(instruction, output=output_schema, model=config.model, max_attempts=rounds, samples=programs,
-                                    network=config.network, limits=limits, inputs=data, sandbox=sandbox, on_attempt=on_attempt)
+                                    network=config.network, limits=limits, inputs=data, sandbox=sandbox, on_attempt=on_attempt,
+                                    tools=tools)
         except JsolveError as exc:  # caught here, not around the task group, which would wrap it in a group
             failure = exc
         finally:

@@ -12,6 +12,7 @@ repair loop; when they persist, the caller gets `ModelUnavailable`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -21,8 +22,14 @@ from typing import Any
 import httpx
 import tenacity
 from pydantic_ai.exceptions import (
-    ModelAPIError, ModelAuthenticationError, ModelHTTPError, ModelNotFoundError, ModelQuotaExceededError,
-    ModelRequestRejectedError, UnexpectedModelBehavior, UserError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelHTTPError,
+    ModelNotFoundError,
+    ModelQuotaExceededError,
+    ModelRequestRejectedError,
+    UnexpectedModelBehavior,
+    UserError,
 )
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart
 from pydantic_ai.models import Model, ModelRequestParameters, infer_model
@@ -135,7 +142,8 @@ def openai_compatible_model(name: str, *, base_url: str, api_key: str = "none", 
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, http_client=retrying_http_client(one_at_a_time=one_at_a_time))
+    client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
+                         http_client=retrying_http_client(one_at_a_time=one_at_a_time))  # type: ignore[arg-type]  # httpx 0.28 until pydantic-ai 3
     return OpenAIChatModel(name, provider=OpenAIProvider(openai_client=client))
 
 
@@ -147,7 +155,7 @@ def _provider(name: str) -> Provider[Any]:
         return provider_class()
     client = getattr(provider, "_client", None)
     if client is not None and hasattr(client, "with_options") and hasattr(client, "max_retries"):
-        provider._client = client.with_options(max_retries=0)  # type: ignore[attr-defined]  # the transport retries
+        provider._client = client.with_options(max_retries=0)  # the transport retries
     return provider
 
 
@@ -200,6 +208,10 @@ _IGNORES_N: dict[int, weakref.ref[Model]] = {}
 with fewer: asked concurrently since."""
 
 
+def _forget(key: int, _: object) -> None:
+    _IGNORES_N.pop(key, None)
+
+
 async def request_replies(model: Model, messages: list[ModelMessage], settings: ModelSettings, n: int,
                           clock: Callable[[], float] = time.perf_counter) -> list[Reply]:
     """`n` independent replies to `messages`, in one request that asks for `n` choices where the
@@ -215,7 +227,7 @@ async def request_replies(model: Model, messages: list[ModelMessage], settings: 
         if n > 1 and _takes_n(model):
             replies = await _choices(model, messages, settings, n, clock)
             if len(replies) < n:
-                _IGNORES_N[id(model)] = weakref.ref(model, lambda _, key=id(model): _IGNORES_N.pop(key, None))
+                _IGNORES_N[id(model)] = weakref.ref(model, functools.partial(_forget, id(model)))
         replies += await asyncio.gather(*(_one(model, messages, settings, clock) for _ in range(n - len(replies))))
     except (ModelAPIError, UnexpectedModelBehavior, httpx.HTTPError) as exc:
         raise provider_error(model, exc) from exc

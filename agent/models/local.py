@@ -365,7 +365,7 @@ class LocalServer:
         if importlib.util.find_spec("xllamacpp") is None:
             raise UsageError('the local model runtime (xllamacpp) is not installed: pip install -e ".[local]"')
         started = time.monotonic()
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the server's life, closed in stop())
         settings = {
             "model": str(self.gguf), "alias": self.name, "api_key": self.api_key, "threads": self.threads,
             "context": self.context, "slots": SLOTS, "prompt_cache_mib": PROMPT_CACHE_MIB, "parent": os.getpid(),

@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 
 from agent.errors import UsageError
 from agent.files import write_whole
-from agent.models.saved_prefix import NotPrivate, open_private
 from agent.logs import get_logger
+from agent.models.saved_prefix import NotPrivate, open_private
 
 if TYPE_CHECKING:
     from agent.models.local import LocalServer

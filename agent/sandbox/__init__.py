@@ -10,7 +10,16 @@ _EXPORTS = {
     "Sandbox": "agent.sandbox.pool",
     **dict.fromkeys(["ErrorKind", "LogEntry", "RunError", "RunResult"], "agent.sandbox.result"),
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ErrorKind",
+    "Inputs",
+    "Limits",
+    "LogEntry",
+    "NetworkPolicy",
+    "RunError",
+    "RunResult",
+    "Sandbox",
+]
 
 
 def __getattr__(name: str) -> Any:

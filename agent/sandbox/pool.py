@@ -13,12 +13,13 @@ import itertools
 import json
 import queue
 import re
+import select
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, get_args
 
 from agent.cpus import available_cpus
@@ -47,10 +48,14 @@ from agent.sandbox.result import (
     cut_text,
 )
 
-if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run with a network, the thread pools by it or run_async
+if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run with a network, the thread pools by it or run_async,
+    # the tools (asyncio, pydantic-ai) by a run with tools
+    import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
     from agent.sandbox.network import Fetcher, NetworkPolicy
+    from agent.sandbox.relay import ToolRelay
+    from agent.tools.registry import EffectLog, Tools
 
 __all__ = ["Sandbox", "fit_inputs"]
 
@@ -124,6 +129,12 @@ class _Request:
     """The network the code may reach through `fetch`, if any."""
     inputs: Inputs | None
     """The inputs the code reads as globals, if any."""
+    tools: Tools | None = None
+    """The caller's tools the code may call (open), if any."""
+    effects: EffectLog | None = None
+    """The record of effectful calls the tools' calls go through, if any."""
+    loop: asyncio.AbstractEventLoop | None = None
+    """The event loop the tools run on: the caller's (`run_async`) or the pool's own (`run`)."""
 
 
 class Sandbox:
@@ -154,6 +165,7 @@ class Sandbox:
         """Workers killed for a stopped run that the pool has not retired yet."""
         self._executor: ThreadPoolExecutor | None = None
         self._fetchers: ThreadPoolExecutor | None = None
+        self._tool_loop: asyncio.AbstractEventLoop | None = None
         self._run_ids = itertools.count(1)
         for _ in range(size):
             self._idle.put(self._spawn())
@@ -162,7 +174,8 @@ class Sandbox:
         _stop_unclosed_at_exit()
 
     def run(self, code: str, *, limits: Limits | None = None, check: str | None = None,
-            network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None) -> RunResult:
+            network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None,
+            tools: Tools | Any = None, effects: EffectLog | None = None) -> RunResult:
         """Run `code` (an ES module, or a script whose last expression is the value) and return
         its default export, or a typed error.
 
@@ -183,40 +196,105 @@ class Sandbox:
         limits are a `ceiling` (`fit_inputs`). Pass the same `Inputs` to many runs: it is
         serialized once, and a worker keeps the last run's inputs.
 
+        `tools` (an open `Tools`, or what `Tools.of` takes: a list of functions, pydantic-ai tools
+        and toolsets, opened for this run and closed after) become async functions of the code,
+        `import { name } from "jsolve:tools"` or `tools.name({...})`: each call runs here, in the
+        caller's process, and its outcome is in `RunResult.tool_calls`. `run` runs them on an
+        event loop of the pool's own, in a thread (sync functions on threads beside it): tools
+        tied to another loop (an MCP server entered on yours) need `run_async`. With `effects`,
+        an effectful tool runs at most once per arguments across the runs given the same log.
+        The limits of the calls are `Limits`' `max_tool_*` and `tool_timeout` fields.
+
         Everything the worker sends is checked here as coming from the guest: a frame of another
         run, of an unknown kind or over the run's caps ends the run as a `crash` and retires
         the worker. Ctrl-C (KeyboardInterrupt) while it waits kills the worker, which is
         replaced, and is raised on.
         """
-        return self._run(self._request(code, limits, check, network, inputs), _Ticket())
+        if tools is None:
+            return self._run(self._request(code, limits, check, network, inputs), _Ticket())
+        return self._run_with_tools(code, limits, check, network, inputs, tools, effects)
 
     async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
                         network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None,
-                        on_start: Callable[[], None] | None = None) -> RunResult:
+                        on_start: Callable[[], None] | None = None, tools: Tools | Any = None,
+                        effects: EffectLog | None = None) -> RunResult:
         """`run` for asyncio callers, off the event loop. Cancelling the awaiting task stops the
         run: its worker is killed at once and replaced (a run still waiting for a worker never
-        starts), and the cancellation propagates. `on_start` is called (on the run's thread) when
-        the run has a worker, after waiting for one while every worker is busy."""
+        starts), its pending tool calls are cancelled, and the cancellation propagates. `on_start`
+        is called (on the run's thread) when the run has a worker, after waiting for one while
+        every worker is busy. The tools run on the running event loop."""
         import asyncio
 
+        loop = asyncio.get_running_loop()
         request = self._request(code, limits, check, network, inputs)
+        opened = None
+        if tools is not None:
+            from agent.tools.registry import Tools
+
+            opened = None if isinstance(tools, Tools) else Tools.of(tools)
+            if opened is not None:
+                await opened.open()
+            request = self._with_tools(request, opened or tools, effects, loop)
         ticket = _Ticket(on_start)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._threads(), self._run, request, ticket)
+            return await loop.run_in_executor(self._threads(), self._run, request, ticket)
         except asyncio.CancelledError:
             self._stop(ticket)
             raise
+        finally:
+            if opened is not None:
+                await opened.close()
 
     def close(self) -> None:
         """Stop every worker process; runs waiting for a worker raise `SandboxClosed`. Safe to
         call twice."""
         with self._lock:
             self._closed = True
+            loop, self._tool_loop = self._tool_loop, None
         self._idle.put(None)
         self._finalizer()
         for executor in (self._executor, self._fetchers):
             if executor is not None:
                 executor.shutdown(wait=False, cancel_futures=True)
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+
+    def _run_with_tools(self, code: str, limits: Limits | None, check: str | None, network: NetworkPolicy | None,
+                        inputs: Inputs | Mapping[str, Any] | None, tools: Any, effects: EffectLog | None) -> RunResult:
+        """`run` of a run with tools, on the pool's event loop: a spec is opened there for the run."""
+        import asyncio
+
+        from agent.tools.registry import Tools
+
+        request = self._request(code, limits, check, network, inputs)
+        loop = self._loop()
+        opened = None if isinstance(tools, Tools) else Tools.of(tools)
+        if opened is not None:
+            asyncio.run_coroutine_threadsafe(opened.open(), loop).result()
+        try:
+            return self._run(self._with_tools(request, opened or tools, effects, loop), _Ticket())
+        finally:
+            if opened is not None:
+                asyncio.run_coroutine_threadsafe(opened.close(), loop).result()
+
+    def _with_tools(self, request: _Request, tools: Tools, effects: EffectLog | None, loop: asyncio.AbstractEventLoop) -> _Request:
+        """`request` with the tools it may call, their names checked against the inputs'."""
+        from agent.tools.registry import EffectLog
+
+        if effects is not None and not isinstance(effects, EffectLog):
+            raise UsageError(f"effects must be an EffectLog, got {type(effects).__name__}")
+        tools.check_names(tuple(request.inputs) if request.inputs is not None else ())
+        return replace(request, tools=tools, effects=effects, loop=loop)
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The pool's own event loop, for the tools of `run`: started on first use, in a thread."""
+        import asyncio
+
+        with self._lock:
+            if self._tool_loop is None:
+                loop = self._tool_loop = asyncio.new_event_loop()
+                threading.Thread(target=_serve, args=(loop,), name="jsolve-tools", daemon=True).start()
+            return self._tool_loop
 
     def __enter__(self) -> Sandbox:
         return self
@@ -361,6 +439,8 @@ class _Session:
     """Whether the worker may run again: it answered in full, within its memory."""
     exchange: _Exchange | None = None
     """The run's requests, when it has a network."""
+    relay: ToolRelay | None = None
+    """The run's tool calls, when it has tools."""
     started: float = field(default_factory=time.perf_counter)
     """When the run started (perf_counter), for its duration."""
 
@@ -371,7 +451,7 @@ class _Session:
             worker.wait_ready()
             self.started = time.perf_counter()
             begun = time.monotonic()
-            cap = frame_cap(request.limits, request.network)
+            cap = frame_cap(request.limits, request.network, request.tools is not None)
             self._send_run()
             # Under a ceiling the timeout runs from here, the inputs' loading included. The worker
             # times the code from when they are loaded, so it is this side that stops it then.
@@ -387,8 +467,16 @@ class _Session:
                 # Requests may run to the kill deadline: the worker's own deadline comes first,
                 # so a run cut short while it waits for fetch is reported as a `timeout`.
                 self.exchange = _Exchange(worker.channel, Fetcher(request.network, deadline), self.run_id, fetch_pool())
+            if request.tools is not None:
+                from agent.sandbox.relay import ToolRelay
+
+                assert request.loop is not None, "a run with tools has the loop they run on"
+                self.relay = ToolRelay(tools=request.tools, effects=request.effects, loop=request.loop, run_id=self.run_id,
+                                       channel=worker.channel, limits=request.limits)
             reply = self._await_result(deadline, cap)
             result = _result(reply, time.perf_counter() - self.started, request.limits)
+            if self.relay is not None:
+                result = replace(result, tool_calls=self.relay.records)
             self.healthy = _within_memory(reply.get("rss"), request.inputs)
             return result
         except ChannelTimeout:
@@ -402,6 +490,8 @@ class _Session:
     def close(self) -> None:
         if self.exchange is not None:
             self.exchange.close()
+        if self.relay is not None:
+            self.relay.close()
 
     def _send_run(self) -> None:
         """The `run` frame, then the inputs' texts the worker does not hold."""
@@ -410,7 +500,8 @@ class _Session:
         worker.held = frozenset()  # until the worker has them all
         network = request.network
         frame = protocol.run(self.run_id, request.code, _wire(request.limits), request.check,
-                             network.max_request_bytes if network is not None else None, network=network is not None, inputs=listed)
+                             network.max_request_bytes if network is not None else None, network=network is not None, inputs=listed,
+                             tools=list(request.tools.names) if request.tools is not None else None)
         worker.channel.send(frame, payloads)
 
     def _await_loaded(self, inputs: Inputs, within: float | None, cap: int | None) -> None:
@@ -422,17 +513,51 @@ class _Session:
         self.worker.held = frozenset(entry.digest for entry in inputs.entries())
 
     def _await_result(self, deadline: float | None, cap: int | None) -> dict[str, Any]:
-        """The `result` frame, the run's requests started as their `fetch` frames arrive."""
+        """The `result` frame, the run's requests started as their `fetch` frames arrive, and its
+        tool calls as their `call` frames do (their answers sent as they complete)."""
+        channel, relay = self.worker.channel, self.relay
         while True:
-            reply = self.worker.channel.recv(deadline, cap)
+            if relay is not None and not self._frame_first(relay, deadline):
+                continue
+            reply = channel.recv(deadline, cap)
             if reply.get("run_id") != self.run_id:
                 raise ProtocolError(f"a frame for run {str(reply.get('run_id'))[:20]} during run {self.run_id}")
             op = reply.get("op")
             if op == "result":
                 return reply
-            if op != "fetch" or self.exchange is None:
+            if op == "fetch" and self.exchange is not None:
+                self.exchange.start(reply)
+            elif op == "call" and relay is not None:
+                relay.start(reply)
+            else:
                 raise ProtocolError(f"a frame of kind {str(op)[:20]!r}")
-            self.exchange.start(reply)
+
+    def _frame_first(self, relay: ToolRelay, deadline: float | None) -> bool:
+        """Wait for the worker's next frame or for answers to its tool calls, whichever comes
+        first (the answers are sent then): whether a frame is there to read."""
+        channel = self.worker.channel
+        if channel.buffered:
+            return True
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise ChannelTimeout()
+        ready = select.select([channel.read_fd, relay.wake_fd], [], [], remaining)[0]
+        if relay.wake_fd in ready:
+            relay.flush()
+        if not ready and remaining is not None:
+            raise ChannelTimeout()
+        return channel.read_fd in ready
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """Run the pool's tool loop until the pool closes."""
+    import asyncio
+
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
 
 
 def _notify(on_start: Callable[[], None] | None) -> None:
@@ -440,7 +565,7 @@ def _notify(on_start: Callable[[], None] | None) -> None:
     if on_start is not None:
         try:
             on_start()
-        except Exception:  # noqa: BLE001, S110 - the caller's own fault, and only a notice
+        except Exception:
             pass
 
 
@@ -479,7 +604,7 @@ class _Exchange:
         while True:
             try:
                 reply = self.fetcher.fetch(request)
-            except Exception as exc:  # noqa: BLE001 - a fault in the request code, answered as a failed fetch
+            except Exception as exc:
                 reply = {"error": {"kind": "network", "message": f"fetch failed: the request could not be made ({type(exc).__name__})"}}
             with self._lock:
                 if not self._open:
@@ -631,7 +756,7 @@ def _digits(digits: str) -> int:
     if len(digits) <= _INT_DIGITS:
         return int(digits)
     low = len(digits) // 2
-    return _digits(digits[:-low]) * 10**low + _digits(digits[-low:])
+    return int(_digits(digits[:-low]) * 10**low + _digits(digits[-low:]))
 
 
 def _clean_value(value: Any) -> Any:

@@ -9,11 +9,14 @@ A run, in frames (pool -> worker, worker -> pool):
   listing; each input text the worker does not hold follows as a raw frame.
 - `loaded` (worker, only when the run has inputs) says they are in place: the timeout starts now.
 - `fetch` (worker) is one of the guest's requests; `fetched` (pool) its answer.
+- `call` (worker) carries the tool calls the guest made since the last one (all the calls of a
+  `Promise.all` travel together); `called` (pool) answers one or more of them, as they complete.
 - `result` (worker) ends the run: the console, then the value's JSON text or the error.
 """
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
 import select
@@ -28,9 +31,10 @@ if TYPE_CHECKING:  # types only: the worker imports this module, and nothing of 
     from agent.sandbox.limits import Limits
     from agent.sandbox.network import NetworkPolicy
 
-__all__ = ["MAX_HEADERS", "MAX_HEADER_CHARS", "MAX_METHOD_CHARS", "MAX_URL_CHARS", "READY_FRAME_BYTES", "Channel", "ChannelClosed",
-           "ChannelTimeout", "ErrorFields", "FetchFrame", "FetchedFrame", "InputListing", "LoadedFrame", "Op", "ProtocolError",
-           "ReadyFrame", "ResultFrame", "RunFrame", "RunLimits", "fetch", "fetched", "frame_cap", "loaded", "ready", "result", "run"]
+__all__ = ["MAX_CALL_ID", "MAX_HEADERS", "MAX_HEADER_CHARS", "MAX_METHOD_CHARS", "MAX_TOOL_NAME_CHARS", "MAX_URL_CHARS", "READY_FRAME_BYTES",
+           "CallFrame", "CalledFrame", "Channel", "ChannelClosed", "ChannelTimeout", "ErrorFields", "FetchFrame", "FetchedFrame", "InputListing",
+           "LoadedFrame", "Op", "ProtocolError", "ReadyFrame", "ResultFrame", "RunFrame", "RunLimits", "ToolReply", "call", "called", "fetch",
+           "fetched", "frame_cap", "loaded", "ready", "result", "run"]
 
 _HEADER = struct.Struct(">I")
 
@@ -47,6 +51,16 @@ MAX_HEADER_CHARS = 16 * 1024
 MAX_METHOD_CHARS = 64
 """Characters of a guest request's method."""
 
+MAX_TOOL_NAME_CHARS = 256
+"""Characters of a tool's name in a `call` frame: a JavaScript identifier a model can write;
+the registry's names are far shorter."""
+
+MAX_CALL_ID = 2**53 - 1
+"""The largest id of a tool call: ids count up from 1 in the guest, as exact JavaScript Numbers."""
+
+CALL_SLACK = 64
+"""Bytes one call takes in a `call` frame besides its arguments and name (brackets, its id)."""
+
 READY_FRAME_BYTES = 1024
 """Bytes the worker's `ready` frame (its pid) may take."""
 
@@ -56,7 +70,7 @@ FRAME_SLACK = 64 * 1024
 JSON_ESCAPE = 6
 """Bytes one UTF-16 unit of text can take in a frame: `\\uXXXX`."""
 
-Op = Literal["ready", "run", "loaded", "fetch", "fetched", "result"]
+Op = Literal["ready", "run", "loaded", "fetch", "fetched", "call", "called", "result"]
 """The kinds of frame (each frame's `op`)."""
 
 
@@ -69,6 +83,11 @@ class RunLimits(TypedDict):
     output_bytes: int | None
     console_lines: int | None
     console_bytes: int | None
+    max_tool_calls: int | None
+    max_concurrent_tool_calls: int | None
+    max_tool_bytes: int | None
+    max_tool_total_bytes: int | None
+    tool_timeout: float | None
 
 
 class InputListing(TypedDict):
@@ -110,6 +129,7 @@ class RunFrame(TypedDict):
     check: str | None
     network: NetworkCaps | None
     inputs: list[InputListing] | None
+    tools: NotRequired[list[str] | None]
 
 
 class LoadedFrame(TypedDict):
@@ -136,6 +156,33 @@ class FetchedFrame(TypedDict, total=False):
     error: dict[str, str]
 
 
+class CallFrame(TypedDict):
+    """The guest's tool calls since the last frame: each `[id, name, arguments as JSON text]`."""
+
+    op: Literal["call"]
+    run_id: int
+    calls: list[list[Any]]
+
+
+class ToolReply(TypedDict, total=False):
+    """The answer to one call: its result as JSON text (`value`), or an `error`: `why` (the
+    registry's `invalid`, `raised`, `unknown`, or the relay's `policy`, `timeout`; not a failure
+    kind, though the guest's error for `raised`, `policy` and `timeout` fails an uncaught run as
+    `tool`, `policy` and `timeout`) and `message`."""
+
+    id: int
+    value: str
+    error: dict[str, str]
+
+
+class CalledFrame(TypedDict):
+    """Answers to tool calls, as many as completed together."""
+
+    op: Literal["called"]
+    run_id: int
+    replies: list[ToolReply]
+
+
 class ResultFrame(TypedDict):
     op: Literal["result"]
     run_id: int
@@ -152,9 +199,20 @@ def ready(pid: int) -> ReadyFrame:
 
 
 def run(run_id: int, code: str, limits: RunLimits, check: str | None, max_request_bytes: int | None, *, network: bool,
-        inputs: list[InputListing] | None) -> RunFrame:
-    return {"op": "run", "run_id": run_id, "code": code, "limits": limits, "check": check,
-            "network": {"max_request_bytes": max_request_bytes} if network else None, "inputs": inputs}
+        inputs: list[InputListing] | None, tools: list[str] | None = None) -> RunFrame:
+    frame: RunFrame = {"op": "run", "run_id": run_id, "code": code, "limits": limits, "check": check,
+                       "network": {"max_request_bytes": max_request_bytes} if network else None, "inputs": inputs}
+    if tools is not None:
+        frame["tools"] = tools
+    return frame
+
+
+def call(run_id: int, calls: list[list[Any]]) -> CallFrame:
+    return {"op": "call", "run_id": run_id, "calls": calls}
+
+
+def called(run_id: int, replies: list[ToolReply]) -> CalledFrame:
+    return {"op": "called", "run_id": run_id, "replies": replies}
 
 
 def loaded(run_id: int) -> LoadedFrame:
@@ -181,10 +239,11 @@ def result(run_id: Any, logs: list[dict[str, str]], cut: int, error: ErrorFields
     return frame
 
 
-def frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:
+def frame_cap(limits: Limits, network: NetworkPolicy | None, tools: bool = False) -> int | None:
     """Bytes the largest frame a worker may send in a run under `limits` can take, or None when
     a limit is off: the value and the console within their caps (each text unit escaped at
-    worst), the error's three texts, and with a network one request."""
+    worst), the error's three texts, with a network one request, and with tools one `call` frame
+    (every call of the run in it, their arguments within the per-call and per-run caps)."""
     if limits.output_bytes is None or limits.console_bytes is None or limits.console_lines is None:
         return None
     cap = (JSON_ESCAPE * (limits.output_bytes + limits.console_bytes + 3 * (MAX_ERROR_CHARS + 1))
@@ -194,6 +253,12 @@ def frame_cap(limits: Limits, network: NetworkPolicy | None) -> int | None:
             return None
         request = network.max_request_bytes + MAX_URL_CHARS + MAX_HEADERS * (MAX_HEADER_CHARS + 8)
         cap = max(cap, JSON_ESCAPE * request + FRAME_SLACK)
+    if tools:
+        calls, each, total = limits.max_tool_calls, limits.max_tool_bytes, limits.max_tool_total_bytes
+        if calls is None or each is None:
+            return None
+        arguments = calls * each if total is None else min(calls * each, total)
+        cap = max(cap, JSON_ESCAPE * (arguments + calls * MAX_TOOL_NAME_CHARS) + calls * CALL_SLACK + FRAME_SLACK)
     return cap
 
 
@@ -217,6 +282,7 @@ class Channel:
         self.read_fd = read_fd
         self.write_fd = write_fd
         self._pending = bytearray()  # bytes read past the last frame returned
+        self._writing = _thread.allocate_lock()  # one frame at a time: fetch threads and tool replies share the pipe
 
     def send(self, message: Mapping[str, Any], payloads: tuple[bytes, ...] = ()) -> None:
         """Send `message`, then each of `payloads` as a raw frame (`recv_raw` reads one): bytes
@@ -227,10 +293,16 @@ class Channel:
             parts += [_HEADER.pack(len(payload)), payload]
         view = memoryview(b"".join(parts))
         try:
-            while view:
-                view = view[os.write(self.write_fd, view):]
+            with self._writing:
+                while view:
+                    view = view[os.write(self.write_fd, view):]
         except (BrokenPipeError, OSError) as exc:
             raise ChannelClosed(str(exc)) from exc
+
+    @property
+    def buffered(self) -> bool:
+        """Whether bytes of a frame were read already (a `select` on the pipe would not see them)."""
+        return bool(self._pending)
 
     def readable(self, timeout: float) -> bool:
         """Whether a frame starts arriving within `timeout` seconds."""

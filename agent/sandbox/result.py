@@ -6,9 +6,12 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agent.failure_kinds import SCRIPT_KINDS, WORKER_KINDS, ErrorKind
+
+if TYPE_CHECKING:  # types only: the worker imports this module, and nothing of the tools (asyncio, pydantic)
+    from agent.tools.registry import ToolCall
 
 __all__ = ["SCRIPT_KINDS", "WORKER_KINDS", "ErrorKind", "FetchErrorKind", "LogEntry", "RunError", "RunResult", "json_text"]
 
@@ -88,16 +91,25 @@ class RunResult:
     unsafe_integers: tuple[str, ...] = ()
     """Paths (`$.total`, `$[2]`) of integral Numbers in the value past `Number.MAX_SAFE_INTEGER`:
     their digits read as exact but were rounded (BigInts are not listed). Empty when `ok` is False."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """Every tool call of the run that got an outcome, in the order the code issued them (calls
+    refused by a limit, and calls still out when the run ended, are not listed)."""
 
     def to_json(self) -> dict[str, Any]:
-        """The public JSON shape of `jsolve run --json`; keep it stable."""
-        return {
+        """The public JSON shape of `jsolve run --json`; keep it stable (`tool_calls` only when
+        the run made any)."""
+        shape: dict[str, Any] = {
             "ok": self.ok,
             "value": self.value,
             "error": self.error.to_json() if self.error else None,
             "logs": [entry.to_json() for entry in self.logs],
             "duration_ms": round(self.duration_ms, 3),
         }
+        if self.tool_calls:
+            from dataclasses import asdict
+
+            shape["tool_calls"] = [asdict(call) for call in self.tool_calls]
+        return shape
 
 
 def json_text(value: Any, *, indent: int | None = None) -> str:

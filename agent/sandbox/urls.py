@@ -149,7 +149,7 @@ def _parse_ipv4(host: str) -> ipaddress.IPv4Address | None:
     parts = host.split(".")
     if parts[-1] == "" and len(parts) > 1:
         parts.pop()
-    if not parts or not (parts[-1].isascii() and parts[-1].isdigit() or _IPV4_NUMBER.match(parts[-1])):
+    if not parts or not ((parts[-1].isascii() and parts[-1].isdigit()) or _IPV4_NUMBER.match(parts[-1])):
         return None  # the last label is not a number: a domain name
     numbers = [_ipv4_number(p) for p in parts]
     if len(parts) > 4 or any(n is None for n in numbers):

@@ -1,5 +1,6 @@
 """The caller's tools inside the sandbox (code mode), host side: the registry that validates and
-runs calls (`registry`), and the TypeScript declarations the model reads (`declarations`).
+runs calls (`registry`), the TypeScript declarations the model reads (`declarations`), tools
+named on a command line (`loading`) and an MCP server's tools over stdio (`mcp`).
 
     from agent.tools import Tools, declare
     async with Tools.of([orders_in, send_email], effects={"send_email"}) as tools:
@@ -15,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     **dict.fromkeys(["EffectLog", "ErrorKind", "InvalidArguments", "Outcome", "Tool", "ToolCall", "ToolError", "Tools"], "agent.tools.registry"),
     **dict.fromkeys(["DECLARATIONS_BUDGET", "Declarations", "declare"], "agent.tools.declarations"),
+    **dict.fromkeys(["load_tools"], "agent.tools.loading"),
+    **dict.fromkeys(["MCPToolError", "StdioMCPToolset", "stdio_toolset"], "agent.tools.mcp"),
 }
-__all__ = sorted(_EXPORTS)
+__all__ = ["DECLARATIONS_BUDGET", "Declarations", "EffectLog", "ErrorKind", "InvalidArguments", "MCPToolError", "Outcome", "StdioMCPToolset",
+           "Tool", "ToolCall", "ToolError", "Tools", "declare", "load_tools", "stdio_toolset"]
 
 
 def __getattr__(name: str) -> Any:
@@ -32,4 +36,15 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from agent.tools.declarations import DECLARATIONS_BUDGET, Declarations, declare
-    from agent.tools.registry import EffectLog, ErrorKind, InvalidArguments, Outcome, Tool, ToolCall, ToolError, Tools
+    from agent.tools.loading import load_tools
+    from agent.tools.mcp import MCPToolError, StdioMCPToolset, stdio_toolset
+    from agent.tools.registry import (
+        EffectLog,
+        ErrorKind,
+        InvalidArguments,
+        Outcome,
+        Tool,
+        ToolCall,
+        ToolError,
+        Tools,
+    )

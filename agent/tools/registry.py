@@ -58,26 +58,10 @@ wrong top-level type can otherwise produce one problem per field."""
 TOOL_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 """A JavaScript identifier in ASCII: the name a tool is imported by (`import { name } from "jsolve:tools"`)."""
 
-JS_RESERVED = frozenset("""
-    await break case catch class const continue debugger default delete do else enum export extends false finally for
-    function if implements import in instanceof interface let new null package private protected public return static
-    super switch this throw true try typeof var void while with yield arguments eval
-""".split())
+JS_RESERVED = frozenset(["await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "arguments", "eval"])
 """Words that cannot name an imported binding (reserved, or restricted in strict-mode modules)."""
 
-SANDBOX_GLOBALS = frozenset("""
-    Object Function Error EvalError RangeError ReferenceError SyntaxError TypeError URIError InternalError AggregateError
-    SuppressedError Iterator Array parseInt parseFloat isNaN isFinite queueMicrotask decodeURI decodeURIComponent
-    encodeURI encodeURIComponent escape unescape Infinity NaN undefined eval Number Boolean String Math Reflect Symbol
-    DisposableStack globalThis BigInt Date RegExp JSON Proxy Map Set WeakMap WeakSet ArrayBuffer SharedArrayBuffer
-    Uint8ClampedArray Int8Array Uint8Array Int16Array Uint16Array Int32Array Uint32Array BigInt64Array BigUint64Array
-    Float16Array Float32Array Float64Array DataView Atomics Promise AsyncDisposableStack WeakRef FinalizationRegistry
-    DOMException btoa atob performance console setTimeout setInterval clearInterval clearTimeout URL URLSearchParams
-    TextEncoder TextDecoder fetch
-    window self global document navigator location process require module exports Buffer Intl structuredClone
-    Headers Request Response AbortController AbortSignal Blob FormData
-    tools inputs __proto__ constructor prototype then toString valueOf hasOwnProperty toJSON
-""".split())
+SANDBOX_GLOBALS = frozenset(["Object", "Function", "Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "InternalError", "AggregateError", "SuppressedError", "Iterator", "Array", "parseInt", "parseFloat", "isNaN", "isFinite", "queueMicrotask", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape", "Infinity", "NaN", "undefined", "eval", "Number", "Boolean", "String", "Math", "Reflect", "Symbol", "DisposableStack", "globalThis", "BigInt", "Date", "RegExp", "JSON", "Proxy", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array", "Float16Array", "Float32Array", "Float64Array", "DataView", "Atomics", "Promise", "AsyncDisposableStack", "WeakRef", "FinalizationRegistry", "DOMException", "btoa", "atob", "performance", "console", "setTimeout", "setInterval", "clearInterval", "clearTimeout", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "fetch", "window", "self", "global", "document", "navigator", "location", "process", "require", "module", "exports", "Buffer", "Intl", "structuredClone", "Headers", "Request", "Response", "AbortController", "AbortSignal", "Blob", "FormData", "tools", "inputs", "__proto__", "constructor", "prototype", "then", "toString", "valueOf", "hasOwnProperty", "toJSON"])
 """Names a tool may not take: the sandbox's globals and the platform globals code written for Node.js
 or a browser expects (the list `agent.sandbox.inputs.GLOBALS` keeps for inputs), the namespaces
 `tools` and `inputs`, and the names an object of tools must not own (`__proto__`, `constructor`,
@@ -396,7 +380,7 @@ class Tools:
             text = _to_json(result)
         except InvalidArguments as problem:
             return self._failed(tool.name, canonical, _invalid(tool.name, problem), start)
-        except Exception as error:  # noqa: BLE001 - the tool's own failure becomes the guest's rejection, as data
+        except Exception as error:
             return self._failed(tool.name, canonical, _raised(tool.name, error), start)
         record = ToolCall(tool=tool.name, arguments=_cut(canonical, RECORD_CHARS), result=_cut(text, RECORD_CHARS), error=None,
                           ms=_ms(self._clock() - start))

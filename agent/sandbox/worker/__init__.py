@@ -21,7 +21,7 @@ import resource
 import signal
 import sys
 
-import _quickjs as quickjs  # type: ignore[import-not-found]
+import _quickjs as quickjs
 
 from agent.sandbox import protocol
 from agent.sandbox.protocol import Channel, ChannelClosed, RunFrame

@@ -9,7 +9,7 @@ import os
 # The engine's extension itself: the `quickjs` package around it adds only a thread-pool helper
 # the worker does not use, and importing that (concurrent.futures, logging) took a fifth of a
 # worker's start.
-import _quickjs as quickjs  # type: ignore[import-not-found]
+import _quickjs as quickjs
 
 from agent.sandbox.protocol import ErrorFields, RunLimits
 from agent.sandbox.result import MAX_ERROR_CHARS
@@ -38,6 +38,7 @@ CHECKS = _source("check.js")
 URL = _call(_source("url.js"), "globalThis")
 TEXT = _call(_source("text.js"), "globalThis")
 FETCH = _source("fetch.js")
+TOOLS = _source("tools.js")
 
 
 def fresh_context() -> quickjs.Context:
@@ -47,6 +48,13 @@ def fresh_context() -> quickjs.Context:
     ctx.set("__jsolve_extras", EXTRAS)
     ctx.eval(PRELUDE)
     return ctx
+
+
+def _tools(ctx: quickjs.Context, names: list[str], limits: RunLimits) -> None:
+    """Compile the global `tools` (tools.js), one function per name, with the limits it applies."""
+    config = {"names": names, "maxCalls": limits.get("max_tool_calls"), "maxBytes": limits.get("max_tool_bytes"),
+              "maxTotal": limits.get("max_tool_total_bytes")}
+    ctx.eval(_call(TOOLS, f"globalThis, __jsolve, {json.dumps(config)}"))
 
 
 def _shims(ctx: quickjs.Context, named: str, network: bool) -> None:
@@ -62,13 +70,16 @@ def _shims(ctx: quickjs.Context, named: str, network: bool) -> None:
         ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network)}"))
 
 
-def prepare(ctx: quickjs.Context, limits: RunLimits, named: str, network: bool, token: int) -> None:
-    """Set the engine's memory and stack caps, the shims `named` asks for and the console caps."""
+def prepare(ctx: quickjs.Context, limits: RunLimits, named: str, network: bool, token: int, tools: list[str] | None = None) -> None:
+    """Set the engine's memory and stack caps, the shims `named` asks for, the run's tools (when
+    it has any) and the console caps."""
     if memory_mb := limits.get("memory_mb"):
         ctx.set_memory_limit(memory_mb << 20)
     if stack_kb := limits.get("stack_kb"):
         ctx.set_max_stack_size(stack_kb << 10)
     _shims(ctx, named, network)
+    if tools is not None:
+        _tools(ctx, tools, limits)
     cfg = {"lines": limits.get("console_lines"), "bytes": limits.get("console_bytes"), "output": limits.get("output_bytes"),
            "error": MAX_ERROR_CHARS, "token": token}
     ctx.eval(f"__jsolve.configure({json.dumps(cfg)})")

@@ -11,6 +11,9 @@ from agent.sandbox.result import SCRIPT_KINDS, ErrorKind, cut_text
 INPUTS_MODULE = "jsolve:inputs"
 """agent.sandbox.inputs.INPUTS_MODULE (not imported: the worker imports nothing of the host side)."""
 
+TOOLS_MODULE = "jsolve:tools"
+"""The module the guest imports the run's tools from (`import { orders_in } from "jsolve:tools"`)."""
+
 _KINDS = {None, *SCRIPT_KINDS}  # what the prelude may report (None: `classify` decides); a check's failure is decided here, a crash in the pool
 
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
@@ -64,6 +67,8 @@ def error(kind: str | None, name: str | None, message: str, stack: str | None, *
         module = re.search(r"'([^']*)'", message)
         if module and module[1] == INPUTS_MODULE:
             message = f"import the inputs by name, at the top level of the module, on a line of its own: import {{ name }} from \"{INPUTS_MODULE}\""
+        elif module and module[1] == TOOLS_MODULE:
+            message = f"import the tools by name, at the top level of the module, on a line of its own: import {{ name }} from \"{TOOLS_MODULE}\""
         else:
             message = f"imports are not available in the sandbox (module {module[1] if module else '?'!r}): write the code without modules"
     elif kind == "memory":

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import _quickjs as quickjs  # type: ignore[import-not-found]
+import _quickjs as quickjs
 
 from agent.sandbox import protocol
 from agent.sandbox.protocol import (
@@ -20,16 +20,18 @@ from agent.sandbox.protocol import (
     RunFrame,
     RunLimits,
 )
+from agent.sandbox.worker.calls import ToolCalls
 from agent.sandbox.worker.engine import CHECKS, fresh_context, load_inputs, prepare
 from agent.sandbox.worker.errors import (
     INPUTS_MODULE,
+    TOOLS_MODULE,
     classify,
     error,
     lines,
     lone_surrogate,
     split_exception,
 )
-from agent.sandbox.worker.imports import import_inputs
+from agent.sandbox.worker.imports import import_inputs, import_tools
 from agent.sandbox.worker.report import report
 from agent.sandbox.worker.settle import settle
 
@@ -55,6 +57,10 @@ class _Run:
     """The channel requests go out on, when the run has a network."""
     caps: NetworkCaps | None
     """What the worker checks of a request before it leaves."""
+    channel: Channel | None
+    """The channel to the pool (tool calls go out on it)."""
+    tools: ToolCalls | None
+    """The run's tool calls, when it has tools."""
     token: int
     """A random number the prelude marks the sandbox's own reports with."""
     deadline: float | None = None
@@ -91,6 +97,8 @@ def execute(request: RunFrame, channel: Channel | None = None, ctx: quickjs.Cont
     run.start_engine_clock()
     if failed is None and INPUTS_MODULE in code:
         code, failed = import_inputs(code, [name for name, _ in inputs])
+    if failed is None and TOOLS_MODULE in code:
+        code, failed = import_tools(code, request.get("tools") or [])
     failed = failed or _evaluate(run.ctx, code)
     first, failed = _finish(run, code, inputs, failed)
     return _result(run, code, first, failed)
@@ -100,10 +108,12 @@ def _start(request: RunFrame, channel: Channel | None, ctx: quickjs.Context) -> 
     """The run's state, its context prepared: caps, the shims code and check name, the console."""
     check = request.get("check")
     network = channel if request.get("network") else None
-    run = _Run(ctx=ctx, run_id=request.get("run_id"), limits=request["limits"], check=check, network=network,  # type: ignore[arg-type]
-               caps=request.get("network"), token=int.from_bytes(os.urandom(7)) >> 4)  # 52 random bits: exact as a JS Number
+    names = request.get("tools")
+    tools = ToolCalls(names, request["limits"]) if names is not None and channel is not None else None
+    run = _Run(ctx=ctx, run_id=request.get("run_id"), limits=request["limits"], check=check, network=network,
+               caps=request.get("network"), channel=channel, tools=tools, token=int.from_bytes(os.urandom(7)) >> 4)  # 52 random bits: exact as a JS Number
     run.restart_clock()
-    prepare(ctx, run.limits, request["code"] + (check or ""), network is not None, run.token)
+    prepare(ctx, run.limits, request["code"] + (check or ""), network is not None, run.token, names if tools is not None else None)
     return run
 
 
@@ -143,12 +153,12 @@ def _finish(run: _Run, code: str, inputs: list[tuple[str, str]], failed: ErrorFi
     first: dict[str, Any] | None = None
     try:
         if failed is None:
-            failed = settle(run.ctx, run.deadline, run.network, run.run_id, run.caps)
+            failed = settle(run.ctx, run.deadline, run.network, run.run_id, run.caps, run.tools, run.channel)
         if failed is None and run.check is not None:
             mode = run.ctx.eval("__jsolve.checkMode()")
             if mode == "function":
                 run.ctx.eval(f"__jsolve.check({json.dumps(run.check)}, {run.token}, {lines(code)})")
-                failed = settle(run.ctx, run.deadline, run.network, run.run_id, run.caps)
+                failed = settle(run.ctx, run.deadline, run.network, run.run_id, run.caps, run.tools, run.channel)
             elif mode == "value":
                 first = report(run.ctx, run.limits, code)
                 if "error" not in first:

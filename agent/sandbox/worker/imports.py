@@ -1,5 +1,6 @@
-"""The imports of the inputs: `import { rows } from "jsolve:inputs"` rewritten to what it means,
-the inputs being globals already."""
+"""The imports of the inputs and the tools: `import { rows } from "jsolve:inputs"` and
+`import { orders_in } from "jsolve:tools"` rewritten to what they mean, the inputs and the global
+`tools` being in place already."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import re
 from collections.abc import Collection, Iterator
 
 from agent.sandbox.protocol import ErrorFields
-from agent.sandbox.worker.errors import INPUTS_MODULE, error
+from agent.sandbox.worker.errors import INPUTS_MODULE, TOOLS_MODULE, error
 
-_INPUTS_IMPORT = re.compile(r"""import\s*\{([^{}]*)\}\s*from\s*(["'])""" + re.escape(INPUTS_MODULE) + r"""\2[ \t]*;?""")
+_IMPORTS = {module: re.compile(r"""import\s*\{([^{}]*)\}\s*from\s*(["'])""" + re.escape(module) + r"""\2[ \t]*;?""")
+            for module in (INPUTS_MODULE, TOOLS_MODULE)}
 
-# The tokens `_inputs_imports` tells apart: only what decides whether an `import` is one (strings,
+# The tokens `_imports` tells apart: only what decides whether an `import` is one (strings,
 # template literals, comments, regular expressions and brackets); a run of operator characters is
 # one token (all of them are followed by an operand), anything else one character.
 # Quantifiers are possessive: a literal left open ends where its line or the code does, with no
@@ -36,25 +38,49 @@ _SPECIFIER = re.compile(r"\s*([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s
 
 
 def import_inputs(code: str, names: Collection[str]) -> tuple[str, ErrorFields | None]:
-    """`code` with its imports from `jsolve:inputs` (`_inputs_imports`) replaced by what they mean,
+    """`code` with its imports from `jsolve:inputs` (`_imports`) replaced by what they mean,
     and the `policy` error of one that names no input. The inputs are already globals, so
     importing one by its name is removed and `a as b` becomes `const b = a;`, in the import's
     place (every line and column after it stays). Only what the run's inputs are can be
     imported: an import gives the code nothing else."""
     pieces, end = [], 0
-    for match in _inputs_imports(code):
+    for match in _imports(code, INPUTS_MODULE):
         aliases = []
         for specifier in filter(str.strip, match[1].split(",")):
             named = _SPECIFIER.match(specifier)
             if named is None or named[1] not in names:
-                offered = f"this run's inputs are {', '.join(sorted(names))}" if names else "this run has no inputs"
-                found = error("policy", None, f"{INPUTS_MODULE} has no {specifier.strip()!r}: {offered}", None)
-                return code, {**found, "line": code.count("\n", 0, match.start()) + 1, "column": match.start() - code.rfind("\n", 0, match.start())}
+                return code, _missing(code, match, INPUTS_MODULE, specifier, "inputs", names)
             if named[2] and named[2] != named[1]:
                 aliases.append(f"{named[2]} = {named[1]}")
         pieces += [code[end:match.start()], _blanked(match[0], f"const {', '.join(aliases)};" if aliases else "")]
         end = match.end()
     return "".join(pieces) + code[end:], None
+
+
+def import_tools(code: str, names: Collection[str]) -> tuple[str, ErrorFields | None]:
+    """`code` with its imports from `jsolve:tools` replaced by what they mean: the tools are the
+    properties of the frozen global `tools`, so `import { a, b as c } from "jsolve:tools"` becomes
+    `const{a,b:c}=globalThis.tools;` in the import's place (every line and column after it stays;
+    `globalThis`, as code may name a binding of its own `tools`). Only the run's tools can be
+    imported; anything else is the `policy` error that names them."""
+    pieces, end = [], 0
+    for match in _imports(code, TOOLS_MODULE):
+        bound = []
+        for specifier in filter(str.strip, match[1].split(",")):
+            named = _SPECIFIER.match(specifier)
+            if named is None or named[1] not in names:
+                return code, _missing(code, match, TOOLS_MODULE, specifier, "tools", names)
+            bound.append(named[1] if not named[2] or named[2] == named[1] else f"{named[1]}:{named[2]}")
+        pieces += [code[end:match.start()], _blanked(match[0], f"const{{{','.join(bound)}}}=globalThis.tools;" if bound else "")]
+        end = match.end()
+    return "".join(pieces) + code[end:], None
+
+
+def _missing(code: str, match: re.Match[str], module: str, specifier: str, what: str, names: Collection[str]) -> ErrorFields:
+    """The `policy` error of an import that names no input (no tool), at the import."""
+    offered = f"this run's {what} are {', '.join(sorted(names))}" if names else f"this run has no {what}"
+    found = error("policy", None, f"{module} has no {specifier.strip()!r}: {offered}", None)
+    return {**found, "line": code.count("\n", 0, match.start()) + 1, "column": match.start() - code.rfind("\n", 0, match.start())}
 
 
 def _blanked(statement: str, replacement: str) -> str:
@@ -66,8 +92,8 @@ def _blanked(statement: str, replacement: str) -> str:
     return "\n".join(lines)
 
 
-def _inputs_imports(code: str) -> Iterator[re.Match[str]]:
-    """The imports from `jsolve:inputs` that are statements of the module: at its top level, first
+def _imports(code: str, module: str) -> Iterator[re.Match[str]]:
+    """The imports from `module` (`jsolve:inputs`, `jsolve:tools`) that are statements of the module: at its top level, first
     on their line, after the end of a statement; not text inside a string, a template literal, a
     comment or a regular expression that looks like one.
 
@@ -78,7 +104,8 @@ def _inputs_imports(code: str) -> Iterator[re.Match[str]]:
     brackets: list[str] = []  # "(", "[", "{", "c" (the parenthesis of if/while/for/with), "`" (a `${` of a template)
     regexp = statement = True  # a "/" here starts a regular expression; a statement may start here
     after_dot = control = False
-    at, last = 0, code.rfind(INPUTS_MODULE)  # no import of the inputs starts past the last mention
+    at, last = 0, code.rfind(module)  # no import of the module starts past its last mention
+    pattern = _IMPORTS[module]
     while at <= last:
         token = _TOKEN.match(code, at)
         assert token is not None  # the last alternative takes any character
@@ -99,7 +126,7 @@ def _inputs_imports(code: str) -> Iterator[re.Match[str]]:
                 regexp, statement = False, True
         elif kind == "word":
             if (text == "import" and statement and not brackets and not code[code.rfind("\n", 0, token.start()) + 1:token.start()].strip(" \t")
-                    and (found := _INPUTS_IMPORT.match(code, token.start())) is not None):
+                    and (found := pattern.match(code, token.start())) is not None):
                 yield found
                 at = found.end()
                 regexp = statement = True

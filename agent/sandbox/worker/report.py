@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any, get_args
 
-import _quickjs as quickjs  # type: ignore[import-not-found]
+import _quickjs as quickjs
 
 from agent.sandbox.protocol import RunLimits
 from agent.sandbox.result import LogLevel

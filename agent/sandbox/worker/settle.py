@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-import _quickjs as quickjs  # type: ignore[import-not-found]
+import _quickjs as quickjs
 
 from agent.sandbox import protocol
 from agent.sandbox.protocol import (
@@ -20,6 +20,7 @@ from agent.sandbox.protocol import (
     FetchFrame,
     NetworkCaps,
 )
+from agent.sandbox.worker.calls import TAMPERED, ToolCalls, answers, refused
 from agent.sandbox.worker.engine import deliver
 from agent.sandbox.worker.errors import error
 
@@ -64,9 +65,16 @@ def requests(text: Any, run_id: int, caps: NetworkCaps | None) -> tuple[list[Fet
     return frames, replies
 
 
-def settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None, run_id: int, caps: NetworkCaps | None) -> ErrorFields | None:
-    """Drive the job queue, timers and requests until the guest's value settles; an error frame
-    if it cannot."""
+def settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None, run_id: int, caps: NetworkCaps | None,
+           tools: ToolCalls | None = None, channel: Channel | None = None) -> ErrorFields | None:
+    """Drive the job queue, timers, requests (over `network`, when the run has one) and tool calls
+    (over `channel`, with `tools`) until the guest's value settles; an error frame if it cannot.
+    The calls made during one drain of the job queue leave in one `call` frame; while the guest
+    waits for answers the worker waits in `select`, using no CPU (which the engine's time limit
+    counts), until the run's deadline."""
+    link = network if network is not None else channel if tools is not None else None
+    if tools is not None:
+        tools.bind(ctx)
     while True:
         jobs = 0
         while ctx.execute_pending_job():
@@ -84,27 +92,44 @@ def settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None
                 deliver(ctx, reply)
             if replies:
                 continue  # the guest may go on from a rejection at once
+        if tools is not None and (calls_out := tools.outbox()):
+            assert link is not None
+            read_calls = tools.read(calls_out)
+            if read_calls is None:
+                return TAMPERED
+            calls, refused_here = read_calls
+            if calls:
+                link.send(protocol.call(run_id, calls))
+            if refused_here:
+                tools.deliver(refused(refused_here))
+                continue
         wait = ctx.eval("__jsolve.poll()")
         if wait == -2:
             return None
         waiting_on_network = network is not None and ctx.eval("__jsolve.inFlight()") > 0
-        if wait == -1 and not waiting_on_network:
-            return error("timeout", None, "the code awaits something that can never settle (no timer or request is pending)", None)
+        waiting_on_tools = tools is not None and tools.in_flight() > 0
+        waiting_on_pool = waiting_on_network or waiting_on_tools
+        if wait == -1 and not waiting_on_pool:
+            return error("timeout", None, "the code awaits something that can never settle (no timer, request or tool call is pending)", None)
         now = time.monotonic()
         until = now + wait / 1000 if wait >= 0 else None
         if deadline is not None and (until is None or until > deadline):
-            if not waiting_on_network:
+            if not waiting_on_pool:
                 return error("timeout", None, "", None)
             until = deadline
-        if waiting_on_network:
-            assert network is not None
-            if until is None or network.readable(until - now):
-                reply = network.recv()
-                if reply.get("op") == "fetched" and reply.get("run_id") == run_id:
-                    deliver(ctx, reply)
+        if waiting_on_pool:
+            assert link is not None
+            if until is None or link.readable(until - now):
+                reply = link.recv()
+                if reply.get("run_id") == run_id:
+                    if reply.get("op") == "fetched" and network is not None:
+                        deliver(ctx, reply)
+                    elif reply.get("op") == "called" and tools is not None:
+                        tools.deliver(answers(reply.get("replies")))
                 continue
             if deadline is not None and time.monotonic() >= deadline:
-                return error("timeout", None, "the code ran longer than its time limit while waiting for fetch", None)
+                what = "a tool call" if waiting_on_tools and not waiting_on_network else "fetch"
+                return error("timeout", None, f"the code ran longer than its time limit while waiting for {what}", None)
         elif wait > 0:
             time.sleep(wait / 1000)
         ctx.eval("__jsolve.fire()")

@@ -1,0 +1,306 @@
+"""The caller's tools inside the sandbox, relayed by real workers: calls by import and through the
+global `tools`, sync and async functions, pydantic models both ways, refusals at the call's line,
+raising tools, every limit, cancellation, batching and the record of calls."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from pydantic import BaseModel
+
+from agent.errors import UsageError
+from agent.sandbox import Limits, Sandbox
+from agent.tools import EffectLog, Tool, Tools
+
+
+class Order(BaseModel):
+    id: int
+    customer: int
+    total: float
+
+
+class Query(BaseModel):
+    month: str
+    min_total: float = 0
+
+
+ORDERS = [Order(id=i, customer=i % 3, total=10.0 * i) for i in range(1, 7)]
+
+
+def orders_in(query: Query) -> list[Order]:
+    """Orders placed in one month, at least `min_total`."""
+    return [o for o in ORDERS if o.total >= query.min_total] if query.month == "2026-03" else []
+
+
+async def customer(id: int) -> dict[str, object]:
+    """One customer."""
+    await asyncio.sleep(0)
+    return {"id": id, "name": f"customer {id}"}
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def fails(reason: str) -> int:
+    raise ValueError(reason)
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(2) as pool:
+        yield pool
+
+
+def test_import_and_the_global_call_sync_and_async_tools_with_models_both_ways(sb):
+    code = """
+import { orders_in, customer as who } from "jsolve:tools";
+const orders = await orders_in({ query: { month: "2026-03", min_total: 30 } });
+const people = await Promise.all(orders.map((o) => who({ id: o.customer })));
+export default { totals: orders.map((o) => o.total), names: people.map((p) => p.name), same: tools.orders_in === orders_in };
+"""
+    r = sb.run(code, tools=[orders_in, customer])
+    assert r.ok, r.error
+    assert r.value == {"totals": [30, 40, 50, 60], "names": ["customer 0", "customer 1", "customer 2", "customer 0"], "same": True}
+    assert [c.tool for c in r.tool_calls] == ["orders_in", "customer", "customer", "customer", "customer"]
+    assert r.tool_calls[0].arguments == '{"query":{"min_total":30,"month":"2026-03"}}' and r.tool_calls[0].error is None
+    assert r.to_json()["tool_calls"][1]["tool"] == "customer"
+
+
+def test_run_async_runs_tools_on_the_callers_loop(sb):
+    seen: list[object] = []
+
+    async def where() -> str:
+        seen.append(asyncio.get_running_loop())
+        return "here"
+
+    async def main():
+        r = await sb.run_async('export default await tools.where()', tools=[where])
+        return r, asyncio.get_running_loop()
+
+    r, loop = asyncio.run(main())
+    assert r.value == "here" and seen == [loop]
+
+
+def test_an_open_tools_is_used_as_it_is_and_no_argument_means_an_empty_object(sb):
+    async def main():
+        async with Tools.of([Tool.from_function(add, name="plus")]) as tools:
+            return await sb.run_async("export default [await tools.plus({ a: 2, b: 3 }), typeof tools.add]", tools=tools)
+
+    assert asyncio.run(main()).value == [5, "undefined"]
+    r = sb.run("export default await tools.add()", tools=[add])
+    assert r.error.kind == "runtime" and "args.a: Field required" in r.error.message
+
+
+def test_results_are_frozen_json(sb):
+    code = """
+const rows = await tools.orders_in({ query: { month: "2026-03" } });
+let threw = false;
+try { rows[0].total = 1; } catch (e) { threw = e instanceof TypeError; }
+export default [Object.isFrozen(rows), Object.isFrozen(rows[0]), threw, Object.getPrototypeOf(rows[0]) === Object.prototype];
+"""
+    assert sb.run(code, tools=[orders_in]).value == [True, True, True, True]
+
+
+@pytest.mark.parametrize(("argument", "says"), [
+    ("{ a: 1, b: () => 2 }", "add(args): args.b: a function is not JSON"),
+    ("{ a: 1, b: 2n }", "add(args): args.b: a BigInt is not JSON"),
+    ("{ a: 1, b: [Symbol('s')] }", "add(args): args.b[0]: a Symbol is not JSON"),
+    ("(() => { const o = { a: 1 }; o.b = o; return o; })()", "add(args): args.b: the arguments hold a cycle"),
+    ("{ a: 1, b: NaN }", "add(args): args.b: NaN is not JSON"),
+    ("{ a: 1, b: new Map() }", "add(args): args.b: a Map is not JSON"),
+    ("[1, 2]", "add(args): args: expected one object of named arguments"),
+    ("7", "add(args): args: expected one object of named arguments"),
+    ('{ a: 1, b: "x" }', "add(args): invalid arguments\n  args.b: Input should be a valid integer"),
+    ("{ a: 1 }", "args.b: Field required"),
+])
+def test_a_bad_call_is_a_type_error_at_the_callers_line(sb, argument, says):
+    code = f"const x = 1;\n\nconst y = await tools.add({argument});\nexport default y"
+    r = sb.run(code, tools=[add])
+    assert not r.ok and r.error.kind == "runtime" and r.error.name == "TypeError", r.error
+    assert says in r.error.message and r.error.line == 3
+    assert r.tool_calls == () or r.tool_calls[0].error.kind == "invalid"
+
+
+def test_a_raising_tool_is_a_tool_error_catchable_and_uncaught_a_tool_failure(sb):
+    caught = sb.run("""
+let got;
+try { await tools.fails({ reason: "no such month" }); } catch (e) { got = [e.name, e.message, e instanceof Error]; }
+export default got""", tools=[fails])
+    assert caught.value == ["ToolError", "fails raised ValueError: no such month", True]
+    uncaught = sb.run('\nexport default await tools.fails({ reason: "boom" })', tools=[fails])
+    assert uncaught.error.kind == "tool" and uncaught.error.name == "ToolError" and uncaught.error.line == 2
+    assert "Traceback" not in uncaught.error.message and uncaught.tool_calls[0].error.exception == "ValueError"
+
+
+def test_the_calls_cap_is_a_policy_failure_that_names_the_limit(sb):
+    code = "let n = 0;\nfor (;;) { await tools.add({ a: n, b: 1 }); n++; }\nexport default n"
+    r = sb.run(code, tools=[add], limits=Limits(max_tool_calls=5))
+    assert r.error.kind == "policy" and "limit of 5" in r.error.message and "max_tool_calls" in r.error.message
+    assert len(r.tool_calls) == 5
+
+
+def test_the_byte_caps_in_and_out(sb):
+    def big(n: int) -> str:
+        return "x" * n
+
+    limits = Limits(max_tool_bytes=1000, max_tool_total_bytes=3000)
+    r = sb.run('export default await tools.big({ n: 5000 })', tools=[big], limits=limits)
+    assert r.error.kind == "policy" and "result takes 5002 bytes" in r.error.message
+    r = sb.run('export default await tools.big({ n: 1, pad: "y".repeat(2000) })', tools=[big], limits=limits)
+    assert r.error.kind == "policy" and "max_tool_bytes" in r.error.message
+    r = sb.run('const out = []; for (let i = 0; i < 10; i++) out.push((await tools.big({ n: 900 })).length);\nexport default out',
+               tools=[big], limits=limits)
+    assert r.error.kind == "policy" and "max_tool_total_bytes" in r.error.message
+
+
+def test_concurrent_calls_are_capped_per_run(sb):
+    state = {"now": 0, "most": 0}
+
+    async def slow(i: int) -> int:
+        state["now"] += 1
+        state["most"] = max(state["most"], state["now"])
+        await asyncio.sleep(0.01)
+        state["now"] -= 1
+        return i
+
+    r = sb.run("export default (await Promise.all([...Array(20).keys()].map((i) => tools.slow({ i })))).length",
+               tools=[slow], limits=Limits(max_concurrent_tool_calls=3))
+    assert r.value == 20 and state["most"] == 3
+
+
+def test_a_call_past_the_tool_timeout_rejects_and_is_cancelled(sb):
+    cancelled = threading.Event()
+
+    async def hangs() -> int:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return 1
+
+    r = sb.run("\nexport default await tools.hangs()", tools=[hangs], limits=Limits(tool_timeout=0.2))
+    assert r.error.kind == "timeout" and r.error.name == "TimeoutError" and "tool_timeout" in r.error.message and r.error.line == 2
+    assert cancelled.wait(5)
+    caught = sb.run("try { await tools.hangs() } catch (e) { var m = e.name }\nexport default m", tools=[hangs],
+                    limits=Limits(tool_timeout=0.2))
+    assert caught.value == "TimeoutError"
+
+
+def test_the_runs_deadline_holds_while_a_tool_is_slow(sb):
+    async def slow() -> int:
+        await asyncio.sleep(30)
+        return 1
+
+    r = sb.run("export default await tools.slow()", tools=[slow], limits=Limits(timeout=0.5, tool_timeout=None))
+    assert r.error.kind == "timeout" and r.duration_ms < 10_000
+
+
+def test_cancelling_a_run_cancels_its_pending_tool_call(sb):
+    started, cancelled = asyncio.Event(), []
+
+    async def slow() -> int:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        return 1
+
+    async def main():
+        task = asyncio.create_task(sb.run_async("export default await tools.slow()", tools=[slow], limits=Limits(timeout=30)))
+        await asyncio.wait_for(started.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for _ in range(100):
+            if cancelled:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert cancelled == [True]
+    assert sb.run("export default 1").value == 1  # the pool goes on
+
+
+def test_a_hundred_calls_of_one_promise_all_travel_together(sb, monkeypatch):
+    from agent.sandbox import relay
+
+    frames: list[int] = []
+    start = relay.ToolRelay.start
+
+    def counting(self, frame):
+        frames.append(len(frame["calls"]))
+        return start(self, frame)
+
+    monkeypatch.setattr(relay.ToolRelay, "start", counting)
+    r = sb.run("export default (await Promise.all([...Array(100).keys()].map((i) => tools.add({ a: i, b: 1 })))).reduce((s, x) => s + x)",
+               tools=[add], limits=Limits(max_concurrent_tool_calls=None))
+    assert r.value == sum(range(1, 101)) and frames == [100]
+    assert [c.arguments for c in r.tool_calls[:2]] == ['{"a":0,"b":1}', '{"a":1,"b":1}']
+
+
+def test_effects_run_once_per_log_across_runs(sb):
+    sent: list[str] = []
+
+    def send(to: str) -> str:
+        sent.append(to)
+        return f"sent to {to}"
+
+    log = EffectLog()
+    tools = Tools.of([Tool.from_function(send, effects=True)])
+    code = 'export default await tools.send({ to: "a@b.c" })'
+
+    async def main():
+        async with tools:
+            first = await sb.run_async(code, tools=tools, effects=log)
+            second = await sb.run_async(code, tools=tools, effects=log)
+        return first, second
+
+    first, second = asyncio.run(main())
+    assert first.value == second.value == "sent to a@b.c" and sent == ["a@b.c"]
+    assert second.tool_calls[0].replayed and not first.tool_calls[0].replayed
+
+
+def test_a_run_without_tools_has_none(sb):
+    r = sb.run("export default typeof tools")
+    assert r.value == "undefined"
+    r = sb.run('import { add } from "jsolve:tools";\nexport default 1')
+    assert r.error.kind == "policy" and "this run has no tools" in r.error.message
+
+
+def test_misuse_is_a_usage_error(sb):
+    with pytest.raises(UsageError):
+        sb.run("export default 1", tools=[add], effects="log")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="also the name of an input"):
+        sb.run("export default 1", tools=[add], inputs={"add": 1})
+    with pytest.raises(UsageError):
+        sb.run("export default 1", tools=[42])
+    with pytest.raises(UsageError):
+        Limits(max_concurrent_tool_calls=0)
+    with pytest.raises(UsageError):
+        Limits(tool_timeout=-1)
+
+
+def echo(text: str) -> dict[str, int]:
+    """How long the text was and how many distinct characters it held."""
+    return {"length": len(text), "distinct": len(set(text))}
+
+
+@pytest.mark.parametrize("size", [450, 5_000, 200_000])
+def test_long_arguments_and_batches_of_them_cross_whole(sb, size):
+    """The queue of calls leaves the engine as one flat string: a long concatenation, which the
+    binding cannot read, killed the worker once a call's arguments passed a few hundred bytes."""
+    code = f"""
+const text = "ab".repeat({size} / 2);
+const one = await tools.echo({{ text }});
+const many = await Promise.all([1, 2, 3].map((n) => tools.echo({{ text: text + n }})));
+export default [one, ...many];
+"""
+    result = sb.run(code, tools=[echo])
+    assert result.ok, result.error
+    assert result.value == [{"length": size, "distinct": 2}] + [{"length": size + 1, "distinct": 3}] * 3
