@@ -107,8 +107,7 @@ def solve(
     from agent.errors import JsolveError, ModelUnavailable, SolveFailed
     from agent.logs import configure
     from agent.models.client import resolve_model
-    from agent.sandbox.result import json_text
-    from agent.text import visible
+    from agent.text import json_text, visible
 
     try:
         if log_format not in ("console", "json"):

@@ -63,8 +63,7 @@ def run_command(argv: list[str]) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         result = _run(sandbox, code, args.file, limits=limits, network=network, inputs=inputs)
-    from agent.sandbox.result import json_text
-    from agent.text import visible
+    from agent.text import json_text, visible
 
     # What the program gave or printed is shown `visible`: it may hold terminal commands. The
     # JSON stays the same JSON, its unseen characters escaped.

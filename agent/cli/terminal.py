@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from agent.errors import SolveFailed
-from agent.sandbox.result import json_text
-from agent.text import shown, visible
+from agent.text import first_line, fit, json_text, shown, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -124,7 +123,7 @@ class SolveView:
         for line in call_lines(attempt):
             self.console.print(line)
         if attempt.failure is not None:
-            problem = (attempt.feedback or "").splitlines()[0].removeprefix("Your code failed. ")
+            problem = first_line(attempt.feedback or "").removeprefix("Your code failed. ")
             self.console.print(Text("✗ ", style="bold red") + shown(problem))
             self._waiting(attempt.number + 1)
         else:
@@ -172,7 +171,7 @@ def round_table(attempts: list[Attempt]) -> Table:
         lines = str(len(a.code.splitlines())) if a.code else "-"
         failed_calls = sum(call.error is not None for call in a.tool_calls)
         calls = f"{len(a.tool_calls)}" + (f" ({failed_calls} failed)" if failed_calls else "") if a.tool_calls else "-"
-        table.add_row(str(a.candidate), mark, Text(_cut(visible(what))), lines, str(a.usage.output_tokens) if a.usage.requests else "", calls)
+        table.add_row(str(a.candidate), mark, Text(fit(visible(what), MAX_CELL)), lines, str(a.usage.output_tokens) if a.usage.requests else "", calls)
     return table
 
 
@@ -183,7 +182,7 @@ def call_lines(attempt: Attempt) -> list[Text]:
 
     lines = []
     for call in attempt.tool_calls[:MAX_SHOWN_CALLS]:
-        line = Text("  ↳ ", style="dim") + shown(f"{call.tool}({_cut(call.arguments, MAX_SHOWN_ARGUMENTS)})")
+        line = Text("  ↳ ", style="dim") + shown(f"{call.tool}({fit(call.arguments, MAX_SHOWN_ARGUMENTS)})")
         if call.error is None:
             line += Text(" ✓", style="green")
         else:
@@ -202,10 +201,6 @@ def agreement_label(candidates: list[Candidate]) -> str:
         return "only one program gave this value: not confirmed" if passing <= 1 else \
             f"{passing} programs gave {len(candidates)} different values: not confirmed"
     return f"{candidates[0].count} of {passing} independent programs agree"
-
-
-def _cut(text: str, size: int = MAX_CELL) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _summary(attempts: list[Attempt], usage: Any, total_ms: float, model_name: str | None) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from agent import prompts
 from agent.errors import UsageError
 from agent.sandbox.inputs import MAX_INPUT_BYTES, Inputs, check_name, size_text
+from agent.text import MAX_SAFE_INTEGER, clip
 
 __all__ = ["FILE_KINDS", "describe_inputs", "load_inputs", "read_file"]
 
@@ -34,8 +35,8 @@ READ_CHUNK_BYTES = 1 << 20
 allocation of the cap's size, and the reading stops one byte past the cap whatever the file said
 its size was."""
 
-MAX_SAFE_DIGITS = 16
-"""Digits of the largest integer JavaScript holds exactly (2^53 - 1 = 9007199254740991): a CSV
+MAX_SAFE_DIGITS = len(str(MAX_SAFE_INTEGER))
+"""Digits of the largest integer JavaScript holds exactly (16, of 9007199254740991): a CSV
 integer cell with more is past it, and no longer one needs to be parsed to know."""
 
 WHOLE_VALUE_CHARS = 400
@@ -225,7 +226,7 @@ def _exact_number(cell: str) -> bool:
     if len(digits) > 1 and digits[0] == "0" and digits[1] != ".":
         return False
     if _INTEGER.match(cell):
-        return len(digits) <= MAX_SAFE_DIGITS and abs(int(cell)) <= 2**53 - 1
+        return len(digits) <= MAX_SAFE_DIGITS and abs(int(cell)) <= MAX_SAFE_INTEGER
     return math.isfinite(float(cell))
 
 
@@ -291,7 +292,7 @@ def _schema(value: Any) -> str:
     builder = SchemaBuilder(schema_uri=None)
     builder.add_object(value)
     text = json.dumps(builder.to_schema(), separators=(",", ":"), ensure_ascii=False)
-    return text if len(text) <= MAX_SCHEMA_CHARS else text[:MAX_SCHEMA_CHARS] + " ... (schema cut)"
+    return clip(text, MAX_SCHEMA_CHARS, marker=" ... (schema cut)")
 
 
 def _sample(value: Any) -> str:
@@ -301,12 +302,12 @@ def _sample(value: Any) -> str:
             text = json.dumps([_cut(x) for x in value[:count]], ensure_ascii=False)
             if len(text) <= MAX_SAMPLE_CHARS:
                 return f"The first {count} of {len(value):,} items: {text}"
-        return f"The first item, cut: {text[:MAX_SAMPLE_CHARS]} ..."
+        return f"The first item, cut: {clip(text, MAX_SAMPLE_CHARS, marker=' ...')}"
     if isinstance(value, dict):
         keys = list(value)[:SAMPLE_ITEMS * 4]
         text = json.dumps({k: _cut(value[k]) for k in keys}, ensure_ascii=False)
         more = f" (and {len(value) - len(keys):,} more keys)" if len(value) > len(keys) else ""
-        return f"Its first {len(keys)} keys, values cut: {text[:MAX_SAMPLE_CHARS]}{' ...' if len(text) > MAX_SAMPLE_CHARS else ''}{more}"
+        return f"Its first {len(keys)} keys, values cut: {clip(text, MAX_SAMPLE_CHARS, marker=' ...')}{more}"
     return json.dumps(value)[:MAX_SAMPLE_CHARS]
 
 
@@ -330,4 +331,4 @@ def _cut(value: Any, depth: int = 0) -> Any:
 
 
 def _cut_text(text: str) -> str:
-    return text if len(text) <= SAMPLE_TEXT_CHARS else text[:SAMPLE_TEXT_CHARS] + f"... ({len(text):,} chars)"
+    return clip(text, SAMPLE_TEXT_CHARS, marker="... ({length:,} chars)")

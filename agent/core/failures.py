@@ -8,13 +8,15 @@ record and into the log event, so the three never disagree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from agent import prompts
 from agent.failure_kinds import FailureKind
 from agent.sandbox import RunError
+from agent.text import (  # well_formed: model-written code can hold lone surrogates, and so the feedback that quotes it
+    clip,
+    well_formed,
+)
 
 __all__ = ["Failure", "FailureKind", "feedback", "from_run_error", "well_formed"]
 
@@ -72,23 +74,8 @@ def feedback(failure: Failure, code: str | None = None, *, effects: str = "") ->
     return text
 
 
-def well_formed(value: Any) -> Any:
-    """`value` with every lone surrogate in its strings replaced by U+FFFD: model-written code can
-    hold them (and so the line feedback quotes), and UTF-8 (a terminal, a report file) cannot."""
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(value) else value
-    if isinstance(value, list):
-        return [well_formed(x) for x in value]
-    if isinstance(value, dict):
-        return {well_formed(k): well_formed(x) for k, x in value.items()}
-    return value
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _source_line(code: str, number: int) -> str | None:
     lines = code.splitlines()
     if not 1 <= number <= len(lines) or not (text := lines[number - 1].strip()):
         return None
-    return text if len(text) <= MAX_QUOTED_LINE else text[:MAX_QUOTED_LINE] + "..."
+    return clip(text, MAX_QUOTED_LINE)

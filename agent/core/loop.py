@@ -62,7 +62,7 @@ from agent.logs import get_logger
 from agent.models.client import Reply, model_named, request_replies, resolve_model
 from agent.sandbox import Limits, RunResult, Sandbox
 from agent.sandbox.inputs import Inputs
-from agent.sandbox.result import json_text
+from agent.text import clip, first_line, json_text
 from agent.tools.registry import EffectLog, ToolCall, Tools
 
 if TYPE_CHECKING:
@@ -463,7 +463,7 @@ class _Run:
         if earlier.failure is None:
             return Failure(kind="repeat", message=f"this is the same code as {which}, whose value "
                                                   f"{_shown(earlier.value)} other programs did not confirm")
-        first = earlier.feedback.splitlines()[0].removeprefix("Your code failed. ") if earlier.feedback else earlier.failure.message
+        first = first_line(earlier.feedback).removeprefix("Your code failed. ") if earlier.feedback else earlier.failure.message
         return Failure(kind="repeat", message=f"this is the same code as {which}, which failed with: {first}")
 
     def plan_repair(self, judged: list[Attempt], candidates: list[Candidate]) -> None:
@@ -504,7 +504,7 @@ def _imprecise(result: RunResult) -> Failure:
 
 def _shown(value: Any) -> str:
     text = json_text(to_jsonable_python(value))
-    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "..."
+    return clip(text, MAX_SHOWN_VALUE)
 
 
 def _where_they_differ(values: list[Any]) -> tuple[list[Any], str]:

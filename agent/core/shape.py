@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import referencing.jsonschema
 
 from agent.core.failures import Failure
 from agent.errors import UsageError
+from agent.text import LONE_SURROGATE, clip, first_line
 
 __all__ = ["OutputShape"]
 
@@ -81,7 +81,6 @@ _RE2_OPTIONS.log_errors = False  # RE2 would write its errors, which quote the p
 _RE2_OPTIONS.never_capture = True  # only whether it matches is read
 _RE2_OPTIONS.max_mem = RE2_MEMORY
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 _SCHEMA_TOO_DEEP = (f"output is a JSON Schema nested too deeply (more than {MAX_SCHEMA_DEPTH} levels of objects and arrays); "
                     "write a flatter schema, with `$defs` and `$ref`")
@@ -216,7 +215,7 @@ def _of_type(output: Any) -> OutputShape:
         schema = adapter.json_schema()
     except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError,
             NameError, SyntaxError) as exc:  # the last two: a string forward reference
-        why = (str(exc).splitlines() or [type(exc).__name__])[0]
+        why = first_line(exc)
         raise UsageError(f"output must be a Python type, a pydantic model or a JSON Schema dict; {output!r} is not usable: {why}") from None
     except pydantic_core.SchemaError as exc:  # a constraint pydantic cannot build a validator for: a bad `pattern`, `gt="a"`...
         why = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
@@ -295,7 +294,7 @@ def _compiled(pattern: str) -> Any:
 
 def _pattern_refused(pattern: str, where: Any) -> str:
     """Why `pattern` (in the subschema at `where`) cannot be checked, and what to write instead."""
-    shown = f"output schema: the pattern {pattern if len(pattern) <= 200 else pattern[:200] + '...'!r} in the subschema at {_path(where)}"
+    shown = f"output schema: the pattern {clip(pattern, 200)!r} in the subschema at {_path(where)}"
     try:
         compiled = re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
@@ -436,11 +435,11 @@ def _scan(value: Any) -> tuple[str | None, bool]:
         if isinstance(node, int):
             long_ints = long_ints or _long(node)
         elif isinstance(node, str):
-            if (found := _SURROGATE.search(node)) is not None:
+            if (found := LONE_SURROGATE.search(node)) is not None:
                 return f"at {_path(path)}: the string {_surrogate(found[0])}", long_ints
         elif isinstance(node, dict):
             for key in node:
-                if isinstance(key, str) and (found := _SURROGATE.search(key)) is not None:
+                if isinstance(key, str) and (found := LONE_SURROGATE.search(key)) is not None:
                     return f"at {_path(path)}: a key {_surrogate(found[0])}", long_ints
             pending.extend((item, (*path, key)) for key, item in reversed(node.items()))  # reversed: the first one is reported
         elif isinstance(node, (list, tuple)):

@@ -16,7 +16,6 @@ characters, as the line quoted to the model does, not tree-sitter's bytes.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import tree_sitter_javascript
 
 from agent.core.failures import Failure
 from agent.sandbox.inputs import INPUTS_MODULE
+from agent.text import LONE_SURROGATE, first_line
 
 __all__ = ["is_literal_call", "prevalidate", "same_code"]
 
@@ -35,7 +35,6 @@ _DECLARING_PARENTS = {"variable_declarator", "function_declaration", "function_e
                       "generator_function_declaration", "generator_function", "class", "formal_parameters",
                       "import_specifier", "import_clause", "namespace_import", "catch_clause", "required_parameter",
                       "assignment_pattern", "array_pattern", "rest_pattern"}
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _local = threading.local()
 
 
@@ -206,7 +205,7 @@ def _at(node: tree_sitter.Node, kind: str, message: str, source: bytes, hint: st
 
 
 def _lone_surrogate(code: str) -> Failure | None:
-    if (found := _SURROGATE.search(code)) is None:
+    if (found := LONE_SURROGATE.search(code)) is None:
         return None
     at = found.start()
     line_start = code.rfind("\n", 0, at) + 1
@@ -267,7 +266,7 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
     if not function_export:
         value = scan.default_export.child_by_field_name("value") or scan.default_export.child_by_field_name("declaration")
         if value is not None and (value.type in _FUNCTION_NODES or (value.type == "identifier" and _text(value) in scan.functions)):
-            written = (_text(scan.default_export).splitlines() or [""])[0].strip()
+            written = first_line(_text(scan.default_export)).rstrip()
             call = "await " if _text(value).lstrip().startswith("async") else ""
             if value.type == "identifier":
                 how = f"change it to `export default {call}{_text(value)}();`"

@@ -38,6 +38,7 @@ from agent.defaults import DEFAULT_RAY_WORKERS
 from agent.errors import ClusterUnavailable, UsageError
 from agent.evals.report import CaseResult
 from agent.evals.suite import Case
+from agent.text import first_line
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model
@@ -128,7 +129,7 @@ class RayBackend:
                 ray.init(address=address, **options)
             except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
                 hint = "start one with `ray start --head`, or run with --ray local" if address == "auto" else "check the address"
-                raise ClusterUnavailable(f"cannot reach the Ray cluster at {address}: {_first_line(exc)}; {hint}") from None
+                raise ClusterUnavailable(f"cannot reach the Ray cluster at {address}: {first_line(exc)[:300]}; {hint}") from None
             self._owns_ray = True
         self._connected = True
         cpus = float(ray.cluster_resources().get("CPU", 0))
@@ -189,7 +190,7 @@ class RayBackend:
                     suspect.add(which)
             return CaseResult(id=case.id, category=case.category, solved=False, attempts=0, failure_kinds=[], final_failure=None,
                               instruction=case.instruction, compare=case.compare,
-                              error=f"the Ray worker running this case was lost twice: {_first_line(lost)}"), None
+                              error=f"the Ray worker running this case was lost twice: {first_line(lost)[:300]}"), None
 
         async def feed(which: int) -> None:
             nonlocal unavailable
@@ -341,10 +342,6 @@ def _reachable(address: str) -> None:
     except OSError as exc:
         raise ClusterUnavailable(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}; check the address, "
                                  "and that the head node runs (ray start --head)") from None
-
-
-def _first_line(exc: BaseException | None) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def _model_label(model: object) -> str:

@@ -18,11 +18,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.core.failures import well_formed
 from agent.errors import UsageError
 from agent.failure_kinds import FailureKind
-from agent.sandbox.result import json_text
-from agent.text import shown, visible
+from agent.text import clip, json_text, shown, visible, well_formed
 
 if TYPE_CHECKING:
     from agent.core.loop import Attempt
@@ -81,7 +79,7 @@ def cut_value(value: Any, limit: int = MAX_KEPT_VALUE) -> Any:
     """`value` as JSON data, or its JSON text cut to `limit` characters and marked with "..."."""
     data = to_jsonable_python(value)
     text = json_text(data)
-    return data if len(text) <= limit else text[:limit] + "..."
+    return data if len(text) <= limit else clip(text, limit)
 
 
 class CallRecord(pydantic.BaseModel):
@@ -102,17 +100,13 @@ class CallRecord(pydantic.BaseModel):
     def of(cls, call: ToolCall) -> CallRecord:
         """The record of one call, its texts cut to the report's limits."""
         error = f"{call.error.kind}: {call.error.message}" if call.error is not None else None
-        return cls(tool=call.tool, arguments=_cut(call.arguments), result=None if call.result is None else _cut(call.result),
-                   error=None if error is None else _cut(error), ms=call.ms, replayed=call.replayed)
+        return cls(tool=call.tool, arguments=clip(call.arguments, MAX_KEPT_CALL_TEXT), result=None if call.result is None else clip(call.result, MAX_KEPT_CALL_TEXT),
+                   error=None if error is None else clip(error, MAX_KEPT_CALL_TEXT), ms=call.ms, replayed=call.replayed)
 
     def describe(self) -> str:
         """One line: `orders_in({"month":"2026-03"}) -> {...}`."""
         outcome = self.result if self.error is None else f"✗ {self.error}"
         return f"{self.tool}({self.arguments}) -> {outcome}" + (" (replayed)" if self.replayed else "")
-
-
-def _cut(text: str, limit: int = MAX_KEPT_CALL_TEXT) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 class ProgramRecord(pydantic.BaseModel):
@@ -444,7 +438,7 @@ def print_stories(report: Report, console: Console | None = None, *, case: str |
         console.rule(Text.assemble((visible(r.id), "bold"), visible(f" · {r.category} · "), verdict,
                                    f" · {r.attempts} attempt(s), {r.programs or r.attempts} program(s)"))
         if r.instruction:
-            console.print(Panel(shown(r.instruction if len(r.instruction) <= 1500 else r.instruction[:1500] + " ..."), title="instruction", title_align="left"))
+            console.print(Panel(shown(clip(r.instruction, 1500, marker=" ...")), title="instruction", title_align="left"))
         if r.compare:
             expected = json_text(r.expected, indent=None) if r.compare != "tests" else "(graded by the benchmark's tests)"
             console.print(Text.assemble(("expected", "bold"), visible(f" ({r.compare}): {expected}")))

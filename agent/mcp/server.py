@@ -43,7 +43,7 @@ from agent.errors import JsolveError, ModelUnavailable, SolveFailed, UsageError
 from agent.sandbox.limits import Limits, lowered_timeout
 from agent.sandbox.network import NetworkPolicy
 from agent.sandbox.pool import Sandbox
-from agent.sandbox.result import json_text
+from agent.text import clip, json_text
 from agent.toolset import describe_sandbox, failure_text
 
 if TYPE_CHECKING:
@@ -330,7 +330,7 @@ def _progress_message(attempt: Any) -> str:
     which = f"attempt {attempt.number}" + (f", program {attempt.candidate}" if attempt.candidate > 1 else "")
     if attempt.failure is None:
         value = json_text(to_jsonable_python(attempt.value))
-        return f"{which}: passed with {value if len(value) <= 80 else value[:80] + '...'}"
+        return f"{which}: passed with {clip(value, 80)}"
     where = f" at line {attempt.failure.line}" if attempt.failure.line else ""
     return f"{which}: {attempt.failure.kind} error{where}"
 

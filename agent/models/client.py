@@ -41,6 +41,7 @@ from pydantic_ai.usage import RequestUsage, RunUsage
 from agent.errors import ModelRejected, ModelUnavailable, UsageError
 from agent.logs import get_logger
 from agent.models.names import GGUF_PREFIX, MODEL_ENV, ModelKind, ModelName, model_named
+from agent.text import first_line
 
 __all__ = [
     "GGUF_PREFIX", "MODEL_ENV", "ModelKind", "ModelName", "Reply", "RetryingTransport", "model_named", "openai_compatible_model",
@@ -295,18 +296,13 @@ def provider_error(model: Model, exc: BaseException) -> ModelUnavailable:
     """The jsolve error for a provider failure: `ModelRejected` when the request itself was
     refused (bad key, unknown model, context too long, quota, another 4xx), which no retry mends;
     `ModelUnavailable` when the provider could not be reached or kept failing."""
-    name = getattr(model, "model_name", "?")
+    name, why = getattr(model, "model_name", "?"), first_line(exc)[:500]
     rejected = isinstance(exc, (ModelRequestRejectedError, ModelQuotaExceededError)) or (
         isinstance(exc, ModelHTTPError) and 400 <= exc.status_code < 500 and exc.status_code not in RETRY_STATUSES)
     if rejected:
         every = isinstance(exc, (ModelAuthenticationError, ModelNotFoundError, ModelQuotaExceededError)) or (
             isinstance(exc, ModelHTTPError) and exc.status_code in (401, 403, 404))
-        return ModelRejected(f"the model {name!r} refused the request: {_first_line(exc)}", every_request=every)
+        return ModelRejected(f"the model {name!r} refused the request: {why}", every_request=every)
     if isinstance(exc, UnexpectedModelBehavior):
-        return ModelUnavailable(f"the model {name!r} sent an answer that cannot be read: {_first_line(exc)}")
-    return ModelUnavailable(f"the model {name!r} could not be reached: {_first_line(exc)}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:500]
+        return ModelUnavailable(f"the model {name!r} sent an answer that cannot be read: {why}")
+    return ModelUnavailable(f"the model {name!r} could not be reached: {why}")

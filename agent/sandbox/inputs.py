@@ -18,6 +18,7 @@ from typing import Any
 
 from agent.errors import UsageError
 from agent.sandbox.limits import Limits
+from agent.text import LONE_SURROGATE, MAX_SAFE_INTEGER
 
 __all__ = ["GLOBALS", "INPUTS_MODULE", "MAX_INPUT_BYTES", "Inputs", "check_name", "size_text"]
 
@@ -139,7 +140,7 @@ def _check_json(value: Any, name: str) -> None:
         if isinstance(v, str):
             _check_text(v, path)
         elif isinstance(v, int):
-            if abs(v) > 2**53 - 1:
+            if abs(v) > MAX_SAFE_INTEGER:
                 raise UsageError(f"input {path}: the integer {v} is past 2^53, where JavaScript numbers lose digits: pass it as a str")
         elif isinstance(v, float):
             if not math.isfinite(v):
@@ -156,9 +157,6 @@ def _check_json(value: Any, name: str) -> None:
             raise UsageError(f"input {path}: a {type(v).__name__} is not JSON data: pass dicts, lists, str, int, float, bool and None")
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _check_text(text: str, path: str) -> None:
-    if (lone := _LONE_SURROGATE.search(text)) is not None:
+    if (lone := LONE_SURROGATE.search(text)) is not None:
         raise UsageError(f"input {path}: a lone surrogate (U+{ord(lone[0]):04X}) is not text: decode the data properly")

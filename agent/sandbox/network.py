@@ -41,7 +41,6 @@ import httpx
 
 from agent.arguments import positive_count, seconds, whole_count
 from agent.errors import UsageError
-from agent.sandbox.result import clean_text
 from agent.sandbox.urls import (
     ParsedURL,
     Refused,
@@ -51,6 +50,7 @@ from agent.sandbox.urls import (
     refusal,
     slashes,
 )
+from agent.text import clean_text
 
 __all__ = ["Fetcher", "NetworkPolicy", "ParsedURL", "Refused", "parse_url", "refusal"]
 

@@ -38,15 +38,15 @@ from agent.sandbox.protocol import (
     frame_cap,
 )
 from agent.sandbox.result import (
+    MAX_ERROR_CHARS,
     WORKER_KINDS,
     ErrorKind,
     LogEntry,
     LogLevel,
     RunError,
     RunResult,
-    clean_text,
-    cut_text,
 )
+from agent.text import CUT_AT, MAX_SAFE_INTEGER, clean_text, clip, well_formed
 
 if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run with a network, the thread pools by it or run_async,
     # the tools (asyncio, pydantic-ai) by a run with tools
@@ -711,7 +711,7 @@ def _result(reply: dict[str, Any], seconds: float, limits: Limits) -> RunResult:
         for path in bigints:
             value = _set_at(value, path, _big_int)
         if _ESCAPED_SURROGATE.search(value_json):
-            value = _clean_value(value)
+            value = well_formed(value)
     except RecursionError:  # the engine caps nesting at 900 levels, below Python's limit; a guard all the same
         return RunResult(ok=False, error=RunError(kind="output", message="the value is nested too deeply to read"), logs=logs, duration_ms=duration_ms)
     except (ValueError, LookupError, TypeError):  # only code that replaced the built-ins reading the value gets here
@@ -729,7 +729,7 @@ def _run_error(error: Any) -> RunError:
         text = error.get(key)
         if text is not None and not isinstance(text, str):
             raise ProtocolError(f"an error {key} that is not text")
-        texts[key] = clean_text(cut_text(text)) if text is not None else None
+        texts[key] = clean_text(clip(text, MAX_ERROR_CHARS, marker=CUT_AT)) if text is not None else None
     where = {}
     for key in ("line", "column"):
         number = error.get(key)
@@ -758,20 +758,6 @@ def _digits(digits: str) -> int:
     low = len(digits) // 2
     return int(_digits(digits[:-low]) * 10**low + _digits(digits[-low:]))
 
-
-def _clean_value(value: Any) -> Any:
-    """`value` with lone surrogates in its strings and keys replaced (see `clean_text`)."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list):
-        return [_clean_value(x) for x in value]
-    if isinstance(value, dict):
-        return {clean_text(k): _clean_value(x) for k, x in value.items()}
-    return value
-
-
-MAX_SAFE_INTEGER = 2**53 - 1
-"""JavaScript's `Number.MAX_SAFE_INTEGER`: past it, a Number cannot hold every integer."""
 
 _LONG_DIGITS = re.compile(r"\d{16}")
 

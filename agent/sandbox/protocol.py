@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from agent.sandbox.result import MAX_ERROR_CHARS
+from agent.text import MAX_SAFE_INTEGER
 
 if TYPE_CHECKING:  # types only: the worker imports this module, and nothing of the host side
     from agent.sandbox.limits import Limits
@@ -55,7 +56,7 @@ MAX_TOOL_NAME_CHARS = 256
 """Characters of a tool's name in a `call` frame: a JavaScript identifier a model can write;
 the registry's names are far shorter."""
 
-MAX_CALL_ID = 2**53 - 1
+MAX_CALL_ID = MAX_SAFE_INTEGER
 """The largest id of a tool call: ids count up from 1 in the guest, as exact JavaScript Numbers."""
 
 CALL_SLACK = 64

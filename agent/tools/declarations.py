@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from agent.errors import UsageError
+from agent.text import fit
 
 if TYPE_CHECKING:
     from agent.tools.registry import Tool
@@ -167,7 +168,7 @@ class _Renderer:
         args = self.type(parameters, _Scope(parameters), depth=1, indent="")
         optional = "?" if _all_optional(parameters) else ""
         returns = "unknown" if tool.returns is None else self.result(tool.returns)
-        comment = _comment(_cut(tool.description or "", DESCRIPTION_CHARS), "")
+        comment = _comment(fit(tool.description or "", DESCRIPTION_CHARS, strip=True), "")
         return f"{comment}function {tool.name}(args{optional}: {args}): Promise<{returns}>;"
 
     def result(self, schema: dict[str, Any]) -> str:
@@ -247,7 +248,7 @@ class _Renderer:
         if schema.get("default") is not None:
             default = f"default {json.dumps(schema['default'], ensure_ascii=False)}"
             note = f"{note} ({default})" if note else default.capitalize()
-        return _comment(_cut(note, PROPERTY_DESCRIPTION_CHARS), indent)
+        return _comment(fit(note, PROPERTY_DESCRIPTION_CHARS, strip=True), indent)
 
     def reference(self, ref: Any, scope: _Scope, *, depth: int) -> str:
         """A named type for a local `$ref` (`#/$defs/Order`), declared once; any other reference is `unknown`."""
@@ -283,7 +284,7 @@ class _Renderer:
 
     def declaration(self, name: str, schema: Any, scope: _Scope) -> str:
         description = schema.get("description") if isinstance(schema, dict) and self.descriptions else None
-        comment = _comment(_cut(str(description), PROPERTY_DESCRIPTION_CHARS), "") if description else ""
+        comment = _comment(fit(str(description), PROPERTY_DESCRIPTION_CHARS, strip=True), "") if description else ""
         if _is_interface(schema):
             return f"{comment}interface {name} {self.object(schema, scope, depth=1, indent='', multiline=True)}"
         return f"{comment}type {name} = {self.type(schema, scope, depth=1, indent='')};"
@@ -343,5 +344,3 @@ def _comment(text: str, indent: str) -> str:
     return f"{indent}/**\n" + "".join(f"{indent} * {line}".rstrip() + "\n" for line in lines) + f"{indent} */\n"
 
 
-def _cut(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from agent.errors import UsageError
+from agent.text import fit
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -194,7 +195,7 @@ class ToolCall:
         if self.error is None:
             return f"{self.tool}({self.arguments}) -> {self.result}"
         shown = self.error.message.replace("\n", " ")
-        return f"{self.tool}({self.arguments}) -> {self.error.kind}: {_cut(shown, RECORD_CHARS)}"
+        return f"{self.tool}({self.arguments}) -> {self.error.kind}: {fit(shown, RECORD_CHARS)}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -382,12 +383,12 @@ class Tools:
             return self._failed(tool.name, canonical, _invalid(tool.name, problem), start)
         except Exception as error:
             return self._failed(tool.name, canonical, _raised(tool.name, error), start)
-        record = ToolCall(tool=tool.name, arguments=_cut(canonical, RECORD_CHARS), result=_cut(text, RECORD_CHARS), error=None,
+        record = ToolCall(tool=tool.name, arguments=fit(canonical, RECORD_CHARS), result=fit(text, RECORD_CHARS), error=None,
                           ms=_ms(self._clock() - start))
         return Outcome(value=json.loads(text), text=text, record=record)
 
     def _failed(self, name: str, canonical: str, error: ToolError, start: float) -> Outcome:
-        record = ToolCall(tool=name, arguments=_cut(canonical, RECORD_CHARS), result=None, error=error, ms=_ms(self._clock() - start))
+        record = ToolCall(tool=name, arguments=fit(canonical, RECORD_CHARS), result=None, error=error, ms=_ms(self._clock() - start))
         return Outcome(error=error, record=record)
 
     def _require_open(self) -> None:
@@ -488,7 +489,7 @@ def _pydantic_validate(validator: Any, arguments: dict[str, Any]) -> Any:
 def _pydantic_problems(error: ValidationError) -> list[str]:
     problems = []
     for detail in error.errors(include_url=False):
-        shown = "" if detail["type"] == "missing" else f" (got {_short(detail.get('input'))})"
+        shown = "" if detail["type"] == "missing" else f" (got {fit(_canonical(detail.get('input')), 60)})"
         problems.append(f"{_path(detail['loc'])}: {detail['msg']}{shown}")
     return problems
 
@@ -536,7 +537,7 @@ def _schema_problem(error: Any) -> str:
         extra = [name for name in error.instance if name not in known]
         if extra:
             return f"{_path([*path, extra[0]])}: Extra inputs are not permitted"
-    return f"{_path(path)}: {_cut(error.message, 200)}"
+    return f"{_path(path)}: {fit(error.message, 200)}"
 
 
 def _path(parts: Iterable[Any]) -> str:
@@ -559,7 +560,7 @@ def _invalid(name: str, problem: InvalidArguments) -> ToolError:
 
 def _raised(name: str, error: Exception) -> ToolError:
     kind = type(error).__name__
-    detail = _cut(str(error), ERROR_MESSAGE_CHARS)
+    detail = fit(str(error), ERROR_MESSAGE_CHARS)
     return ToolError(kind="raised", message=f"{name} raised {kind}: {detail}" if detail else f"{name} raised {kind}", exception=kind)
 
 
@@ -596,14 +597,6 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, list) else type(value).__name__
-
-
-def _short(value: Any) -> str:
-    return _cut(_canonical(value), 60)
-
-
-def _cut(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def _ms(seconds: float) -> float:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from agent.sandbox.protocol import ErrorFields
-from agent.sandbox.result import SCRIPT_KINDS, ErrorKind, cut_text
+from agent.sandbox.result import MAX_ERROR_CHARS, SCRIPT_KINDS, ErrorKind
+from agent.text import CUT_AT, clip
 
 INPUTS_MODULE = "jsolve:inputs"
 """agent.sandbox.inputs.INPUTS_MODULE (not imported: the worker imports nothing of the host side)."""
@@ -60,8 +61,9 @@ def error(kind: str | None, name: str | None, message: str, stack: str | None, *
           last_line: int | None = None) -> ErrorFields:
     """The error frame's fields. With `last_line` (a run with a check), the stack ends at the first
     frame past the code's last line: the check's, or the sandbox's."""
-    name, message = (cut_text(name) if name is not None else None), cut_text(message)
-    stack = cut_text(stack) if stack is not None else None
+    name = clip(name, MAX_ERROR_CHARS, marker=CUT_AT) if name is not None else None
+    message = clip(message, MAX_ERROR_CHARS, marker=CUT_AT)
+    stack = clip(stack, MAX_ERROR_CHARS, marker=CUT_AT) if stack is not None else None
     kind = kind or classify(name, message, compiling=compiling)
     if kind == "policy" and "could not load module" in message:
         module = re.search(r"'([^']*)'", message)

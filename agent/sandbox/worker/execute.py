@@ -34,8 +34,7 @@ from agent.sandbox.worker.errors import (
 from agent.sandbox.worker.imports import import_inputs, import_tools
 from agent.sandbox.worker.report import report
 from agent.sandbox.worker.settle import settle
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+from agent.text import LONE_SURROGATE
 
 _MODULE_SYNTAX = re.compile(r"(^\s*import\s*[\w{*'\"]|\bexport\s+(default\b|const\b|let\b|var\b|function\b|async\b|class\b|\{|\*))", re.MULTILINE)
 
@@ -132,7 +131,7 @@ def _load(run: _Run, inputs: list[tuple[str, str]], channel: Channel | None) -> 
 def _evaluate(ctx: quickjs.Context, code: str) -> ErrorFields | None:
     """Start the code, as a module or a script; the error when it does not compile."""
     try:
-        if (lone := _LONE_SURROGATE.search(code)) is not None:
+        if (lone := LONE_SURROGATE.search(code)) is not None:
             # The engine takes UTF-8, which cannot hold one: the binding fails (a SystemError from
             # ctx.set, UnicodeEncodeError from ctx.module) and the worker would die with it.
             return lone_surrogate(code, lone.start())
