@@ -5,8 +5,9 @@ much the repair loop adds over a single attempt.
     report = await run_cases(load_suite("evals/suite.yaml"), model="openai-chat:qwen2.5-coder")
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agent.exports import lazy
 
 _EXPORTS = {
     **dict.fromkeys(["DATASETS", "load_dataset"], "agent.evals.datasets"),
@@ -28,15 +29,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Each public name is imported on first use (PEP 562): `import agent.sandbox.worker` (a
-    sandbox worker) and `jsolve run` do not pay for the model side they never touch."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ named on a command line (`loading`) and an MCP server's tools over stdio (`mcp`)
 This layer sits below the sandbox and the solve loop: it imports neither.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agent.exports import lazy
 
 _EXPORTS = {
     **dict.fromkeys(["EffectLog", "ErrorKind", "InvalidArguments", "Outcome", "Tool", "ToolCall", "ToolError", "Tools"], "agent.tools.registry"),
@@ -23,15 +24,7 @@ __all__ = ["DECLARATIONS_BUDGET", "Declarations", "EffectLog", "ErrorKind", "Inv
            "Tool", "ToolCall", "ToolError", "Tools", "declare", "load_tools", "stdio_toolset"]
 
 
-def __getattr__(name: str) -> Any:
-    """Each public name is imported on first use (PEP 562): importing `agent.tools` costs nothing
-    until a tool is built (pydantic-ai is imported then)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
