@@ -159,7 +159,7 @@ def _inputs_import(node: tree_sitter.Node, inputs: Collection[str], source: byte
     line_start = source.rfind(b"\n", 0, node.start_byte) + 1
     if (node.parent is None or node.parent.type != "program" or source[line_start:node.start_byte].strip(b" \t")
             or any(inner.type == "comment" for inner in _walk(node))):
-        # What the worker takes for an import of the inputs (`agent.sandbox.worker.imports._inputs_imports`).
+        # What the worker takes for an import of the inputs (`agent.sandbox.worker.imports._imports`).
         return _at(node, "policy", f"import the inputs by name, at the top level of the module, on a line of its own and with "
                                    f"no comment inside: `{example}`", source)
     for specifier in named.named_children:
