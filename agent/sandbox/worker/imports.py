@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterator
+from typing import NamedTuple
 
 from agent.sandbox.protocol import ErrorFields
 from agent.sandbox.worker.errors import INPUTS_MODULE, TOOLS_MODULE, error
 
-_IMPORTS = {module: re.compile(r"""import\s*\{([^{}]*)\}\s*from\s*(["'])""" + re.escape(module) + r"""\2[ \t]*;?""")
+_IMPORT_PATTERNS = {module: (r"""import\s*\{([^{}]*)\}\s*from\s*(["'])""" + re.escape(module) + r"""\2[ \t]*;?""")
             for module in (INPUTS_MODULE, TOOLS_MODULE)}
 
 # The tokens `_imports` tells apart: only what decides whether an `import` is one (strings,
@@ -18,7 +20,7 @@ _IMPORTS = {module: re.compile(r"""import\s*\{([^{}]*)\}\s*from\s*(["'])""" + re
 # one token (all of them are followed by an operand), anything else one character.
 # Quantifiers are possessive: a literal left open ends where its line or the code does, with no
 # backtracking.
-_TOKEN = re.compile(r"""
+_TOKEN = (r"""
     (?P<space>\s+)
   | (?P<comment>//[^\n\r\u2028\u2029]*|/\*[\s\S]*?(?:\*/|\Z))
   | (?P<string>'(?:[^'\\\n\r]++|\\[\s\S])*+'?|"(?:[^"\\\n\r]++|\\[\s\S])*+"?)
@@ -26,15 +28,30 @@ _TOKEN = re.compile(r"""
   | (?P<word>[\w$\\\u0080-\uffff]+)
   | (?P<operator>[-=+*%<>!&|^~?:,@#]+)
   | (?P<other>[\s\S])
-""", re.VERBOSE)
-_TEMPLATE_REST = re.compile(r"(?:[^`\\$]++|\\[\s\S]|\$(?!\{))*+(`|\$\{|\\?\Z)")
-_REGEXP = re.compile(r"/(?![*/])(?:[^/\\\[\n\r]++|\\[^\n\r]|\[(?:[^\]\\\n\r]++|\\[^\n\r])*+\])++/[\w$]*")
+""")
+_TEMPLATE_REST = (r"(?:[^`\\$]++|\\[\s\S]|\$(?!\{))*+(`|\$\{|\\?\Z)")
+_REGEXP = (r"/(?![*/])(?:[^/\\\[\n\r]++|\\[^\n\r]|\[(?:[^\]\\\n\r]++|\\[^\n\r])*+\])++/[\w$]*")
 _OPERAND_BEFORE = frozenset({"return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else",
                              "yield", "await", "extends"})
 """Words after which a `/` starts a regular expression, not a division (and a statement is not over)."""
 _CONTROL = frozenset(("if", "while", "for", "with"))
 """Words whose parenthesis is followed by a statement, so a `/` after it starts a regular expression."""
 _SPECIFIER = re.compile(r"\s*([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?\s*\Z")
+
+
+class _Scanner(NamedTuple):
+    imports: dict[str, re.Pattern[str]]
+    token: re.Pattern[str]
+    template_rest: re.Pattern[str]
+    regexp: re.Pattern[str]
+
+
+@functools.cache
+def _scanner() -> _Scanner:
+    """The scanner's patterns, compiled on the first run that imports from a jsolve module: they
+    took 4-6 ms of every worker's start, most runs never use them."""
+    return _Scanner({module: re.compile(text) for module, text in _IMPORT_PATTERNS.items()},
+                    re.compile(_TOKEN, re.VERBOSE), re.compile(_TEMPLATE_REST), re.compile(_REGEXP))
 
 
 def import_inputs(code: str, names: Collection[str]) -> tuple[str, ErrorFields | None]:
@@ -105,9 +122,10 @@ def _imports(code: str, module: str) -> Iterator[re.Match[str]]:
     regexp = statement = True  # a "/" here starts a regular expression; a statement may start here
     after_dot = control = False
     at, last = 0, code.rfind(module)  # no import of the module starts past its last mention
-    pattern = _IMPORTS[module]
+    scanner = _scanner()
+    pattern = scanner.imports[module]
     while at <= last:
-        token = _TOKEN.match(code, at)
+        token = scanner.token.match(code, at)
         assert token is not None  # the last alternative takes any character
         kind, text = token.lastgroup, token[0]
         at = token.end()
@@ -116,7 +134,7 @@ def _imports(code: str, module: str) -> Iterator[re.Match[str]]:
         if kind == "template" or (text == "}" and brackets and brackets[-1] == "`"):
             if kind != "template":
                 brackets.pop()
-            rest = _TEMPLATE_REST.match(code, at)
+            rest = scanner.template_rest.match(code, at)
             assert rest is not None  # it stops only where its last group matches
             at = rest.end()
             if rest[1] == "${":
@@ -140,7 +158,7 @@ def _imports(code: str, module: str) -> Iterator[re.Match[str]]:
             regexp, statement = False, True
         elif kind == "operator":
             regexp, statement = True, False
-        elif text == "/" and regexp and (literal := _REGEXP.match(code, token.start())) is not None:
+        elif text == "/" and regexp and (literal := scanner.regexp.match(code, token.start())) is not None:
             at = literal.end()
             regexp, statement = False, True
         elif text in "([{":
