@@ -26,6 +26,7 @@ import tree_sitter_javascript
 from agent.core.failures import Failure
 from agent.sandbox.inputs import INPUTS_MODULE
 from agent.text import LONE_SURROGATE, first_line
+from agent.tools.registry import TOOLS_MODULE
 
 __all__ = ["is_literal_call", "prevalidate", "same_code"]
 
@@ -147,49 +148,27 @@ def _hides_input(root: tree_sitter.Node, inputs: Collection[str]) -> tuple[str, 
     return None
 
 
-def _inputs_import(node: tree_sitter.Node, inputs: Collection[str], source: bytes) -> Failure | None:
-    """What is wrong with an import from `jsolve:inputs`, or None: it must name inputs."""
-    if not inputs:
-        return _at(node, "policy", f"this task has no inputs to import from {INPUTS_MODULE}: write the code without imports", source)
+def _named_import(node: tree_sitter.Node, module: str, what: str, names: Collection[str], source: bytes) -> Failure | None:
+    """What is wrong with an import from `module` (`jsolve:inputs`, `jsolve:tools`), or None: it
+    must name some of `names` (the task's `what`: inputs or tools), at the top level of the
+    module, on a line of its own, as the worker rewrites it
+    (`agent.sandbox.worker.imports._imports`)."""
+    if not names:
+        return _at(node, "policy", f"this task has no {what} to import from {module}: write the code without imports", source)
     clause = next((c for c in node.named_children if c.type == "import_clause"), None)
     named = next((c for c in clause.named_children if c.type == "named_imports"), None) if clause is not None else None
-    example = f'import {{ {", ".join(inputs)} }} from "{INPUTS_MODULE}";'
+    example = f'import {{ {", ".join(names)} }} from "{module}";'
     if clause is None or named is None or len(clause.named_children) > 1:
-        return _at(node, "policy", f"import the inputs by name: `{example}`", source)
+        return _at(node, "policy", f"import the {what} by name: `{example}`", source)
     line_start = source.rfind(b"\n", 0, node.start_byte) + 1
     if (node.parent is None or node.parent.type != "program" or source[line_start:node.start_byte].strip(b" \t")
             or any(inner.type == "comment" for inner in _walk(node))):
-        # What the worker takes for an import of the inputs (`agent.sandbox.worker.imports._imports`).
-        return _at(node, "policy", f"import the inputs by name, at the top level of the module, on a line of its own and with "
+        return _at(node, "policy", f"import the {what} by name, at the top level of the module, on a line of its own and with "
                                    f"no comment inside: `{example}`", source)
     for specifier in named.named_children:
         name = specifier.child_by_field_name("name")
-        if name is not None and _text(name) not in inputs:
-            return _at(specifier, "policy", f"{INPUTS_MODULE} has no `{_text(name)}`: the inputs are {', '.join(f'`{n}`' for n in inputs)} "
-                                            f"(`{example}`)", source)
-    return None
-
-
-TOOLS_MODULE = "jsolve:tools"
-"""The module the caller's tools are imported from (as the sandbox's worker names it)."""
-
-
-def _tools_import(node: tree_sitter.Node, tools: Collection[str], source: bytes) -> Failure | None:
-    """What is wrong with an import from `jsolve:tools`, or None: it must name tools, at the top
-    level of the module, on a line of its own (the form the worker rewrites)."""
-    if not tools:
-        return _at(node, "policy", f"this task has no tools to import from {TOOLS_MODULE}: write the code without that import", source)
-    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
-    named = next((c for c in clause.named_children if c.type == "named_imports"), None) if clause is not None else None
-    example = f'import {{ {", ".join(tools)} }} from "{TOOLS_MODULE}";'
-    line_start = source.rfind(b"\n", 0, node.start_byte) + 1
-    if (clause is None or named is None or len(clause.named_children) > 1 or node.parent is None or node.parent.type != "program"
-            or source[line_start:node.start_byte].strip(b" \t") or any(inner.type == "comment" for inner in _walk(node))):
-        return _at(node, "policy", f"import the tools by name, at the top level of the module, on a line of its own: `{example}`", source)
-    for specifier in named.named_children:
-        name = specifier.child_by_field_name("name")
-        if name is not None and _text(name) not in tools:
-            return _at(specifier, "policy", f"{TOOLS_MODULE} has no `{_text(name)}`: the tools are {', '.join(f'`{n}`' for n in tools)} "
+        if name is not None and _text(name) not in names:
+            return _at(specifier, "policy", f"{module} has no `{_text(name)}`: the {what} are {', '.join(f'`{n}`' for n in names)} "
                                             f"(`{example}`)", source)
     return None
 
@@ -236,11 +215,11 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
         if node.type == "import_statement":
             module = node.child_by_field_name("source")
             if module is not None and _text(module)[1:-1] == INPUTS_MODULE:
-                if (failure := _inputs_import(node, inputs, source)) is not None:
+                if (failure := _named_import(node, INPUTS_MODULE, "inputs", inputs, source)) is not None:
                     return failure
                 continue
             if module is not None and _text(module)[1:-1] == TOOLS_MODULE:
-                if (failure := _tools_import(node, tools, source)) is not None:
+                if (failure := _named_import(node, TOOLS_MODULE, "tools", tools, source)) is not None:
                     return failure
                 continue
         else:

@@ -56,6 +56,10 @@ MAX_PROBLEMS = 3
 """Argument problems reported per invalid call: the first few are what a model fixes first, and a
 wrong top-level type can otherwise produce one problem per field."""
 
+TOOLS_MODULE = "jsolve:tools"
+"""The module guest code imports the tools from (the worker spells it again: it imports nothing of
+the host side)."""
+
 TOOL_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 """A JavaScript identifier in ASCII: the name a tool is imported by (`import { name } from "jsolve:tools"`)."""
 

@@ -48,11 +48,8 @@ class ToolCalls:
         answers to give at once (arguments over the per-call cap). None when the outbox is not
         one tools.js writes: only a call whose every field is of the type and size the protocol
         allows, of a tool of this run, with an id past the last one, goes into a frame."""
-        try:
-            items = json.loads(text) if isinstance(text, str) else None
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(items, list):
+        items = outbox_list(text)
+        if items is None:
             return None
         calls: list[list[Any]] = []
         refused: list[list[Any]] = []
@@ -69,6 +66,16 @@ class ToolCalls:
                 continue
             calls.append([call_id, name, arguments])
         return calls, refused
+
+
+def outbox_list(text: Any) -> list[Any] | None:
+    """An outbox's text (the JSON list a sandbox hook wrote) read as a list, or None when it is not
+    one: the code changed built-ins the hook uses."""
+    try:
+        items = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        return None
+    return items if isinstance(items, list) else None
 
 
 def answers(replies: Any) -> list[str]:

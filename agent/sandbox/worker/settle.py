@@ -3,7 +3,6 @@ go to the pool as `fetch` frames and come back as `fetched` frames."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -20,7 +19,7 @@ from agent.sandbox.protocol import (
     FetchFrame,
     NetworkCaps,
 )
-from agent.sandbox.worker.calls import TAMPERED, ToolCalls, answers, refused
+from agent.sandbox.worker.calls import TAMPERED, ToolCalls, answers, outbox_list, refused
 from agent.sandbox.worker.engine import deliver
 from agent.sandbox.worker.errors import error
 
@@ -35,11 +34,8 @@ def requests(text: Any, run_id: int, caps: NetworkCaps | None) -> tuple[list[Fet
 
     Only the fields named here go into a frame, each of the type and size the protocol allows,
     so nothing in the list can make a frame of another kind or for another run."""
-    try:
-        items = json.loads(text) if isinstance(text, str) else None
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(items, list):
+    items = outbox_list(text)
+    if items is None:
         return None
     body_cap = caps.get("max_request_bytes") if isinstance(caps, dict) else None
     cap = body_cap if isinstance(body_cap, int) else None
