@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 from pydantic import BaseModel
@@ -231,17 +232,27 @@ def test_a_hundred_calls_of_one_promise_all_travel_together(sb, monkeypatch):
     from agent.sandbox import relay
 
     frames: list[int] = []
-    start = relay.ToolRelay.start
+    answered: list[int] = []
+    start, called = relay.ToolRelay.start, relay.protocol.called
 
     def counting(self, frame):
         frames.append(len(frame["calls"]))
         return start(self, frame)
 
+    def counting_answers(run_id, replies):
+        answered.append(len(replies))
+        return called(run_id, replies)
+
     monkeypatch.setattr(relay.ToolRelay, "start", counting)
+    monkeypatch.setattr(relay.protocol, "called", counting_answers)
     r = sb.run("export default (await Promise.all([...Array(100).keys()].map((i) => tools.add({ a: i, b: 1 })))).reduce((s, x) => s + x)",
                tools=[add], limits=Limits(max_concurrent_tool_calls=None))
-    assert r.value == sum(range(1, 101)) and frames == [100]
-    assert [c.arguments for c in r.tool_calls[:2]] == ['{"a":0,"b":1}', '{"a":1,"b":1}']
+    assert r.value == sum(range(1, 101)) and frames == [100] and sum(answered) == 100
+    answered.clear()
+    r = sb.run("export default (await Promise.all([...Array(100).keys()].map((i) => tools.customer({ id: i })))).length",
+               tools=[customer], limits=Limits(max_concurrent_tool_calls=None))
+    assert r.value == 100 and answered == [100]  # async calls that complete in one turn of the loop: one answer frame
+    assert [c.arguments for c in r.tool_calls[:2]] == ['{"id":0}', '{"id":1}']
 
 
 def test_effects_run_once_per_log_across_runs(sb):
@@ -304,3 +315,90 @@ export default [one, ...many];
     result = sb.run(code, tools=[echo])
     assert result.ok, result.error
     assert result.value == [{"length": size, "distinct": 2}] + [{"length": size + 1, "distinct": 3}] * 3
+
+
+# -- the transport: the tools' loop reads the worker and writes its answers --
+
+def test_a_big_answer_the_busy_guest_has_not_read_does_not_block_the_callers_loop(sb):
+    # The answer (1 MB) is more than a pipe holds; the guest reads it only after a second of its
+    # own work. The caller's loop must go on meanwhile: it writes what the pipe takes and waits.
+    async def blob() -> str:
+        """A big result."""
+        return "x" * 1_000_000
+
+    code = """
+const pending = tools.blob();
+const until = Date.now() + 1000;
+while (Date.now() < until) {}
+const text = await pending;
+export default [until, text.length];
+"""
+
+    async def main() -> tuple[float, list[int]]:
+        woke: list[float] = []
+
+        async def tick() -> None:
+            await asyncio.sleep(0.2)
+            woke.append(time.time() * 1000)
+
+        ticking = asyncio.create_task(tick())
+        r = await sb.run_async(code, tools=[blob], limits=Limits(max_tool_bytes=2_000_000, max_tool_total_bytes=None))
+        await ticking
+        return woke[0], r.value
+
+    woke_at, (busy_until, length) = asyncio.run(main())
+    assert length == 1_000_000
+    assert woke_at < busy_until  # the loop ran while the guest was still busy, the answer not yet read
+
+
+def test_a_run_with_tools_and_a_network_gets_both_answers(sb):
+    import http.server
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"41")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    from agent.sandbox import NetworkPolicy
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        code = f"""
+const [page, sums] = await Promise.all([fetch({url!r}).then((r) => r.text()),
+                                        Promise.all([1, 2, 3].map((a) => tools.add({{ a, b: 1 }})))]);
+export default [Number(page), sums];
+"""
+        policy = NetworkPolicy(allow_hosts=["127.0.0.1"]).allowing_loopback()
+        for _ in range(3):
+            assert sb.run(code, tools=[add], network=policy).value == [41, [2, 3, 4]]
+    finally:
+        server.shutdown()
+
+
+def test_closing_the_pool_ends_a_run_waiting_on_a_tool():
+    started = threading.Event()
+
+    async def slow() -> int:
+        """Never answers in time."""
+        started.set()
+        await asyncio.sleep(60)
+        return 1
+
+    pool = Sandbox(1)
+    results: list[object] = []
+    runner = threading.Thread(target=lambda: results.append(pool.run("export default await tools.slow()", tools=[slow],
+                                                                     limits=Limits(timeout=120, tool_timeout=None))))
+    runner.start()
+    assert started.wait(30)
+    pool.close()
+    runner.join(30)
+    assert not runner.is_alive()  # not left waiting for the tool, or to the run's deadline
+    (result,) = results
+    assert result.error is not None and result.error.kind == "crash"

@@ -119,7 +119,7 @@ class _Sink:
 def _relay(limits: Limits | None = None) -> tuple[ToolRelay, asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     tools = Tools.of([add])
-    relay = ToolRelay(tools=tools, effects=None, loop=loop, run_id=7, channel=_Sink(), limits=limits or Limits())  # type: ignore[arg-type]
+    relay = ToolRelay(tools=tools, effects=None, loop=loop, run_id=7, channel=_Sink(), limits=limits or Limits(), max_frame=None)  # type: ignore[arg-type]
     return relay, loop
 
 
@@ -150,25 +150,21 @@ def test_a_forged_call_frame_is_a_protocol_error(frame):
 
 def test_a_worker_that_forges_a_frame_of_another_run_is_retired():
     # A worker is as trusted as the guest it ran: a `call` frame with another run's id ends the run as a crash.
-    from agent.sandbox import pool as pool_module
-
     with Sandbox(1) as pool:
         r = pool.run("export default await tools.add({ a: 1, b: 1 })", tools=[add])
         assert r.value == 2
-        session = pool_module._Session
-        real = session._await_result
+        real = ToolRelay.serve
 
-        def with_forgery(self, deadline, cap):
-            channel = self.worker.channel
+        def with_forgery(self, deadline):
             forged_frame = json.dumps({"op": "call", "run_id": self.run_id + 1000, "calls": [[1, "add", "{}"]]}).encode()
-            channel._pending += struct.pack(">I", len(forged_frame)) + forged_frame  # as if the worker had sent it first
-            return real(self, deadline, cap)
+            self.channel._pending += struct.pack(">I", len(forged_frame)) + forged_frame  # as if the worker had sent it first
+            return real(self, deadline)
 
-        session._await_result = with_forgery  # type: ignore[method-assign]
+        ToolRelay.serve = with_forgery  # type: ignore[method-assign]
         try:
             r = pool.run("export default 1", tools=[add])
         finally:
-            session._await_result = real  # type: ignore[method-assign]
+            ToolRelay.serve = real  # type: ignore[method-assign]
         assert r.error.kind == "crash" and "for run" in r.error.message
         assert pool.run("export default 2", tools=[add]).value == 2  # a fresh worker
 

@@ -13,12 +13,11 @@ import itertools
 import json
 import queue
 import re
-import select
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -29,7 +28,6 @@ from agent.sandbox.inputs import MEMORY_PER_INPUT_BYTE, Inputs, size_text
 from agent.sandbox.limits import Limits
 from agent.sandbox.process import WorkerProcess, spawn
 from agent.sandbox.protocol import (
-    Channel,
     ChannelClosed,
     ChannelTimeout,
     InputListing,
@@ -262,20 +260,19 @@ class Sandbox:
     def _run_with_tools(self, code: str, limits: Limits | None, check: str | None, network: NetworkPolicy | None,
                         inputs: Inputs | Mapping[str, Any] | None, tools: Any, effects: EffectLog | None) -> RunResult:
         """`run` of a run with tools, on the pool's event loop: a spec is opened there for the run."""
-        import asyncio
 
         from agent.tools.registry import Tools
 
         request = self._request(code, limits, check, network, inputs)
         loop = self._loop()
         opened = None if isinstance(tools, Tools) else Tools.of(tools)
-        if opened is not None:
-            asyncio.run_coroutine_threadsafe(opened.open(), loop).result()
+        if opened is not None and not _on_loop(opened.open(), loop):
+            raise SandboxClosed("this Sandbox is closed; create a new one")
         try:
             return self._run(self._with_tools(request, opened or tools, effects, loop), _Ticket())
         finally:
             if opened is not None:
-                asyncio.run_coroutine_threadsafe(opened.close(), loop).result()
+                _on_loop(opened.close(), loop)  # not closed when the pool closed meanwhile: its loop is gone
 
     def _with_tools(self, request: _Request, tools: Tools, effects: EffectLog | None, loop: asyncio.AbstractEventLoop) -> _Request:
         """`request` with the tools it may call, their names checked against the inputs'."""
@@ -461,19 +458,23 @@ class _Session:
             deadline = within
             if deadline is None and request.limits.timeout:
                 deadline = time.monotonic() + request.limits.timeout + KILL_GRACE
-            if request.network is not None:
-                from agent.sandbox.network import Fetcher
-
-                # Requests may run to the kill deadline: the worker's own deadline comes first,
-                # so a run cut short while it waits for fetch is reported as a `timeout`.
-                self.exchange = _Exchange(worker.channel, Fetcher(request.network, deadline), self.run_id, fetch_pool())
             if request.tools is not None:
                 from agent.sandbox.relay import ToolRelay
 
                 assert request.loop is not None, "a run with tools has the loop they run on"
                 self.relay = ToolRelay(tools=request.tools, effects=request.effects, loop=request.loop, run_id=self.run_id,
-                                       channel=worker.channel, limits=request.limits)
-            reply = self._await_result(deadline, cap)
+                                       channel=worker.channel, limits=request.limits, max_frame=cap)
+            if request.network is not None:
+                from agent.sandbox.network import Fetcher
+
+                # Requests may run to the kill deadline: the worker's own deadline comes first,
+                # so a run cut short while it waits for fetch is reported as a `timeout`. With
+                # tools, the loop that relays them writes to the worker: the answers go through it.
+                send = self.relay.send_threadsafe if self.relay is not None else worker.channel.send
+                self.exchange = _Exchange(send, Fetcher(request.network, deadline), self.run_id, fetch_pool())
+                if self.relay is not None:
+                    self.relay.on_fetch = self.exchange.start
+            reply = self.relay.serve(deadline) if self.relay is not None else self._await_result(deadline, cap)
             result = _result(reply, time.perf_counter() - self.started, request.limits)
             if self.relay is not None:
                 result = replace(result, tool_calls=self.relay.records)
@@ -513,12 +514,9 @@ class _Session:
         self.worker.held = frozenset(entry.digest for entry in inputs.entries())
 
     def _await_result(self, deadline: float | None, cap: int | None) -> dict[str, Any]:
-        """The `result` frame, the run's requests started as their `fetch` frames arrive, and its
-        tool calls as their `call` frames do (their answers sent as they complete)."""
-        channel, relay = self.worker.channel, self.relay
+        """The `result` frame, the run's requests started as their `fetch` frames arrive."""
+        channel = self.worker.channel
         while True:
-            if relay is not None and not self._frame_first(relay, deadline):
-                continue
             reply = channel.recv(deadline, cap)
             if reply.get("run_id") != self.run_id:
                 raise ProtocolError(f"a frame for run {str(reply.get('run_id'))[:20]} during run {self.run_id}")
@@ -527,26 +525,33 @@ class _Session:
                 return reply
             if op == "fetch" and self.exchange is not None:
                 self.exchange.start(reply)
-            elif op == "call" and relay is not None:
-                relay.start(reply)
             else:
                 raise ProtocolError(f"a frame of kind {str(op)[:20]!r}")
 
-    def _frame_first(self, relay: ToolRelay, deadline: float | None) -> bool:
-        """Wait for the worker's next frame or for answers to its tool calls, whichever comes
-        first (the answers are sent then): whether a frame is there to read."""
-        channel = self.worker.channel
-        if channel.buffered:
+
+def _on_loop(step: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop) -> bool:
+    """Run `step` on the pool's loop and wait for it: whether it ran, False when the pool closed
+    meanwhile (its loop stops, and the step would never end)."""
+    import asyncio
+    import concurrent.futures
+
+    from agent.sandbox.relay import LOOP_CHECK_SECONDS
+
+    try:
+        done = asyncio.run_coroutine_threadsafe(step, loop)
+    except RuntimeError:  # closed already
+        step.close()
+        return False
+    while True:
+        try:
+            done.result(LOOP_CHECK_SECONDS)
             return True
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            raise ChannelTimeout()
-        ready = select.select([channel.read_fd, relay.wake_fd], [], [], remaining)[0]
-        if relay.wake_fd in ready:
-            relay.flush()
-        if not ready and remaining is not None:
-            raise ChannelTimeout()
-        return channel.read_fd in ready
+        except concurrent.futures.CancelledError:  # the loop's last turn cancelled it
+            return False
+        except concurrent.futures.TimeoutError:
+            if loop.is_closed():  # before the step's turn came: it never ran
+                step.close()
+                return False
 
 
 def _serve(loop: asyncio.AbstractEventLoop) -> None:
@@ -556,6 +561,12 @@ def _serve(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.set_event_loop(loop)
     try:
         loop.run_forever()
+        # What is still running (tool calls of runs the close ended, tools being closed) is
+        # cancelled and given its last turn, not dropped mid-step with the loop.
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
     finally:
         loop.close()
 
@@ -579,8 +590,8 @@ class _Exchange:
     """The requests of one run: performed on the pool's fetch threads, at most `FETCH_PER_RUN`
     at once (the rest wait here, in the run's own queue), answered to its worker."""
 
-    def __init__(self, channel: Channel, fetcher: Fetcher, run_id: int, threads: ThreadPoolExecutor) -> None:
-        self.channel = channel
+    def __init__(self, send: Callable[[Mapping[str, Any]], None], fetcher: Fetcher, run_id: int, threads: ThreadPoolExecutor) -> None:
+        self.send = send
         self.fetcher = fetcher
         self.run_id = run_id
         self.threads = threads
@@ -610,7 +621,7 @@ class _Exchange:
                 if not self._open:
                     return  # the run ended (settled, timed out or crashed) while this request was out
                 try:
-                    self.channel.send(protocol.fetched(self.run_id, request.get("id"), reply))
+                    self.send(protocol.fetched(self.run_id, request.get("id"), reply))
                 except ChannelClosed:
                     pass
                 if not self._waiting:

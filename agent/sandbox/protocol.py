@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # types only: the worker imports this module, and nothing of 
 
 __all__ = ["MAX_CALL_ID", "MAX_HEADERS", "MAX_HEADER_CHARS", "MAX_METHOD_CHARS", "MAX_TOOL_NAME_CHARS", "MAX_URL_CHARS", "READY_FRAME_BYTES",
            "CallFrame", "CalledFrame", "Channel", "ChannelClosed", "ChannelTimeout", "ErrorFields", "FetchFrame", "FetchedFrame", "InputListing",
-           "LoadedFrame", "Op", "ProtocolError", "ReadyFrame", "ResultFrame", "RunFrame", "RunLimits", "ToolReply", "call", "called", "fetch",
-           "fetched", "frame_cap", "loaded", "ready", "result", "run"]
+           "LoadedFrame", "Op", "ProtocolError", "ReadyFrame", "ResultFrame", "RunFrame", "RunLimits", "ToolReply", "call", "called", "encode", "fetch",
+           "fetched", "frame_cap", "loaded", "ready", "result", "run", "split_frames"]
 
 _HEADER = struct.Struct(">I")
 
@@ -276,6 +276,45 @@ class ProtocolError(Exception):
     text that is not JSON, or JSON that is not an object. The channel cannot be trusted after it."""
 
 
+def encode(message: Mapping[str, Any], payloads: tuple[bytes, ...] = ()) -> bytes:
+    """A frame's bytes on the wire: its JSON behind its length, then each raw payload likewise."""
+    data = json.dumps(message, separators=(",", ":")).encode()
+    parts = [_HEADER.pack(len(data)), data]
+    for payload in payloads:
+        parts += [_HEADER.pack(len(payload)), payload]
+    return b"".join(parts)
+
+
+def split_frames(buffer: bytearray, max_size: int | None) -> list[dict[str, Any]]:
+    """The whole frames at the start of `buffer`, parsed and taken out of it (a frame not yet
+    whole stays), for a reader that is handed bytes as they come (`max_size` as for `Channel.recv`)."""
+    frames: list[dict[str, Any]] = []
+    while len(buffer) >= _HEADER.size:
+        size = _frame_size(buffer, max_size)
+        if len(buffer) < _HEADER.size + size:
+            break
+        frames.append(_parsed(bytes(buffer[_HEADER.size:_HEADER.size + size])))
+        del buffer[:_HEADER.size + size]
+    return frames
+
+
+def _frame_size(buffer: bytearray, max_size: int | None) -> int:
+    (size,) = _HEADER.unpack_from(buffer)
+    if max_size is not None and size > max_size:
+        raise ProtocolError(f"a frame of {size} bytes, over the {max_size} allowed")
+    return int(size)
+
+
+def _parsed(frame: bytes) -> dict[str, Any]:
+    try:
+        message = json.loads(frame)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ProtocolError(f"a frame that is not JSON ({type(exc).__name__})") from None
+    if not isinstance(message, dict):
+        raise ProtocolError(f"a frame that is not a JSON object ({type(message).__name__})")
+    return message
+
+
 class Channel:
     """One end of a pipe pair: `send` a JSON-able dict, `recv` one back (optionally by a deadline)."""
 
@@ -288,11 +327,7 @@ class Channel:
     def send(self, message: Mapping[str, Any], payloads: tuple[bytes, ...] = ()) -> None:
         """Send `message`, then each of `payloads` as a raw frame (`recv_raw` reads one): bytes
         that are already text, such as an input's JSON, are not escaped into the message."""
-        data = json.dumps(message, separators=(",", ":")).encode()
-        parts = [_HEADER.pack(len(data)), data]
-        for payload in payloads:
-            parts += [_HEADER.pack(len(payload)), payload]
-        view = memoryview(b"".join(parts))
+        view = memoryview(encode(message, payloads))
         try:
             with self._writing:
                 while view:
@@ -312,25 +347,26 @@ class Channel:
     def recv(self, deadline: float | None = None, max_size: int | None = None) -> dict[str, Any]:
         """The next frame. `max_size` (bytes) is checked against the header before the body is
         read, so a peer cannot make the reader buffer more than it allows."""
-        frame = self.recv_raw(deadline, max_size)
-        try:
-            message = json.loads(frame)
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            raise ProtocolError(f"a frame that is not JSON ({type(exc).__name__})") from None
-        if not isinstance(message, dict):
-            raise ProtocolError(f"a frame that is not a JSON object ({type(message).__name__})")
-        return message
+        return _parsed(self.recv_raw(deadline, max_size))
 
     def recv_raw(self, deadline: float | None = None, max_size: int | None = None) -> bytes:
         """The next frame's bytes, unparsed (`max_size` as for `recv`)."""
         self._fill(_HEADER.size, deadline)
-        (size,) = _HEADER.unpack_from(self._pending)
-        if max_size is not None and size > max_size:
-            raise ProtocolError(f"a frame of {size} bytes, over the {max_size} allowed")
+        size = _frame_size(self._pending, max_size)
         self._fill(_HEADER.size + size, deadline)
         frame = bytes(self._pending[_HEADER.size:_HEADER.size + size])
         del self._pending[:_HEADER.size + size]
         return frame
+
+    def take_pending(self) -> bytes:
+        """The bytes read past the last frame returned, handed to another reader of the pipe
+        (`split_frames`), which gives back what it leaves with `give_back`."""
+        taken = bytes(self._pending)
+        self._pending.clear()
+        return taken
+
+    def give_back(self, pending: bytes) -> None:
+        self._pending[:0] = pending
 
     def _fill(self, size: int, deadline: float | None) -> None:
         """Read until `size` bytes are pending: a frame usually arrives whole, in one read."""
