@@ -203,3 +203,20 @@ def test_a_report_without_calls_reads_with_none():
     old = CaseResult.model_validate({"id": "a", "category": "c", "solved": True, "attempts": 1, "failure_kinds": [], "final_failure": None,
                                      "history": [{"number": 1, "code": "export default 1"}]})
     assert old.tool_calls == 0 and old.history[0].tool_calls == 0 and old.history[0].calls == []
+
+
+def test_eval_show_prints_each_program_s_calls(report):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from agent.evals.report import print_stories
+
+    out = StringIO()
+    print_stories(report, Console(file=out, width=400, color_system=None), case="many")
+    text = out.getvalue()
+    assert text.count('call: customer({"id":1}) -> {"id":1,"name":"Ada Lovelace Ltd"') == MAX_KEPT_CALLS
+    assert "... and 10 more tool call(s)" in text
+    out = StringIO()
+    print_stories(report, Console(file=out, width=400, color_system=None), case="refund")
+    assert "(replayed)" in out.getvalue() and out.getvalue().count("call: issue_refund(") == 2

@@ -458,6 +458,10 @@ def print_stories(report: Report, console: Console | None = None, *, case: str |
                 console.print(Syntax(visible(p.code), "javascript", line_numbers=True, word_wrap=True))
             for line in p.logs:
                 console.print(shown("console: " + line, style="dim"))
+            for call in p.calls:
+                console.print(shown("call: " + call.describe(), style="green"))
+            if p.tool_calls > len(p.calls):
+                console.print(f"[dim]... and {p.tool_calls - len(p.calls)} more tool call(s)[/]")
             if p.feedback:
                 console.print(Panel(shown(p.feedback), title="feedback sent to the model", title_align="left", style="yellow"))
 
