@@ -402,3 +402,23 @@ def test_closing_the_pool_ends_a_run_waiting_on_a_tool():
     assert not runner.is_alive()  # not left waiting for the tool, or to the run's deadline
     (result,) = results
     assert result.error is not None and result.error.kind == "crash"
+
+
+def test_on_call_hears_of_each_call_while_the_run_goes_on(sb):
+    heard: list[object] = []
+
+    def probe(step: int) -> int:
+        """How many calls the caller had heard of when this one ran."""
+        return len(heard)
+
+    r = sb.run("const a = await tools.probe({ step: 1 });\nconst b = await tools.probe({ step: 2 });\nexport default [a, b]",
+               tools=[probe], on_call=heard.append)
+    assert r.value == [0, 1] and heard == list(r.tool_calls)
+
+
+def test_an_on_call_that_raises_does_not_end_the_run(sb):
+    def broken(call: object) -> None:
+        raise RuntimeError("the display broke")
+
+    r = sb.run("export default [await tools.add({ a: 1, b: 2 }), await tools.add({ a: 3, b: 4 })]", tools=[add], on_call=broken)
+    assert r.value == [3, 7] and len(r.tool_calls) == 2

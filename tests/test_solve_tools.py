@@ -173,6 +173,32 @@ def test_solve_failed_carries_the_tool_calls_and_the_json_has_them(sandbox):
     assert list(data)[-1] == "tool_calls", "fields are added at the end"
 
 
+def test_each_call_is_told_as_it_completes_before_its_program_is_judged(sandbox):
+    script = Script([js(TOP_CUSTOMER)])
+    events: list[tuple[str, object]] = []
+    s = solve("Who?", model=script.model, sandbox=sandbox, tools=[orders_in, customer],
+              on_tool_call=lambda call: events.append(("call", (call.tool, call.attempt))),
+              on_attempt=lambda attempt: events.append(("attempt", attempt.number)))
+    assert events == [("call", ("orders_in", 1)), ("call", ("customer", 1)), ("call", ("customer", 1)), ("attempt", 1)]
+    assert len(s.tool_calls) == 3
+
+
+def test_the_live_view_shows_the_latest_call_in_its_status_line():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from agent.cli.terminal import SolveView
+    from agent.tools.registry import ToolCall
+
+    view = SolveView(console=Console(file=StringIO(), force_terminal=True))
+    with view:
+        for n in (1, 2):
+            view.call(AttemptToolCall.of(ToolCall(tool="orders_in", arguments=f'{{"page":{n}}}', result="[]", error=None, ms=1.5), attempt=1, candidate=1))
+        status = str(view._status.status)
+    assert status == 'attempt 1: the program is running · 2 tool call(s), the last orders_in({"page":2}) ✓ 1.5 ms'
+
+
 def test_each_call_is_logged(sandbox, caplog):
     script = Script([js(TOP_CUSTOMER)])
     with caplog.at_level(logging.INFO, logger="jsolve"):

@@ -144,7 +144,8 @@ def solve(
             resolved = resolve_model(model, progress=progress)
         with view:
             solution = run_solve(instruction, output=shape, model=resolved, max_attempts=max_attempts, network=network,
-                                 limits=limits, settings=settings, inputs=inputs, on_attempt=view.attempt, tools=tool_spec)
+                                 limits=limits, settings=settings, inputs=inputs, on_attempt=view.attempt, tools=tool_spec,
+                                 on_tool_call=view.call)
     except UsageError as exc:
         typer.echo(f"error: {visible(str(exc))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

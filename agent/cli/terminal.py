@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from agent.core.agreement import Candidate
-    from agent.core.loop import Attempt, Solution
+    from agent.core.loop import Attempt, AttemptToolCall, Solution
     from agent.core.outcome import SolveOutcome
 
 MAX_CELL = 80
@@ -78,6 +78,7 @@ class SolveView:
         self._status: Status | None = None
         self._started = time.perf_counter()
         self._round: list[Attempt] = []
+        self._calls = 0
 
     def __enter__(self) -> SolveView:
         self._started = time.perf_counter()
@@ -88,6 +89,7 @@ class SolveView:
         self._stop()
 
     def _waiting(self, number: int) -> None:
+        self._calls = 0
         if self.quiet:
             return
         what = "code" if self.samples == 1 else f"{self.samples} programs"
@@ -99,6 +101,16 @@ class SolveView:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+    def call(self, call: AttemptToolCall) -> None:
+        """Show a tool call as it completes, in the status line (the program's panel lists its
+        calls when it is judged); called by the solve loop, on its event loop's thread."""
+        self._calls += 1
+        if self._status is None:
+            return
+        outcome = "✓" if call.error is None else f"✗ {call.error.kind}"
+        self._status.update(shown(f"attempt {call.attempt}: the program is running · {self._calls} tool call(s), the last "
+                                  f"{call.tool}({fit(call.arguments, MAX_SHOWN_ARGUMENTS)}) {outcome} {call.ms:.1f} ms"))
 
     def attempt(self, attempt: Attempt) -> None:
         """Show one judged attempt; called by the solve loop."""

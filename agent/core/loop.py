@@ -332,6 +332,7 @@ class _Run:
     max_rounds: int
     log: Any
     on_attempt: Callable[[Attempt], None] | None = None
+    on_tool_call: Callable[[AttemptToolCall], None] | None = None
     tools: Tools | None = None
     """The caller's tools, opened for the solve (None: no tools)."""
     effects: EffectLog = field(default_factory=EffectLog)
@@ -402,11 +403,9 @@ class _Run:
         if failure is None:
             assert runnable is not None
             started = time.perf_counter()
-            result = await self._run_code(runnable)
+            result = await self._run_code(runnable, log, number, candidate)
             logs = tuple(entry.text if entry.level in ("log", "info", "debug") else f"[{entry.level}] {entry.text}" for entry in result.logs)
             calls = tuple(AttemptToolCall.of(call, attempt=number, candidate=candidate) for call in result.tool_calls)
-            for call in calls:
-                log.info("tool.call", tool=call.tool, ms=call.ms, ok=call.error is None, replayed=call.replayed)
             failure, value = await asyncio.to_thread(self._check, result, logs)  # a big value's check stalls no other task
             run_ms = _since(started)
             log.debug("attempt.ran", ok=result.ok, run_ms=round(run_ms, 2), tool_calls=len(calls))
@@ -433,11 +432,18 @@ class _Run:
                               inputs=tuple(self.inputs), tools=self.tools.names if self.tools is not None else ())
         return failure, None if failure is not None else runnable
 
-    async def _run_code(self, code: str) -> RunResult:
+    async def _run_code(self, code: str, log: Any, number: int, candidate: int) -> RunResult:
         if self.tools is None:
             return await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs)
+
+        def called(record: ToolCall) -> None:  # as each call completes: logged, and shown by the caller
+            call = AttemptToolCall.of(record, attempt=number, candidate=candidate)
+            log.info("tool.call", tool=call.tool, ms=call.ms, ok=call.error is None, replayed=call.replayed)
+            if self.on_tool_call is not None:
+                self.on_tool_call(call)
+
         return await self.sandbox.run_async(code, limits=self.limits, check=self.check, network=self.network, inputs=self.inputs,
-                                            tools=self.tools, effects=self.effects)
+                                            tools=self.tools, effects=self.effects, on_call=called)
 
     def _check(self, result: RunResult, logs: tuple[str, ...]) -> tuple[Failure | None, Any]:
         if not result.ok:
@@ -620,6 +626,7 @@ async def asolve(
     settings: SolveSettings | None = None,
     on_attempt: Callable[[Attempt], None] | None = None,
     tools: Any = None,
+    on_tool_call: Callable[[AttemptToolCall], None] | None = None,
 ) -> Solution:
     """Have the model write JavaScript for `instruction` until its value passes, and return it.
 
@@ -644,7 +651,8 @@ async def asolve(
     that requires approval) runs at most once per solve for the same arguments, later programs
     getting the recorded result. Toolsets are entered for the solve and left after it (a `Tools`
     already open stays open). `on_attempt` is called with each program as soon as it is judged
-    (to show progress). Raises `SolveFailed` when the rounds are spent, `ModelRejected` when the provider
+    (to show progress), and `on_tool_call` with each tool call as it completes, while its program
+    runs. Raises `SolveFailed` when the rounds are spent, `ModelRejected` when the provider
     refuses the request, `ModelUnavailable` when it cannot be reached, `UsageError` for bad
     arguments (before any model call).
     """
@@ -665,7 +673,7 @@ async def asolve(
         run = _Run(model=resolved, instructions=prompts.system(network.allow_hosts if network else None), task=task,
                    shape=shape, sandbox=sandbox or default_sandbox(), limits=limits, network=network, check=check, inputs=loaded,
                    settings=settings, max_rounds=max_attempts, log=log.bind(run_id=uuid.uuid4().hex[:12]), on_attempt=on_attempt,
-                   tools=registry)
+                   on_tool_call=on_tool_call, tools=registry)
         return await _solve(run, instruction)
 
 

@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # imported when first used: the network side (httpx) by a run
 
     from agent.sandbox.network import Fetcher, NetworkPolicy
     from agent.sandbox.relay import ToolRelay
-    from agent.tools.registry import EffectLog, Tools
+    from agent.tools.registry import EffectLog, ToolCall, Tools
 
 __all__ = ["Sandbox", "fit_inputs"]
 
@@ -133,6 +133,8 @@ class _Request:
     """The record of effectful calls the tools' calls go through, if any."""
     loop: asyncio.AbstractEventLoop | None = None
     """The event loop the tools run on: the caller's (`run_async`) or the pool's own (`run`)."""
+    on_call: Callable[[ToolCall], None] | None = None
+    """Told of each tool call as it gets its outcome (on the tools' loop), to show calls live."""
 
 
 class Sandbox:
@@ -173,7 +175,7 @@ class Sandbox:
 
     def run(self, code: str, *, limits: Limits | None = None, check: str | None = None,
             network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None,
-            tools: Tools | Any = None, effects: EffectLog | None = None) -> RunResult:
+            tools: Tools | Any = None, effects: EffectLog | None = None, on_call: Callable[[ToolCall], None] | None = None) -> RunResult:
         """Run `code` (an ES module, or a script whose last expression is the value) and return
         its default export, or a typed error.
 
@@ -201,6 +203,8 @@ class Sandbox:
         event loop of the pool's own, in a thread (sync functions on threads beside it): tools
         tied to another loop (an MCP server entered on yours) need `run_async`. With `effects`,
         an effectful tool runs at most once per arguments across the runs given the same log.
+        `on_call` is told of each call as it completes (on the loop the tools run on; an error it
+        raises is logged and ignored), to show calls as they happen.
         The limits of the calls are `Limits`' `max_tool_*` and `tool_timeout` fields.
 
         Everything the worker sends is checked here as coming from the guest: a frame of another
@@ -210,12 +214,12 @@ class Sandbox:
         """
         if tools is None:
             return self._run(self._request(code, limits, check, network, inputs), _Ticket())
-        return self._run_with_tools(code, limits, check, network, inputs, tools, effects)
+        return self._run_with_tools(code, limits, check, network, inputs, tools, effects, on_call)
 
     async def run_async(self, code: str, *, limits: Limits | None = None, check: str | None = None,
                         network: NetworkPolicy | None = None, inputs: Inputs | Mapping[str, Any] | None = None,
                         on_start: Callable[[], None] | None = None, tools: Tools | Any = None,
-                        effects: EffectLog | None = None) -> RunResult:
+                        effects: EffectLog | None = None, on_call: Callable[[ToolCall], None] | None = None) -> RunResult:
         """`run` for asyncio callers, off the event loop. Cancelling the awaiting task stops the
         run: its worker is killed at once and replaced (a run still waiting for a worker never
         starts), its pending tool calls are cancelled, and the cancellation propagates. `on_start`
@@ -232,7 +236,7 @@ class Sandbox:
             opened = None if isinstance(tools, Tools) else Tools.of(tools)
             if opened is not None:
                 await opened.open()
-            request = self._with_tools(request, opened or tools, effects, loop)
+            request = self._with_tools(request, opened or tools, effects, loop, on_call)
         ticket = _Ticket(on_start)
         try:
             return await loop.run_in_executor(self._threads(), self._run, request, ticket)
@@ -258,7 +262,8 @@ class Sandbox:
             loop.call_soon_threadsafe(loop.stop)
 
     def _run_with_tools(self, code: str, limits: Limits | None, check: str | None, network: NetworkPolicy | None,
-                        inputs: Inputs | Mapping[str, Any] | None, tools: Any, effects: EffectLog | None) -> RunResult:
+                        inputs: Inputs | Mapping[str, Any] | None, tools: Any, effects: EffectLog | None,
+                        on_call: Callable[[ToolCall], None] | None) -> RunResult:
         """`run` of a run with tools, on the pool's event loop: a spec is opened there for the run."""
 
         from agent.tools.registry import Tools
@@ -269,19 +274,20 @@ class Sandbox:
         if opened is not None and not _on_loop(opened.open(), loop):
             raise SandboxClosed("this Sandbox is closed; create a new one")
         try:
-            return self._run(self._with_tools(request, opened or tools, effects, loop), _Ticket())
+            return self._run(self._with_tools(request, opened or tools, effects, loop, on_call), _Ticket())
         finally:
             if opened is not None:
                 _on_loop(opened.close(), loop)  # not closed when the pool closed meanwhile: its loop is gone
 
-    def _with_tools(self, request: _Request, tools: Tools, effects: EffectLog | None, loop: asyncio.AbstractEventLoop) -> _Request:
+    def _with_tools(self, request: _Request, tools: Tools, effects: EffectLog | None, loop: asyncio.AbstractEventLoop,
+                    on_call: Callable[[ToolCall], None] | None) -> _Request:
         """`request` with the tools it may call, their names checked against the inputs'."""
         from agent.tools.registry import EffectLog
 
         if effects is not None and not isinstance(effects, EffectLog):
             raise UsageError(f"effects must be an EffectLog, got {type(effects).__name__}")
         tools.check_names(tuple(request.inputs) if request.inputs is not None else ())
-        return replace(request, tools=tools, effects=effects, loop=loop)
+        return replace(request, tools=tools, effects=effects, loop=loop, on_call=on_call)
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         """The pool's own event loop, for the tools of `run`: started on first use, in a thread."""
@@ -463,7 +469,7 @@ class _Session:
 
                 assert request.loop is not None, "a run with tools has the loop they run on"
                 self.relay = ToolRelay(tools=request.tools, effects=request.effects, loop=request.loop, run_id=self.run_id,
-                                       channel=worker.channel, limits=request.limits, max_frame=cap)
+                                       channel=worker.channel, limits=request.limits, max_frame=cap, on_call=request.on_call)
             if request.network is not None:
                 from agent.sandbox.network import Fetcher
 

@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from agent.logs import get_logger
 from agent.sandbox import protocol
 from agent.sandbox.protocol import (
     MAX_CALL_ID,
@@ -63,7 +64,7 @@ class ToolRelay:
     calls included, runs on the loop."""
 
     def __init__(self, *, tools: Tools, effects: EffectLog | None, loop: asyncio.AbstractEventLoop, run_id: int,
-                 channel: Channel, limits: Limits, max_frame: int | None) -> None:
+                 channel: Channel, limits: Limits, max_frame: int | None, on_call: Callable[[ToolCall], None] | None = None) -> None:
         self.tools = tools
         self.names = frozenset(tools.names)
         self.effects = effects
@@ -72,6 +73,7 @@ class ToolRelay:
         self.channel = channel
         self.limits = limits
         self.max_frame = max_frame
+        self.on_call = on_call
         self.on_fetch: Callable[[dict[str, Any]], None] | None = None
         """Where a `fetch` frame goes (the run's `_Exchange`), when the run has a network."""
         self._done: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
@@ -338,6 +340,11 @@ class ToolRelay:
             self._tasks.pop(call_id, None)
         with self._lock:
             self._records[call_id] = outcome.record
+        if self.on_call is not None:
+            try:
+                self.on_call(outcome.record)
+            except Exception:  # the caller's display: the run goes on without it
+                get_logger(__name__).exception("tool.on_call_failed", tool=name)
         if outcome.error is not None:
             self._answer({"id": call_id, "error": {"why": outcome.error.kind, "message": outcome.error.message}})
             return
