@@ -71,6 +71,7 @@ def settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None
     link = network if network is not None else channel if tools is not None else None
     if tools is not None:
         tools.bind(ctx)
+    poll, fire = ctx.eval("__jsolve.poll"), ctx.eval("__jsolve.fire")  # called as functions: no script compiled per turn
     while True:
         jobs = 0
         while ctx.execute_pending_job():
@@ -99,7 +100,7 @@ def settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None
             if refused_here:
                 tools.deliver(refused(refused_here))
                 continue
-        wait = ctx.eval("__jsolve.poll()")
+        wait = poll()
         if wait == -2:
             return None
         waiting_on_network = network is not None and ctx.eval("__jsolve.inFlight()") > 0
@@ -128,4 +129,4 @@ def settle(ctx: quickjs.Context, deadline: float | None, network: Channel | None
                 return error("timeout", None, f"the code ran longer than its time limit while waiting for {what}", None)
         elif wait > 0:
             time.sleep(wait / 1000)
-        ctx.eval("__jsolve.fire()")
+        fire()
