@@ -25,7 +25,7 @@ from typing_extensions import TypedDict
 from agent.errors import UsageError
 from agent.tools import EffectLog, Tool, Tools, declare
 from agent.tools.declarations import COLLAPSED_DEPTH
-from agent.tools.registry import ERROR_MESSAGE_CHARS, JS_RESERVED, RECORD_CHARS, SANDBOX_GLOBALS
+from agent.tools.registry import ERROR_MESSAGE_CHARS, RECORD_CHARS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -220,12 +220,6 @@ def test_duplicates_and_input_names_are_refused():
         tools.check_names({"orders_in"})
     with pytest.raises(UsageError, match="a tool must be"):
         Tools.of([orders_in, 42])
-
-
-def test_the_name_lists_cover_the_sandbox_inputs_rules():
-    from agent.sandbox.inputs import GLOBALS, RESERVED
-
-    assert GLOBALS <= SANDBOX_GLOBALS and RESERVED == JS_RESERVED
 
 
 # -- toolsets --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agent.errors import UsageError
+from agent.js_names import GLOBALS, RESERVED
 from agent.sandbox.limits import Limits
 from agent.text import LONE_SURROGATE, MAX_SAFE_INTEGER
 
@@ -43,12 +44,6 @@ MAX_DEPTH = 500
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 
-RESERVED = frozenset(["await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "arguments", "eval"])
-"""Words that cannot name a global binding the code reads (reserved, or restricted in strict mode)."""
-
-GLOBALS = frozenset(["Object", "Function", "Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "InternalError", "AggregateError", "SuppressedError", "Iterator", "Array", "parseInt", "parseFloat", "isNaN", "isFinite", "queueMicrotask", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape", "Infinity", "NaN", "undefined", "eval", "Number", "Boolean", "String", "Math", "Reflect", "Symbol", "DisposableStack", "globalThis", "BigInt", "Date", "RegExp", "JSON", "Proxy", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array", "Float16Array", "Float32Array", "Float64Array", "DataView", "Atomics", "Promise", "AsyncDisposableStack", "WeakRef", "FinalizationRegistry", "DOMException", "btoa", "atob", "performance", "console", "setTimeout", "setInterval", "clearInterval", "clearTimeout", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "fetch", "window", "self", "global", "document", "navigator", "location", "process", "require", "module", "exports", "Buffer", "Intl", "structuredClone", "Headers", "Request", "Response", "AbortController", "AbortSignal", "Blob", "FormData"])
-"""The sandbox's globals (a test keeps this in step with a fresh context), and the platform globals
-code written for Node.js or a browser expects: an input of one of these names would hide it."""
 
 
 def size_text(size: int) -> str:

@@ -31,6 +31,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from agent.errors import UsageError
+from agent.js_names import GLOBALS, RESERVED
 from agent.text import fit
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from pydantic_ai import Tool as PydanticAITool
     from pydantic_ai.toolsets import AbstractToolset, ToolsetTool
 
-__all__ = ["ERROR_MESSAGE_CHARS", "JS_RESERVED", "MAX_PROBLEMS", "RECORD_CHARS", "SANDBOX_GLOBALS", "EffectLog", "ErrorKind",
+__all__ = ["ERROR_MESSAGE_CHARS", "MAX_PROBLEMS", "RECORD_CHARS", "SANDBOX_GLOBALS", "EffectLog", "ErrorKind",
            "InvalidArguments", "Outcome", "Tool", "ToolCall", "ToolError", "Tools"]
 
 RECORD_CHARS = 2_000
@@ -63,12 +64,10 @@ the host side)."""
 TOOL_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 """A JavaScript identifier in ASCII: the name a tool is imported by (`import { name } from "jsolve:tools"`)."""
 
-JS_RESERVED = frozenset(["await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "arguments", "eval"])
-"""Words that cannot name an imported binding (reserved, or restricted in strict-mode modules)."""
 
-SANDBOX_GLOBALS = frozenset(["Object", "Function", "Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "InternalError", "AggregateError", "SuppressedError", "Iterator", "Array", "parseInt", "parseFloat", "isNaN", "isFinite", "queueMicrotask", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape", "Infinity", "NaN", "undefined", "eval", "Number", "Boolean", "String", "Math", "Reflect", "Symbol", "DisposableStack", "globalThis", "BigInt", "Date", "RegExp", "JSON", "Proxy", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array", "Float16Array", "Float32Array", "Float64Array", "DataView", "Atomics", "Promise", "AsyncDisposableStack", "WeakRef", "FinalizationRegistry", "DOMException", "btoa", "atob", "performance", "console", "setTimeout", "setInterval", "clearInterval", "clearTimeout", "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "fetch", "window", "self", "global", "document", "navigator", "location", "process", "require", "module", "exports", "Buffer", "Intl", "structuredClone", "Headers", "Request", "Response", "AbortController", "AbortSignal", "Blob", "FormData", "tools", "inputs", "__proto__", "constructor", "prototype", "then", "toString", "valueOf", "hasOwnProperty", "toJSON"])
+SANDBOX_GLOBALS = GLOBALS | {"tools", "inputs", "__proto__", "constructor", "prototype", "then", "toString", "valueOf", "hasOwnProperty", "toJSON"}
 """Names a tool may not take: the sandbox's globals and the platform globals code written for Node.js
-or a browser expects (the list `agent.sandbox.inputs.GLOBALS` keeps for inputs), the namespaces
+or a browser expects (`agent.js_names.GLOBALS`, as for inputs), the namespaces
 `tools` and `inputs`, and the names an object of tools must not own (`__proto__`, `constructor`,
 `then`, which would make the module namespace a thenable, ...)."""
 
@@ -446,7 +445,7 @@ def _check_name(tool: Tool) -> None:
     name = tool.name
     if not TOOL_NAME.match(name):
         problem = "is not a JavaScript identifier (letters, digits, _ and $, not starting with a digit)"
-    elif name in JS_RESERVED:
+    elif name in RESERVED:
         problem = "is a reserved word in JavaScript"
     elif name in SANDBOX_GLOBALS:
         problem = "would hide a global of the sandbox (or a name code expects to exist)"
