@@ -13,6 +13,7 @@ import _quickjs as quickjs
 
 from agent.sandbox.protocol import ErrorFields, RunLimits
 from agent.sandbox.result import MAX_ERROR_CHARS
+from agent.sandbox.worker import intl
 from agent.sandbox.worker.errors import error, split_exception
 
 _JS = os.path.join(os.path.dirname(__file__), "js")
@@ -68,6 +69,7 @@ def _shims(ctx: quickjs.Context, named: str, network: bool) -> None:
         ctx.eval(TEXT)
     if network or "fetch" in named:
         ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network)}"))
+    intl.install(ctx, named)
 
 
 def prepare(ctx: quickjs.Context, limits: RunLimits, named: str, network: bool, token: int, tools: list[str] | None = None) -> None:
