@@ -225,6 +225,7 @@ async function main() {
   await buildFamilies(out);
   await buildLocaleData(out);
   await buildZones(out);
+  await (await import("./node.mjs")).buildNode(out);  // Node's built-ins: bundles/node/ (js/node.mjs)
   const pkgs = [...new Set(Object.values(FAMILIES).flatMap(({ pkg }) => inputPackages(pkg)))].sort();
   out.write("LICENSES.txt", licenses(pkgs));
   const manifest = {

@@ -58,7 +58,7 @@ def test_bundles_name_their_sources_and_licenses() -> None:
             assert f"{name}@{version}" in licenses
     for path in _manifest()["files"]:
         if path.endswith(".js"):
-            assert (BUNDLES / path).read_text(encoding="utf-8").startswith("/* Built by js/build.mjs from @")
+            assert (BUNDLES / path).read_text(encoding="utf-8").startswith("/* Built by js/build.mjs from ")
 
 
 @pytest.mark.skipif(os.environ.get("JSOLVE_REBUILD_BUNDLES") != "1", reason="set JSOLVE_REBUILD_BUNDLES=1 to rebuild with npm and compare bytes")

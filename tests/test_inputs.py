@@ -19,6 +19,7 @@ from agent.errors import SolveFailed, UsageError
 from agent.sandbox import Limits, Sandbox
 from agent.sandbox.inputs import GLOBALS, Inputs, check_name
 from agent.sandbox.worker import engine as worker_module
+from agent.sandbox.worker import node
 from tests.scripted import Sampler, Script, fenced
 
 ROWS = [{"id": i, "region": "north" if i % 3 else "south", "amount": i * 1.5, "nested": {"tags": ["a", "b"]}} for i in range(50)]
@@ -56,8 +57,8 @@ def test_other_imports_of_the_inputs_and_of_other_modules_are_refused(sandbox):
         assert error.kind == "policy" and "import the inputs by name" in error.message, (code, error)
     none = sandbox.run('import { rows } from "jsolve:inputs";\nexport default rows').error
     assert none.kind == "policy" and "this run has no inputs" in none.message
-    other = sandbox.run('import { rows } from "jsolve:inputs";\nimport fs from "fs";\nexport default rows', inputs={"rows": [1]}).error
-    assert other.kind == "policy" and "'fs'" in other.message
+    other = sandbox.run('import { rows } from "jsolve:inputs";\nimport _ from "lodash";\nexport default rows', inputs={"rows": [1]}).error
+    assert other.kind == "policy" and "'lodash'" in other.message
 
 
 def test_importing_an_input_under_a_sandbox_name_reaches_no_sandbox_internals(sandbox):
@@ -223,10 +224,11 @@ def test_bad_input_names_are_usage_errors(name, why):
 
 def test_no_input_can_hide_a_global_of_the_sandbox():
     ctx = worker_module.fresh_context()
-    for shim in (worker_module.URL, worker_module.TEXT, worker_module._call(worker_module.FETCH, "globalThis, __jsolve, false")):
+    for shim in (worker_module.TEXT, worker_module._call(worker_module.FETCH, "globalThis, __jsolve, false")):
         ctx.eval(shim)
+    node.install(ctx, " ".join(GLOBALS) + ' "node:fs"', network=True)  # every global of Node's the sandbox has
     names = set(json.loads(ctx.eval("JSON.stringify(Object.getOwnPropertyNames(globalThis))")))
-    assert names - GLOBALS <= {"__jsolve"}  # which check_name refuses by its prefix
+    assert names - GLOBALS <= {"__jsolve", "__jsolve_node"}  # which check_name refuses by their prefix
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -212,7 +212,7 @@ def test_an_abort_controller_ends_a_request_and_the_run_goes_on(sandbox, server,
 
 def test_an_uncaught_abort_signal_timeout_names_the_guests_line(sandbox, server, net):
     r = sandbox.run(f'const a = 1;\nexport default (await fetch("{server.url}/slow", {{ signal: AbortSignal.timeout(100) }})).status', network=net)
-    assert (r.error.kind, r.error.name, r.error.message, r.error.line) == ("runtime", "TimeoutError", "The operation timed out.", 2)
+    assert (r.error.kind, r.error.name, r.error.message, r.error.line) == ("runtime", "TimeoutError", "The operation was aborted due to timeout", 2)
 
 
 def test_an_aborted_signal_sends_nothing(sandbox, server, net):
@@ -283,7 +283,7 @@ def test_url_errors_point_at_the_guests_line(sandbox):
     r = sandbox.run('const a = 1;\nconst b = 2;\nexport default new URL("/relative").href')
     assert (r.error.name, r.error.message, r.error.line) == ("TypeError", "Invalid URL: /relative", 3)
     r = sandbox.run('const a = 1;\nexport default new URL("x", "not a base").href')
-    assert (r.error.name, r.error.message, r.error.line) == ("TypeError", "Invalid URL: not a base", 2)
+    assert (r.error.name, r.error.message, r.error.line) == ("TypeError", "Invalid base URL: not a base", 2)
 
 
 def test_url_and_search_params_work_without_a_network(sandbox):

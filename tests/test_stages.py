@@ -44,8 +44,8 @@ def test_no_code_is_an_extract_failure(reply):
 
 @pytest.mark.parametrize(("code", "kind", "line", "column", "text"), [
     ("const fs = require('fs');\nexport default 1", "policy", 1, 12, "`require` does not exist"),
-    ("export default process.env.HOME", "policy", 1, 16, "`process` does not exist"),
-    ("import { readFileSync } from 'node:fs';\nexport default 1", "policy", 1, 1, "`import` of 'node:fs'"),
+    ("export default require('fs')", "policy", 1, 16, "`require` does not exist"),
+    ("import { connect } from 'node:net';\nexport default 1", "policy", 1, 1, "`import` of 'node:net'"),
     ("export default (await import('./x.js')).v", "policy", 1, 23, "`import` of './x.js'"),
     ("const r = await fetch('https://a.b');\nexport default r.status", "policy", 1, 17, "`fetch` is not available"),
     ("const x = 1;", "contract", None, None, "no `export default`"),
@@ -89,7 +89,7 @@ def test_imports_of_the_inputs_must_name_inputs():
         'import { rows, secret } from "jsolve:inputs";\nexport default rows': "jsolve:inputs has no `secret`: the inputs are `rows`, `cfg`",
         'import * as all from "jsolve:inputs";\nexport default all.rows': 'import the inputs by name: `import { rows, cfg } from "jsolve:inputs";`',
         'import data from "jsolve:inputs";\nexport default data': "import the inputs by name",
-        'import { rows } from "jsolve:inputs";\nimport fs from "fs";\nexport default rows': "`import` of \"fs\"",
+        'import { rows } from "jsolve:inputs";\nimport _ from "lodash";\nexport default rows': "`import` of \"lodash\"",
     }
     for code, text in findings.items():
         failure = prevalidate(code, inputs=rows)

@@ -24,6 +24,8 @@ import tree_sitter
 import tree_sitter_javascript
 
 from agent.core.failures import Failure
+from agent.sandbox.builtins import MODULES as BUILTIN_MODULES
+from agent.sandbox.builtins import unknown_module
 from agent.sandbox.inputs import INPUTS_MODULE
 from agent.text import LONE_SURROGATE, first_line
 from agent.tools.registry import TOOLS_MODULE
@@ -225,10 +227,12 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
         else:
             arguments = node.child_by_field_name("arguments")
             module = arguments.named_children[0] if arguments is not None and arguments.named_children else None
-        what = _text(module) if module is not None else "a module"
-        return _at(node, "policy", f"`import` of {what}: the sandbox has no modules to import", source)
-    for name, message in (("require", "`require` does not exist in the sandbox (it is not Node.js)"),
-                          ("process", "`process` does not exist in the sandbox (it is not Node.js)"),
+        if module is not None and module.type == "string" and _text(module)[1:-1].removeprefix("node:") in BUILTIN_MODULES:
+            continue
+        what = _text(module)[1:-1] if module is not None and module.type == "string" else "a module"
+        return _at(node, "policy", f"`import` of {_text(module) if module is not None else 'a module'}: {unknown_module(what)}", source)
+    for name, message in (("require", "`require` does not exist in the sandbox: import Node's built-ins instead "
+                                      "(`import { createHash } from \"node:crypto\"`)"),
                           ("fetch", "`fetch` is not available: the network is off for this task")):
         if name in scan.references and name not in scan.declared and (name != "fetch" or not network):
             return _at(scan.references[name], "policy", message, source)

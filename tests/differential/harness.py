@@ -1,7 +1,10 @@
 """Differential runs: each program of a corpus in node (the oracle) and in the sandbox.
 
 A corpus is a folder of `*.js` files under tests/differential/corpora/<name>/, or one file there
-holding many programs, each after a line `// === <program name>`. A program is an ES module
+holding many programs, each after a line `// === <program name>`. A corpus folder may hold
+`inputs.json` (input name -> JSON value): every program of it then runs with those inputs, in the
+sandbox as the run's inputs and in node as files of its working directory, named as the sandbox's
+`fs` shows them (`<name>.json`, and `<name>.txt` for a string). A program is an ES module
 ending in `export default <JSON-able value>`. Each program is classified:
 
 - `same`: the sandbox gave node's value;
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.sandbox import Sandbox
+from agent.sandbox import Inputs, Sandbox
 
 CORPORA = Path(__file__).resolve().parent / "corpora"
 NODE_RUNNER = Path(__file__).resolve().parent / "node_runner.mjs"
@@ -64,6 +67,16 @@ def node_available() -> bool:
     return shutil.which("node") is not None
 
 
+INPUTS_FILE = "inputs.json"
+"""The inputs of every program of a corpus, in its folder."""
+
+
+def corpus_inputs(name: str) -> dict[str, Any]:
+    """The inputs of corpus `name` (none when it has no inputs.json)."""
+    path = CORPORA / name / INPUTS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def load_corpus(name: str) -> list[Program]:
     """The programs of corpus `name`, in file order then in order within a file."""
     folder = CORPORA / name
@@ -95,9 +108,10 @@ def _split(path: Path) -> list[Program]:
     return programs
 
 
-def run_node(programs: list[Program]) -> list[Outcome]:
-    """Every program in one node process, in order."""
-    corpus = json.dumps([{"name": p.name, "code": p.code} for p in programs])
+def run_node(programs: list[Program], inputs: dict[str, Any] | None = None) -> list[Outcome]:
+    """Every program in one node process, in order (in a folder holding the inputs' files)."""
+    listed = [{"name": p.name, "code": p.code} for p in programs]
+    corpus = json.dumps({"programs": listed, "inputs": inputs} if inputs else listed)
     done = subprocess.run(["node", str(NODE_RUNNER)], input=corpus, capture_output=True, text=True,
                           timeout=NODE_TIMEOUT_S, check=True, encoding="utf-8",
                           env={**os.environ, **NODE_ENV})
@@ -117,10 +131,11 @@ def _bigints(value: Any) -> Any:
     return value
 
 
-def run_sandbox(programs: list[Program], sandbox: Sandbox) -> list[Outcome]:
+def run_sandbox(programs: list[Program], sandbox: Sandbox, inputs: dict[str, Any] | None = None) -> list[Outcome]:
+    given = Inputs(inputs) if inputs else None
     outcomes = []
     for program in programs:
-        result = sandbox.run(program.code)
+        result = sandbox.run(program.code, inputs=given) if given is not None else sandbox.run(program.code)
         if result.ok:
             outcomes.append(Outcome(True, result.value))
         else:
@@ -150,9 +165,9 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def compare(programs: list[Program], sandbox: Sandbox) -> list[Comparison]:
-    node = run_node(programs)
-    guest = run_sandbox(programs, sandbox)
+def compare(programs: list[Program], sandbox: Sandbox, inputs: dict[str, Any] | None = None) -> list[Comparison]:
+    node = run_node(programs, inputs)
+    guest = run_sandbox(programs, sandbox, inputs)
     return [Comparison(p, n, g, verdict(n, g)) for p, n, g in zip(programs, node, guest, strict=True)]
 
 

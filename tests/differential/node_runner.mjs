@@ -1,6 +1,8 @@
 // Runs each program of a corpus under node and prints one JSON line per program, in order:
 // {"name", "ok": true, "value"} or {"name", "ok": false, "error": "<name>: <message>"}.
-// Reads the corpus as JSON ([{name, code}]) on stdin. Each program is an ES module imported
+// Reads the corpus as JSON ([{name, code}], or {programs, inputs}) on stdin; with inputs, the
+// programs run in a new temporary folder holding each input as the sandbox's fs shows it
+// (<name>.json, and <name>.txt for a string). Each program is an ES module imported
 // from a data: URL, so top-level await and `export default` work as in the sandbox.
 // A BigInt in a value is written as "<BIGINT_MARK><digits>" (JSON has no BigInt).
 
@@ -23,7 +25,20 @@ async function runOne({ name, code }) {
 async function main() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
-  const programs = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  const corpus = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  const programs = Array.isArray(corpus) ? corpus : corpus.programs;
+  if (!Array.isArray(corpus) && corpus.inputs) {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const folder = mkdtempSync(join(tmpdir(), "jsolve-inputs-"));
+    for (const [name, value] of Object.entries(corpus.inputs)) {
+      writeFileSync(join(folder, `${name}.json`), JSON.stringify(value));
+      if (typeof value === "string") writeFileSync(join(folder, `${name}.txt`), value);
+    }
+    process.chdir(folder);
+    process.on("exit", () => rmSync(folder, { recursive: true, force: true }));
+  }
   for (const program of programs) process.stdout.write(`${JSON.stringify(await runOne(program))}\n`);
 }
 

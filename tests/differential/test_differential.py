@@ -9,6 +9,7 @@ from agent.sandbox import Sandbox
 from tests.differential.harness import (
     CORPORA,
     compare,
+    corpus_inputs,
     counts,
     describe,
     load_corpus,
@@ -19,9 +20,7 @@ pytestmark = pytest.mark.skipif(not node_available(), reason="node is not on PAT
 
 CORPUS_NAMES = sorted(path.name for path in CORPORA.iterdir() if path.is_dir())
 
-NOT_YET_WIRED = {
-    "locale": "issue 27: Intl and the locale methods are bundled (agent/sandbox/worker/js/bundles/) but not yet wired into the worker",
-}
+NOT_YET_WIRED: dict[str, str] = {}
 """Corpora that still show silent differences, with the work that removes them. The mark is
 strict: when a corpus stops failing, the test fails until its entry here is removed."""
 
@@ -34,7 +33,7 @@ def _param(name: str) -> object:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("corpus", [_param(name) for name in CORPUS_NAMES])
 def test_no_silent_difference(corpus: str, sandbox: Sandbox) -> None:
-    comparisons = compare(load_corpus(corpus), sandbox)
+    comparisons = compare(load_corpus(corpus), sandbox, corpus_inputs(corpus))
     tally = counts(comparisons)
     print(f"\n{corpus}: {len(comparisons)} programs, same {tally['same']}, loud {tally['loud']}, silent {tally['silent']}")
     for comparison in comparisons:

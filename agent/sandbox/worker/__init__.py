@@ -3,11 +3,12 @@
 Started by the pool as an isolated interpreter (`process.WorkerProcess`); reads `run` frames on
 stdin and answers with `result` frames on stdout (agent.sandbox.protocol). It has no network and
 no host calls; nothing it runs can reach the pool's process. It imports only the standard
-library, the engine (`_quickjs`) and agent.sandbox.{protocol, result}.
+library, the engine (`_quickjs`) and agent.sandbox.{protocol, result, builtins}.
 
 - execute.py: one run, as named steps (start, load the inputs, evaluate, settle, check, report).
 - engine.py: the sandbox's JavaScript (js/) and a context with it in place.
-- imports.py: `import { rows } from "jsolve:inputs"` rewritten to the inputs' globals.
+- imports.py: `import { rows } from "jsolve:inputs"` (and jsolve:tools, node:X) rewritten to globals.
+- intl.py, node.py: Intl, Node's built-ins and the web globals, compiled into runs that name them.
 - settle.py: the job queue, timers and the guest's requests until its value settles.
 - report.py: the prelude's report of a run, read out and checked.
 - errors.py: the kind of a JS error (`classify`) and the error frame's fields.

@@ -13,7 +13,7 @@ import _quickjs as quickjs
 
 from agent.sandbox.protocol import ErrorFields, RunLimits
 from agent.sandbox.result import MAX_ERROR_CHARS
-from agent.sandbox.worker import intl
+from agent.sandbox.worker import intl, node
 from agent.sandbox.worker.errors import error, split_exception
 
 _JS = os.path.join(os.path.dirname(__file__), "js")
@@ -36,7 +36,6 @@ PRELUDE = _call(_source("prelude.js"), "__jsolve_values, __jsolve_extras") + " d
 VALUES = _source("values.js")
 EXTRAS = _source("extras.js")
 CHECKS = _source("check.js")
-URL = _call(_source("url.js"), "globalThis")
 TEXT = _call(_source("text.js"), "globalThis")
 FETCH = _source("fetch.js")
 TOOLS = _source("tools.js")
@@ -63,13 +62,12 @@ def _shims(ctx: quickjs.Context, named: str, network: bool) -> None:
     small code costs to run: only a run whose code names them gets them (URL and fetch also
     every run that has a network). Without a network, code that names fetch gets one that
     refuses, and any other code finds no fetch at all: either way there is no way out."""
-    if network or "URL" in named:
-        ctx.eval(URL)
     if "TextEncoder" in named or "TextDecoder" in named:
         ctx.eval(TEXT)
     if network or "fetch" in named:
         ctx.eval(_call(FETCH, f"globalThis, __jsolve, {json.dumps(network)}"))
     intl.install(ctx, named)
+    node.install(ctx, named, network)
 
 
 def prepare(ctx: quickjs.Context, limits: RunLimits, named: str, network: bool, token: int, tools: list[str] | None = None) -> None:

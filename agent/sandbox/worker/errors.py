@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from agent.sandbox.builtins import MODULES, unknown_module
 from agent.sandbox.protocol import ErrorFields
 from agent.sandbox.result import MAX_ERROR_CHARS, SCRIPT_KINDS, ErrorKind
+from agent.sandbox.worker.node import FIRST_LINE
 from agent.text import CUT_AT, clip
 
 INPUTS_MODULE = "jsolve:inputs"
@@ -47,8 +49,14 @@ def split_exception(exc: Exception) -> tuple[str | None, str, str | None]:
 
 
 def _position(stack: str | None, message: str) -> tuple[int | None, int | None]:
-    match = _FRAME.search(stack or "") or _FRAME.search(message)
+    match = next((frame for frame in _FRAME.finditer(stack or "") if int(frame[1]) < FIRST_LINE), None) or _FRAME.search(message)
     return (int(match[1]), int(match[2])) if match else (None, None)
+
+
+def _in_modules(line: str) -> bool:
+    """Whether a stack line is a frame in the sandbox's Node modules (node.FIRST_LINE)."""
+    frame = _FRAME.search(line)
+    return frame is not None and int(frame[1]) >= FIRST_LINE
 
 
 def lines(code: str) -> int:
@@ -72,7 +80,10 @@ def error(kind: str | None, name: str | None, message: str, stack: str | None, *
         elif module and module[1] == TOOLS_MODULE:
             message = f"import the tools by name, at the top level of the module, on a line of its own: import {{ name }} from \"{TOOLS_MODULE}\""
         else:
-            message = f"imports are not available in the sandbox (module {module[1] if module else '?'!r}): write the code without modules"
+            name = module[1] if module else "?"
+            message = (f"{name} is one of the sandbox's modules, but only an import statement or import() of its name as a string "
+                       f"reaches it: write `import {{ name }} from \"{name}\"` (not `export ... from`)" if name.removeprefix("node:") in MODULES
+                       else unknown_module(name))
     elif kind == "memory":
         message = "the code ran out of memory (the engine's allowance was exceeded)"
     elif kind == "timeout" and message in ("", "interrupted"):
@@ -80,8 +91,8 @@ def error(kind: str | None, name: str | None, message: str, stack: str | None, *
     if stack:
         stack_lines = stack.split("\n")
         end = next((i for i, text in enumerate(stack_lines) if _BOUNDARY.match(text)
-                    or (last_line is not None and (frame := _FRAME.search(text)) is not None and int(frame[1]) > last_line)), len(stack_lines))
-        stack = "\n".join(stack_lines[:end]).rstrip() or None
+                    or (last_line is not None and (frame := _FRAME.search(text)) is not None and last_line < int(frame[1]) < FIRST_LINE)), len(stack_lines))
+        stack = "\n".join(text for text in stack_lines[:end] if not _in_modules(text)).rstrip() or None
     line, column = _position(stack, message) if kind not in ("memory", "timeout") else _position(stack, "")
     return {"kind": kind, "name": name, "message": message, "line": line, "column": column, "stack": stack}
 

@@ -31,7 +31,7 @@ from agent.sandbox.worker.errors import (
     lone_surrogate,
     split_exception,
 )
-from agent.sandbox.worker.imports import import_inputs, import_tools
+from agent.sandbox.worker.imports import import_builtins, import_inputs, import_tools
 from agent.sandbox.worker.report import report
 from agent.sandbox.worker.settle import settle
 from agent.text import LONE_SURROGATE
@@ -98,6 +98,8 @@ def execute(request: RunFrame, channel: Channel | None = None, ctx: quickjs.Cont
         code, failed = import_inputs(code, [name for name, _ in inputs])
     if failed is None and TOOLS_MODULE in code:
         code, failed = import_tools(code, request.get("tools") or [])
+    if failed is None and "import" in code:
+        code, failed = import_builtins(code)
     failed = failed or _evaluate(run.ctx, code)
     first, failed = _finish(run, code, inputs, failed)
     return _result(run, code, first, failed)

@@ -1,5 +1,6 @@
 // Compiled only for a run whose code names TextEncoder or TextDecoder, which the engine lacks:
-// UTF-8 both ways, as the WHATWG Encoding standard defines it (the only encoding offered).
+// UTF-8 both ways, as the WHATWG Encoding standard defines it; TextDecoder also reads node's other
+// encodings: UTF-16 (LE and BE) and latin1 (windows-1252, as the standard maps that label).
 (g) => {
   "use strict";
   // An error raised here points at the guest's call, not into this file.
@@ -52,27 +53,66 @@
     }
   }
 
+  // The WHATWG labels of the encodings decoded here (node's with ICU has more: those fail loudly).
+  const LABELS = { __proto__: null };
+  for (const [name, labels] of [
+    ["utf-8", "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8"],
+    ["windows-1252", "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252"],
+    ["utf-16le", "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le"],
+    ["utf-16be", "unicodefffe utf-16be"],
+  ]) for (const label of labels.split(" ")) LABELS[label] = name;
   class TextDecoder {
-    #fatal; #ignoreBOM;
+    #fatal; #ignoreBOM; #encoding;
     constructor(label = "utf-8", options = {}) {
-      if (!/^\s*(utf-?8|unicode-1-1-utf-8)\s*$/i.test(String(label))) {
-        throw at(new RangeError("TextDecoder: only utf-8 is available here, not " + JSON.stringify(String(label))), TextDecoder);
+      const encoding = LABELS[String(label).trim().toLowerCase()];
+      if (encoding === undefined) {
+        const e = new RangeError(`The "${String(label)}" encoding is not supported (the sandbox's TextDecoder reads utf-8, utf-16le, utf-16be and latin1/windows-1252)`);
+        e.code = "ERR_ENCODING_NOT_SUPPORTED";
+        throw at(e, TextDecoder);
       }
+      this.#encoding = encoding;
       this.#fatal = !!(options && options.fatal);
       this.#ignoreBOM = !!(options && options.ignoreBOM);
     }
-    get encoding() { return "utf-8"; }
+    get encoding() { return this.#encoding; }
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
-    decode(input) {
+    decode(input, options) {
+      if (options && options.stream) throw at(new TypeError("TextDecoder.decode: { stream: true } is not available in the sandbox: decode the whole input at once"), this.decode);
       const bytes = bytesOf(input, this.decode);
       const points = [];
       let text = "";
       const emit = (c) => { points.push(c); if (points.length >= 8192) { text += String.fromCodePoint(...points); points.length = 0; } };
       const bad = () => {
-        if (this.#fatal) throw at(new TypeError("TextDecoder.decode: the data is not valid UTF-8"), this.decode);
+        if (this.#fatal) {
+          const e = new TypeError(`The encoded data was not valid for encoding ${this.#encoding}`);
+          e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
+          throw at(e, this.decode);
+        }
         emit(0xfffd);
       };
+      if (this.#encoding === "windows-1252") {
+        // Each byte is the code point of its number: node's decoder for these labels (0x80-0x9f
+        // included, where the standard's windows-1252 has other characters).
+        for (let i = 0; i < bytes.length; i++) emit(bytes[i]);
+        return text + String.fromCodePoint(...points);
+      }
+      if (this.#encoding !== "utf-8") {
+        const little = this.#encoding === "utf-16le";
+        const unit = (i) => little ? bytes[i] | (bytes[i + 1] << 8) : (bytes[i] << 8) | bytes[i + 1];
+        let i = 0;
+        for (; i + 1 < bytes.length; i += 2) {
+          const c = unit(i);
+          if (c >= 0xd800 && c <= 0xdbff) {
+            const d = i + 3 < bytes.length ? unit(i + 2) : -1;
+            if (d >= 0xdc00 && d <= 0xdfff) { emit(0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)); i += 2; } else bad();
+          } else if (c >= 0xdc00 && c <= 0xdfff) bad();
+          else emit(c);
+        }
+        if (i < bytes.length) bad();
+        text += String.fromCodePoint(...points);
+        return !this.#ignoreBOM && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      }
       for (let i = 0; i < bytes.length;) {
         const b = bytes[i];
         let need = 0, c = b, lower = 0x80, upper = 0xbf;

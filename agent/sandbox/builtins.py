@@ -1,0 +1,33 @@
+"""Node's built-in modules the sandbox has, by the specifiers code imports them with: read by the
+pre-run check on the host (agent.core.validate) and by the worker (agent.sandbox.worker.node),
+which compiles them. Standard library only: the worker imports it."""
+
+from __future__ import annotations
+
+__all__ = ["MODULES", "unknown_module"]
+
+MODULES: dict[str, tuple[str, str | None]] = {
+    "assert": ("assert", None), "assert/strict": ("assert", "strict"),
+    "buffer": ("buffer", None),
+    "crypto": ("crypto", None),
+    "events": ("events", None),
+    "fs": ("fs", None), "fs/promises": ("fs", "promises"),
+    "os": ("os", None),
+    "path": ("path", None), "path/posix": ("path", "posix"),
+    "process": ("process", None),
+    "querystring": ("querystring", None),
+    "string_decoder": ("string_decoder", None),
+    "timers": ("timers", None), "timers/promises": ("timers", "promises"),
+    "url": ("url", None),
+    "util": ("util", None), "util/types": ("util", "types"),
+}
+"""The built-ins code can import, as `node:X` or `X`: the specifier -> the registry's module and
+the export of it that the specifier names (None: the module itself). Anything else is a `policy`
+failure naming these."""
+
+
+def unknown_module(module: str) -> str:
+    """The message of an import of a module that is not in the sandbox."""
+    return (f"the sandbox has no module {module!r}: its modules are Node's built-ins "
+            f"{', '.join(sorted(MODULES))} (as node:X or X), and the run's inputs and tools (jsolve:inputs, jsolve:tools); "
+            "write the rest yourself")
