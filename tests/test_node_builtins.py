@@ -62,12 +62,21 @@ def test_an_export_the_module_does_not_have_is_nodes_syntax_error(sandbox: Sandb
     assert kind == "runtime" and message == "The requested module 'node:path' does not provide an export named 'nope'"
 
 
-@pytest.mark.parametrize("module", ["child_process", "node:net", "http", "worker_threads", "vm", "module", "./local.js", "lodash", "path/win32"])
+@pytest.mark.parametrize("module", ["child_process", "node:net", "worker_threads", "vm", "module", "./local.js", "lodash", "path/win32"])
 def test_any_other_module_is_a_policy_failure_naming_the_ones_that_exist(sandbox: Sandbox, module: str) -> None:
     kind, message = failure(sandbox, f'import x from "{module}";\nexport default 1;')
     assert kind == "policy" and repr(module) in message and "crypto" in message and "fs/promises" in message
     failed = prevalidate(f'import x from "{module}";\nexport default 1;')
     assert failed is not None and failed.kind == "policy" and "crypto" in failed.message
+
+
+@pytest.mark.parametrize("module", ["node:http", "https", "node-fetch", "axios"])
+def test_an_import_of_a_request_library_says_what_to_use_instead(module: str) -> None:
+    code = f'import {{ get }} from "{module}";\nexport default 1;'
+    with_network, without = prevalidate(code, network=True), prevalidate(code, network=False)
+    assert with_network is not None and with_network.kind == "policy" and repr(module) in with_network.message
+    assert "`fetch` is a global here, call `await fetch(url)` without importing anything" in with_network.message
+    assert without is not None and without.kind == "policy" and "the network is off for this task" in without.message
 
 
 def test_a_dynamic_import_of_another_module_fails_loudly_too(sandbox: Sandbox) -> None:

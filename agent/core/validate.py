@@ -230,7 +230,7 @@ def prevalidate(code: str, *, network: bool = False, function_export: bool = Fal
         if module is not None and module.type == "string" and _text(module)[1:-1].removeprefix("node:") in BUILTIN_MODULES:
             continue
         what = _text(module)[1:-1] if module is not None and module.type == "string" else "a module"
-        return _at(node, "policy", f"`import` of {_text(module) if module is not None else 'a module'}: {unknown_module(what)}", source)
+        return _at(node, "policy", f"`import` of {_text(module) if module is not None else 'a module'}: {unknown_module(what, network=network)}", source)
     for name, message in (("require", "`require` does not exist in the sandbox: import Node's built-ins instead "
                                       "(`import { createHash } from \"node:crypto\"`)"),
                           ("fetch", "`fetch` is not available: the network is off for this task")):

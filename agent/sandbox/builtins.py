@@ -4,7 +4,7 @@ which compiles them. Standard library only: the worker imports it."""
 
 from __future__ import annotations
 
-__all__ = ["MODULES", "unknown_module"]
+__all__ = ["HTTP_CLIENTS", "MODULES", "unknown_module"]
 
 MODULES: dict[str, tuple[str, str | None]] = {
     "assert": ("assert", None), "assert/strict": ("assert", "strict"),
@@ -26,8 +26,17 @@ the export of it that the specifier names (None: the module itself). Anything el
 failure naming these."""
 
 
-def unknown_module(module: str) -> str:
-    """The message of an import of a module that is not in the sandbox."""
+HTTP_CLIENTS = frozenset(["http", "https", "http2", "undici", "node-fetch", "axios", "got", "cross-fetch", "isomorphic-fetch"])
+"""Modules code imports to make requests: their refusal says what to use instead (the global
+`fetch`, when the run has a network), since the list of built-ins names none of them."""
+
+
+def unknown_module(module: str, *, network: bool | None = None) -> str:
+    """The message of an import of a module that is not in the sandbox; `network`, when known,
+    tells a request library's import what to use instead."""
+    if network is not None and module.removeprefix("node:") in HTTP_CLIENTS:
+        return (f"the sandbox has no module {module!r}: " + ("`fetch` is a global here, call `await fetch(url)` without importing anything"
+                                                            if network else "the network is off for this task"))
     return (f"the sandbox has no module {module!r}: its modules are Node's built-ins "
             f"{', '.join(sorted(MODULES))} (as node:X or X), and the run's inputs and tools (jsolve:inputs, jsolve:tools); "
             "write the rest yourself")
