@@ -6,16 +6,13 @@ of strings, and sorting with them gives node's order; outside it they fail loudl
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import tempfile
 from typing import Any
 
 import pytest
 
 from agent.sandbox import Limits, Sandbox
-from tests.differential.harness import NODE_ENV, node_available
+from tests.differential.harness import node_available, node_value
 
 pytestmark = pytest.mark.skipif(not node_available(), reason="node is not on PATH: it is the oracle")
 
@@ -79,15 +76,6 @@ export default out;
 """
 
 
-def run_node(code: str) -> Any:
-    with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False, encoding="utf-8") as file:
-        file.write(code.replace("export default out;", "console.log(JSON.stringify(out));"))
-    try:
-        done = subprocess.run(["node", file.name], capture_output=True, text=True, check=True, timeout=300,
-                              env={**os.environ, **NODE_ENV}, encoding="utf-8")
-    finally:
-        os.unlink(file.name)
-    return json.loads(done.stdout)
 
 
 @pytest.mark.timeout(600)
@@ -95,7 +83,7 @@ def test_comparator_equals_icu_root_on_its_domain(sandbox: Sandbox) -> None:
     pair_list = pairs(1500)
     words = sorted({w for pair in pairs(400, seed=28) for w in pair})
     code = program(pair_list, words)
-    node = run_node(code)
+    node = node_value(code)
     result = sandbox.run(code, limits=Limits(timeout=300, memory_mb=512, output_bytes=64 << 20))
     assert result.ok, result.error
     configs = [(locale, o) for locale in LOCALES for o in OPTIONS]

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import tempfile
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ import pytest
 
 from agent.sandbox import Limits, Sandbox
 from agent.sandbox.worker import intl
-from tests.differential.harness import NODE_ENV, node_available
+from tests.differential.harness import node_available, node_value
 
 DOMAIN = Path(intl.__file__).resolve().parent / "js" / "intl_domain.json"
 LOCALES = ("en-US", "en-GB", "en-IN", "de-DE", "fr-FR", "es-ES", "it-IT", "pt-BR", "ja-JP", "zh-CN", "ko-KR", "ru-RU",
@@ -89,16 +86,6 @@ export default out;
 """
 
 
-def run_node(program: str) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False, encoding="utf-8") as file:
-        file.write(program.replace("export default out;", "console.log(JSON.stringify(out));"))
-    try:
-        done = subprocess.run(["node", file.name], capture_output=True, text=True, check=True, timeout=300,
-                              env={**os.environ, **NODE_ENV}, encoding="utf-8")
-    finally:
-        os.unlink(file.name)
-    value: dict[str, Any] = json.loads(done.stdout)
-    return value
 
 
 def run_unchecked(program: str) -> dict[str, Any]:
@@ -119,7 +106,7 @@ def run_unchecked(program: str) -> dict[str, Any]:
 def measure() -> dict[str, list[str]]:
     """The domain: each shape with the chunks where every zone and date matched node."""
     program = matrix_program()
-    node, ours = run_node(program), run_unchecked(program)
+    node, ours = node_value(program), run_unchecked(program)
     failed: set[tuple[str, str]] = set()
     seen: set[tuple[str, str]] = set()
     for key, value in node.items():
@@ -148,7 +135,7 @@ def test_every_admitted_shape_formats_as_node_does(sandbox: Sandbox) -> None:
     cases = [(by_chunk[chunk], index[key]) for key, chunks in domain.items() for chunk in chunks]
     assert len(cases) > 500
     program = matrix_program(only=cases)
-    node = run_node(program)
+    node = node_value(program)
     result = sandbox.run(program, limits=Limits(timeout=300, memory_mb=1024, output_bytes=64 << 20))
     assert result.ok, result.error
     differ = [key for key in node if result.value.get(key) != node[key]]

@@ -4,16 +4,10 @@ loudly for it (never a different value)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import tempfile
-from typing import Any
-
 import pytest
 
 from agent.sandbox import Limits, Sandbox
-from tests.differential.harness import NODE_ENV, node_available
+from tests.differential.harness import node_available, node_value
 
 pytestmark = pytest.mark.skipif(not node_available(), reason="node is not on PATH: it is the oracle")
 
@@ -42,21 +36,11 @@ export default out;
 """
 
 
-def run_node(code: str) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False, encoding="utf-8") as file:
-        file.write(code.replace("export default out;", "console.log(JSON.stringify(out));"))
-    try:
-        done = subprocess.run(["node", file.name], capture_output=True, text=True, check=True, timeout=300,
-                              env={**os.environ, **NODE_ENV}, encoding="utf-8")
-    finally:
-        os.unlink(file.name)
-    value: dict[str, Any] = json.loads(done.stdout)
-    return value
 
 
 @pytest.mark.timeout(600)
 def test_formats_are_node_values_or_loud(sandbox: Sandbox) -> None:
-    node = run_node(PROGRAM)
+    node = node_value(PROGRAM)
     result = sandbox.run(PROGRAM, limits=Limits(timeout=300, memory_mb=1024, output_bytes=16 << 20))
     assert result.ok, result.error
     silent = []

@@ -305,8 +305,13 @@ class ToolRelay:
         if limits.max_tool_bytes is not None and size > limits.max_tool_bytes:
             return (f"{name}: the arguments take {size} bytes as JSON, over the limit of {limits.max_tool_bytes} per call "
                     "(Limits.max_tool_bytes)")
-        if limits.max_tool_total_bytes is not None and self._bytes + size > limits.max_tool_total_bytes:
-            return (f"{name}: the run's tool calls passed more than the limit of {limits.max_tool_total_bytes} bytes "
+        return self._counted(name, size)
+
+    def _counted(self, name: str, size: int) -> str | None:
+        """Count `size` bytes (arguments or a result) against the run's total; why not, if over it."""
+        total = self.limits.max_tool_total_bytes
+        if total is not None and self._bytes + size > total:
+            return (f"{name}: the run's tool calls passed more than the limit of {total} bytes "
                     "of arguments and results (Limits.max_tool_total_bytes)")
         self._bytes += size
         return None
@@ -358,11 +363,7 @@ class ToolRelay:
         if limits.max_tool_bytes is not None and size > limits.max_tool_bytes:
             return (f"{name}: its result takes {size} bytes as JSON, over the limit of {limits.max_tool_bytes} per call "
                     "(Limits.max_tool_bytes): ask for less per call (a page, a filter)")
-        if limits.max_tool_total_bytes is not None and self._bytes + size > limits.max_tool_total_bytes:
-            return (f"{name}: the run's tool calls passed more than the limit of {limits.max_tool_total_bytes} bytes "
-                    "of arguments and results (Limits.max_tool_total_bytes)")
-        self._bytes += size
-        return None
+        return self._counted(name, size)
 
     def _answer(self, reply: ToolReply) -> None:
         """Queue the answer of a call that ran, and start the next waiting call."""

@@ -71,6 +71,21 @@ INPUTS_FILE = "inputs.json"
 """The inputs of every program of a corpus, in its folder."""
 
 
+def node_value(program: str) -> Any:
+    """What one ES module ending in `export default out;` gives under node (with `NODE_ENV`): the
+    matrix tests' oracle, for programs too big to classify one by one."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False, encoding="utf-8") as file:
+        file.write(program.replace("export default out;", "console.log(JSON.stringify(out));"))
+    try:
+        done = subprocess.run(["node", file.name], capture_output=True, text=True, check=True, timeout=NODE_TIMEOUT_S * 3,
+                              env={**os.environ, **NODE_ENV}, encoding="utf-8")
+    finally:
+        os.unlink(file.name)
+    return json.loads(done.stdout)
+
+
 def corpus_inputs(name: str) -> dict[str, Any]:
     """The inputs of corpus `name` (none when it has no inputs.json)."""
     path = CORPORA / name / INPUTS_FILE
