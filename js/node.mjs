@@ -37,17 +37,27 @@ export const NODE_BUNDLES = {
     ].join("\n"),
     pkgs: ["@noble/hashes"],
   },
-  // path-browserify is node's posix path; node's win32 one is not there, and says so when used.
+  // path: node's own lib/path.js (path-unified: node 21.5's, as ESM), posix and win32, wired as
+  // node's module is (path.posix === path, both reach each other); matchesGlob, experimental in
+  // node 20, says so.
   path: {
     entry: [
-      `const path = require(${JSON.stringify(require.resolve("path-browserify"))});`,
-      "path.toNamespacedPath = (p) => p;",
-      "Object.defineProperty(path, 'win32', { enumerable: true, get() {",
-      "  throw new Error('path.win32 is not available in the sandbox: its paths are POSIX (path.posix, which path is)');",
-      "} });",
-      "module.exports = path;",
+      `const P = require(${JSON.stringify(join(dirname(require.resolve("path-unified")), "path.js"))});`,
+      "const NAMES = ['Resolve', 'Normalize', 'IsAbsolute', 'Join', 'Relative', 'ToNamespacedPath', 'Dirname', 'Basename', 'Extname', 'Format', 'Parse'];",
+      "const matchesGlob = () => { throw new Error('path.matchesGlob (experimental in node 20) is not available in the sandbox: test the path with a RegExp'); };",
+      "function make(prefix) {",
+      "  const path = {};",
+      "  for (const name of NAMES) path[name[0].toLowerCase() + name.slice(1)] = P[prefix + name];",
+      "  Object.assign(path, { matchesGlob, sep: P[prefix + 'Sep'], delimiter: P[prefix + 'Delimiter'], win32: null, posix: null });",
+      "  path._makeLong = path.toNamespacedPath;",
+      "  return path;",
+      "}",
+      "const posix = make('pos'), win32 = make('win');",
+      "posix.posix = win32.posix = posix;",
+      "posix.win32 = win32.win32 = win32;",
+      "module.exports = posix;",
     ].join("\n"),
-    pkgs: ["path-browserify"],
+    pkgs: ["path-unified"],
   },
   events: { entry: `module.exports = require(${JSON.stringify(require.resolve("events/"))});`, pkgs: ["events"] },
   // util: node 8's util package (promisify, types, inherits, ...) with node's own inspect and
@@ -158,6 +168,47 @@ const UTF8_SLICE = `function utf8Slice (buf, start, end) {
 
 function utf8SliceOfBuffer (buf, start, end) {`;
 const PATCHES = [
+  // path-unified is node 21.5's lib/path.js; node 20's names basename's second argument "suffix".
+  [/[\\/]node_modules[\\/]path-unified[\\/]src[\\/]path\.js$/, [
+    ["function winBasename(path, suffix) {\n  if (suffix !== undefined) validateString(suffix, 'ext');",
+     "function winBasename(path, suffix) {\n  if (suffix !== undefined) validateString(suffix, 'suffix');"],
+    ["function posBasename(path, suffix) {\n  if (suffix !== undefined) validateString(suffix, 'ext');",
+     "function posBasename(path, suffix) {\n  if (suffix !== undefined) validateString(suffix, 'suffix');"],
+  ]],
+  // path-unified simplifies node's ERR_INVALID_ARG_TYPE (an Error named after its code, "Received
+  // number"): node's is a TypeError with a `code` and says what it received as node 20's
+  // determineSpecificType does.
+  [/[\\/]node_modules[\\/]path-unified[\\/]src[\\/]validators\.js$/, [
+    ["  msg += `. Received ${typeof actual}`;\n",
+     "  msg += `. Received ${determineSpecificType(actual)}`;\n"],
+    ["class ERR_INVALID_ARG_TYPE extends Error {",
+     [
+       "function inspectPrimitive(value) {",
+       "  if (typeof value === 'string') {",
+       "    const quote = !value.includes(\"'\") ? \"'\" : !value.includes('\"') ? '\"' : !value.includes('`') && !value.includes('${') ? '`' : \"'\";",
+       "    return quote + JSON.stringify(value).slice(1, -1).replace(/\\\\\"/g, '\"').split(quote).join('\\\\' + quote) + quote;",
+       "  }",
+       "  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);",
+       "  if (typeof value === 'bigint') return `${value}n`;",
+       "  return String(value);",
+       "}",
+       "function determineSpecificType(value) {",
+       "  if (value == null) return '' + value;",
+       "  if (typeof value === 'function') return `function ${value.name}`;",
+       "  if (typeof value === 'object') {",
+       "    if (value.constructor?.name) return `an instance of ${value.constructor.name}`;",
+       "    return Object.getPrototypeOf(value) === null && Reflect.ownKeys(value).length === 0 ? '[Object: null prototype] {}' : '[Object: null prototype]';",
+       "  }",
+       "  let inspected = inspectPrimitive(value);",
+       "  if (inspected.length > 28) inspected = `${inspected.slice(0, 25)}...`;",
+       "  return `type ${typeof value} (${inspected})`;",
+       "}",
+       "class ERR_INVALID_ARG_TYPE extends TypeError {",
+     ].join("\n")],
+    ["    super(msg);\n    this.name = 'ERR_INVALID_ARG_TYPE';\n",
+     "    super(msg);\n    this.code = 'ERR_INVALID_ARG_TYPE';\n    Object.defineProperty(this, 'name', { value: 'TypeError', writable: true, configurable: true });\n"
+     + "    Object.defineProperty(this, 'toString', { value() { return `${this.name} [${this.code}]: ${this.message}`; }, writable: true, configurable: true });\n"],
+  ]],
   [/[\\/]node_modules[\\/]buffer[\\/]index\.js$/, [
     ["      case 'base64':\n        return base64Slice(this, start, end)\n",
      "      case 'base64':\n        return base64Slice(this, start, end)\n\n      case 'base64url':\n        return base64Slice(this, start, end).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '')\n"],
@@ -216,7 +267,7 @@ const plugin = {
     build.onResolve({ filter: EXTERNAL }, (args) => ({ path: args.path.replace(/^node:/, ""), external: true }));
     build.onResolve({ filter: /^@exodus\/bytes\/encoding\.js$/ }, () => ({ path: "legacy-encodings", namespace: "jsolve-empty" }));
     build.onLoad({ filter: /.*/, namespace: "jsolve-empty" }, () => ({ contents: "", loader: "js" }));
-    build.onLoad({ filter: /[\\/]node_modules[\\/](buffer[\\/]index|node-inspect-extracted[\\/]dist[\\/]inspect|whatwg-url[\\/]lib[\\/](url-miscellaneous|percent-encoding|url-state-machine))\.js$/ }, (args) => ({
+    build.onLoad({ filter: /[\\/]node_modules[\\/](buffer[\\/]index|node-inspect-extracted[\\/]dist[\\/]inspect|path-unified[\\/]src[\\/](validators|path)|whatwg-url[\\/]lib[\\/](url-miscellaneous|percent-encoding|url-state-machine))\.js$/ }, (args) => ({
       contents: patched(args.path, readFileSync(args.path, "utf8")),
       loader: "js",
     }));
@@ -264,11 +315,38 @@ function inputPackages(pkgs) {
   return [...seen].sort();
 }
 
+// Packages whose tarball has no license file: the license their package.json names, with the
+// notice of the code they copy.
+const UNSHIPPED_LICENSES = {
+  "path-unified": [
+    "path-unified's package.json says MIT. Its src/path.js is Node.js's lib/path.js (v21.5.0) as an",
+    "ES module; Node.js's license for that file:",
+    "",
+    "Copyright Joyent, Inc. and other Node contributors.",
+    "",
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this software",
+    "and associated documentation files (the \"Software\"), to deal in the Software without",
+    "restriction, including without limitation the rights to use, copy, modify, merge, publish,",
+    "distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the",
+    "Software is furnished to do so, subject to the following conditions:",
+    "",
+    "The above copyright notice and this permission notice shall be included in all copies or",
+    "substantial portions of the Software.",
+    "",
+    "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING",
+    "BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND",
+    "NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM,",
+    "DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,",
+    "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.",
+  ].join("\n"),
+};
+
 function licenses(pkgs) {
   return pkgs.map((pkg) => {
     const dir = join(MODULES, pkg);
     const file = readdirSync(dir).find((name) => /^licen[cs]e/i.test(name));
-    const text = file ? readFileSync(join(dir, file), "utf8").trim() : `(no license file; package.json says ${packageJson(pkg).license})`;
+    const text = file ? readFileSync(join(dir, file), "utf8").trim() : UNSHIPPED_LICENSES[pkg];
+    if (!text) throw new Error(`${pkg} ships no license file: add its license to UNSHIPPED_LICENSES`);
     return `${pkg}@${packageJson(pkg).version} (${packageJson(pkg).license})\n\n${text}\n`;
   }).join(`\n${"=".repeat(78)}\n\n`);
 }

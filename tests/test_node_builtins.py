@@ -62,7 +62,7 @@ def test_an_export_the_module_does_not_have_is_nodes_syntax_error(sandbox: Sandb
     assert kind == "runtime" and message == "The requested module 'node:path' does not provide an export named 'nope'"
 
 
-@pytest.mark.parametrize("module", ["child_process", "node:net", "worker_threads", "vm", "module", "./local.js", "lodash", "path/win32"])
+@pytest.mark.parametrize("module", ["child_process", "node:net", "worker_threads", "vm", "module", "./local.js", "lodash", "path/glob"])
 def test_any_other_module_is_a_policy_failure_naming_the_ones_that_exist(sandbox: Sandbox, module: str) -> None:
     kind, message = failure(sandbox, f'import x from "{module}";\nexport default 1;')
     assert kind == "policy" and repr(module) in message and "crypto" in message and "fs/promises" in message

@@ -13,7 +13,7 @@ MODULES: dict[str, tuple[str, str | None]] = {
     "events": ("events", None),
     "fs": ("fs", None), "fs/promises": ("fs", "promises"),
     "os": ("os", None),
-    "path": ("path", None), "path/posix": ("path", "posix"),
+    "path": ("path", None), "path/posix": ("path", "posix"), "path/win32": ("path", "win32"),
     "process": ("process", None),
     "querystring": ("querystring", None),
     "string_decoder": ("string_decoder", None),

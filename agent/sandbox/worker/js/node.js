@@ -50,7 +50,7 @@
     if (exported === null || exported === undefined) throw missing(specifier);
     const ns = { __proto__: null };
     for (const key of keys(exported)) {
-      // a getter stays one (path.win32 throws when it is read, not when path is imported)
+      // a getter stays one (read when the code reads it, not when the module is imported)
       if ("get" in Object.getOwnPropertyDescriptor(exported, key)) define(ns, key, { get: () => exported[key], enumerable: true });
       else ns[key] = exported[key];
     }
