@@ -99,7 +99,7 @@ def parsed_kb(case: Case) -> float:
     planned = intl.plan(case.first_call)
     size = sum((INTL / name).stat().st_size for name in planned)
     if intl._TRIGGER.search(case.first_call):
-        size += len(intl.wiring(case.first_call, intl.families(case.first_call), "data/tz.js" in planned).encode())
+        size += len(intl.wires().encode()) + len(intl.wiring(case.first_call, intl.families(case.first_call), "data/tz.js" in planned).encode())
     return size / 1024
 
 

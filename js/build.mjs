@@ -126,6 +126,40 @@ const precomputedRules = {
   },
 };
 
+// intl-datetimeformat parses, when a locale's first formatter is made, every skeleton and pattern
+// of its calendar (about 25 ms for en in QuickJS), and for each the interval patterns, after
+// searching its nearest interval format by parsing every interval skeleton (more than 100 ms).
+// Only formatRange and formatRangeToParts read the interval patterns, which js/intl.js refuses,
+// so the bundle is built without them; and the parsed gregorian formats come with the locale's
+// data, computed here by the package's own code (see withParsedFormats), so a run parses none. The
+// build stops if the package's code changes under these patches.
+const NO_INTERVALS = [
+  ["parseDateTimeSkeleton(pattern, pattern, findIntervalFormat(pattern, intervalFormats), intervalFormats.intervalFormatFallback)",
+   "parseDateTimeSkeleton(pattern, pattern)"],
+  ["return parsed ??= Object.keys(formats[calendar]).map((skeleton) => parseDateTimeSkeleton(skeleton, formats[calendar][skeleton], calendarIntervals[skeleton] || findIntervalFormat(skeleton, calendarIntervals), calendarIntervals.intervalFormatFallback));",
+   "return parsed ??= ((list, raw = formats[calendar], skeletons = Object.keys(raw)) => list ? list.map(([pattern, pattern12, fields], i) => " +
+   "Object.assign(Object.create(null), { pattern, pattern12, skeleton: skeletons[i], rawPattern: raw[skeletons[i]], rangePatterns: Object.create(null), " +
+   "rangePatterns12: Object.create(null) }, fields)) : skeletons.map((skeleton) => parseDateTimeSkeleton(skeleton, raw[skeleton])))(d.$parsed?.[calendar]);"],
+];
+
+function withoutIntervals(source) {
+  for (const [from, to] of NO_INTERVALS) {
+    if (source.split(from).length !== 2) throw new Error(`intl-datetimeformat changed: a patch does not apply at ${JSON.stringify(from.slice(0, 60))}`);
+    source = source.replace(from, () => to);
+  }
+  return source;
+}
+
+const noIntervals = {
+  name: "datetimeformat-without-intervals",
+  setup(build) {
+    build.onLoad({ filter: /intl-datetimeformat[\\/]polyfill-force\.js$/ }, (args) => ({
+      contents: withoutIntervals(readFileSync(args.path, "utf8")),
+      loader: "js",
+    }));
+  },
+};
+
 async function bundle(contents, banner) {
   const result = await esbuild.build({
     stdin: { contents, resolveDir: HERE, loader: "js" },
@@ -136,7 +170,7 @@ async function bundle(contents, banner) {
     legalComments: "none",
     charset: "utf8",
     write: false,
-    plugins: [precomputedRules],
+    plugins: [precomputedRules, noIntervals],
     banner: { js: banner },
   });
   return result.outputFiles[0].text;
@@ -188,6 +222,95 @@ async function buildFamilies(out) {
   }
 }
 
+// Whether JSON text carries `value` whole: nothing but strings, finite numbers, booleans, null,
+// arrays and plain objects (made in another context: no prototype check).
+function isJson(value) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.every(isJson);
+  return Object.getOwnPropertySymbols(value).length === 0 && Object.keys(value).every((key) => key !== "__proto__" && isJson(value[key]));
+}
+
+// The data a locale-data chunk adds, and the constructor it adds it to.
+function capture(source) {
+  const constructor = source.match(/Intl\.(\w+)(?:\.|\[["'])__addLocaleData/)?.[1];
+  if (!constructor) throw new Error("a locale-data chunk without __addLocaleData");
+  const added = [];
+  vm.runInNewContext(source, { Intl: { [constructor]: { __addLocaleData: (...data) => added.push(...data) } } });
+  if (added.length === 0) throw new Error(`a locale-data chunk of Intl.${constructor} added nothing`);
+  return { constructor, added };
+}
+
+function jsonChunk({ constructor, added }) {
+  return `Intl.${constructor}.__addLocaleData(${added.map((data) => `JSON.parse(${JSON.stringify(JSON.stringify(data))})`).join(", ")});`;
+}
+
+// The gregorian formats of a locale as the built DateTimeFormat bundle parses them (`prelude`:
+// the bundles it runs after, and itself), in node, as plain objects: each a skeleton's fields
+// and patterns, with no interval patterns.
+function gregorianFormats(prelude, chunk, locale) {
+  const context = vm.createContext({});
+  for (const source of [...prelude, chunk]) vm.runInContext(source, context);
+  return vm.runInContext(`Intl.DateTimeFormat.localeData[${JSON.stringify(locale)}].formats.gregory`, context);
+}
+
+// A parsed format as [pattern, pattern12, fields]: its skeleton and raw pattern are the data's own
+// (the formats come in the order of the data's skeletons), its interval patterns are none.
+const FORMAT_HEAD = ["pattern", "pattern12", "skeleton", "rawPattern", "rangePatterns", "rangePatterns12"];
+
+function compactFormat(format, i, raw) {
+  const keys = Object.keys(format);
+  if (JSON.stringify(keys.slice(0, FORMAT_HEAD.length)) !== JSON.stringify(FORMAT_HEAD) || format.rawPattern !== raw[format.skeleton] ||
+      Object.keys(raw)[i] !== format.skeleton || Object.keys(format.rangePatterns).length || Object.keys(format.rangePatterns12).length) {
+    throw new Error(`a parsed format is not laid out as expected: ${format.skeleton}`);
+  }
+  const fields = {};
+  for (const key of keys.slice(FORMAT_HEAD.length)) {
+    if (typeof format[key] !== "string" && typeof format[key] !== "boolean") throw new Error(`a parsed format's ${key} is not a string: ${format.skeleton}`);
+    fields[key] = format[key];
+  }
+  return [format.pattern, format.pattern12, fields];
+}
+
+// A DateTimeFormat chunk without the interval formats (the bundle reads none but their fallback)
+// and with `$parsed.gregory`, the formats its locale's first formatter would otherwise parse;
+// checked: the bundle given them has, field for field and in order, what it parses itself.
+function withParsedFormats(prelude, captured) {
+  for (const entry of captured.added) entry.data.intervalFormats = { intervalFormatFallback: entry.data.intervalFormats.intervalFormatFallback };
+  const chunk = jsonChunk(captured);
+  for (const entry of captured.added) {
+    const raw = entry.data.formats.gregory;
+    entry.data.$parsed = { gregory: gregorianFormats(prelude, chunk, entry.locale).map((format, i) => compactFormat(format, i, raw)) };
+  }
+  const withParsed = jsonChunk(captured);
+  for (const entry of captured.added) {
+    const parsed = gregorianFormats(prelude, chunk, entry.locale), given = gregorianFormats(prelude, withParsed, entry.locale);
+    const same = parsed.length === given.length && parsed.every((format, i) => {
+      const keys = Object.keys(format), other = given[i];
+      return JSON.stringify(keys) === JSON.stringify(Object.keys(other)) && Object.getPrototypeOf(other) === null &&
+        keys.every((key) => (typeof format[key] === "object"
+          ? Object.getPrototypeOf(other[key]) === null && Object.keys(other[key]).length === 0
+          : format[key] === other[key]));
+    });
+    if (!same) throw new Error(`the precomputed DateTimeFormat formats of ${entry.locale} differ from the package's parse`);
+  }
+  return withParsed;
+}
+
+// A locale-data chunk as the package writes it adds its data as an object literal, twice (once
+// for a loaded polyfill, once queued for a later one). Runs load a family before its data, so the
+// chunk here adds it once, parsed from JSON text: QuickJS parses JSON about twice as fast as the
+// same object as code, and these chunks are most of a first use's parsing (numberformat's en was
+// 87 KB). A chunk whose data is not plain JSON (plural rules carry functions) is kept as it is.
+function localeDataChunk(family, source) {
+  const captured = capture(source);
+  if (!captured.added.every(isJson)) return source;
+  if (family !== "datetimeformat") return jsonChunk(captured);
+  const prelude = ["canonical", "pluralrules", "numberformat", "datetimeformat"].map((name) => readFileSync(join(OUT, "intl", `${name}.js`), "utf8"));
+  return withParsedFormats(prelude, captured);
+}
+
 async function buildLocaleData(out) {
   for (const [family, { pkg, data }] of Object.entries(FAMILIES)) {
     if (!data) continue;
@@ -199,7 +322,7 @@ async function buildLocaleData(out) {
         throw new Error(`${pkg} has no data for ${locale}`);
       }
       const source = readFileSync(path, "utf8");
-      out.write(`intl/data/${family}/${locale}.js`, await minifyScript(source, header([pkg])));
+      out.write(`intl/data/${family}/${locale}.js`, await minifyScript(localeDataChunk(family, source), header([pkg])));
     }
   }
 }

@@ -97,6 +97,7 @@ def run_unchecked(program: str) -> dict[str, Any]:
     files = intl.plan(named)
     for path in files:
         ctx.eval(intl.bundle(path))
+    ctx.eval(intl.wires())
     ctx.eval(intl.wiring(named, intl.families(named), "data/tz.js" in files, checked=False))
     body = program.replace("export default out;", "JSON.stringify(out)")
     value: dict[str, Any] = json.loads(ctx.eval(body))

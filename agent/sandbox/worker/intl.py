@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import _quickjs as quickjs
 
+from agent.sandbox.worker import bytecode
+
 _JS = os.path.join(os.path.dirname(__file__), "js")
 """The folder of the sandbox's JavaScript."""
 
@@ -158,22 +160,9 @@ def domain() -> dict[str, list[str]]:
     return shapes
 
 
-_RANGE_PATTERNS = ("if(a)for(let d in a){let l=cn(d),g=a[d],u=Object.assign(Object.create(null),{patternParts:[]}),[m,S]=ze(g,u);"
-                   "r.rangePatterns[l]={...u,patternParts:st(m)},r.rangePatterns12[l]={...u,patternParts:st(S)}}")
-"""The loop of intl-datetimeformat 7.8.1 (as bundled) that parses every interval pattern of every
-skeleton of a locale when its first formatter is made: two thirds of that first use (about 120 of
-180 ms for en). Only formatRange reads them, which js/intl.js refuses, so runs skip it."""
-
-
-@functools.cache
 def bundle(path: str) -> str:
-    """A bundle file as a run compiles it: datetimeformat.js without the interval-pattern loop."""
-    source = _source(os.path.join("bundles", "intl", path))
-    if path == "datetimeformat.js":
-        if source.count(_RANGE_PATTERNS) != 1:
-            raise RuntimeError("the bundled intl-datetimeformat changed: update _RANGE_PATTERNS in agent/sandbox/worker/intl.py")
-        source = source.replace(_RANGE_PATTERNS, "")
-    return source
+    """A bundle file as a run compiles it."""
+    return _source(os.path.join("bundles", "intl", path))
 
 
 @functools.cache
@@ -183,13 +172,21 @@ def _domain_text() -> str:
     return json.dumps(domain(), separators=(",", ":"))
 
 
+@functools.cache
+def wires() -> str:
+    """The script that puts the wiring's two factories (js/intl.js and js/intl_collate.js) in
+    `__jsolve_intl`: the same text in every run, so it runs from the worker's bytecode."""
+    return "globalThis.__jsolve_intl = [" + _source("intl.js") + ",\n" + _source("intl_collate.js") + "];"
+
+
 def wiring(named: str, chosen: list[str], zones: bool, *, checked: bool = True) -> str:
-    """The script that wires what was compiled; `checked=False` leaves DateTimeFormat's options
-    unchecked (only to measure the polyfill against node, as tests/test_intl_domain.py does)."""
+    """The script that wires what was compiled, after `wires()`; `checked=False` leaves
+    DateTimeFormat's options unchecked (only to measure the polyfill against node, as
+    tests/test_intl_domain.py does)."""
     cfg = {"tags": TAGS, "loaded": data_locales(named), "zones": zones, "bundledZones": _zones(), "families": chosen,
            "domain": _domain_text() if checked and "datetimeformat" in chosen else None}
-    return ("{ const factory = " + _source("intl.js") + ";\nconst collate = " + _source("intl_collate.js")
-            + f";\nfactory(globalThis, {json.dumps(cfg)}, collate); }}")
+    return ("{ const [factory, collate] = globalThis.__jsolve_intl; delete globalThis.__jsolve_intl;\n"
+            f"factory(globalThis, {json.dumps(cfg)}, collate); }}")
 
 
 def install(ctx: quickjs.Context, named: str) -> None:
@@ -198,5 +195,6 @@ def install(ctx: quickjs.Context, named: str) -> None:
         return
     files = plan(named)
     for path in files:
-        ctx.eval(bundle(path))
+        bytecode.evaluate(ctx, bundle(path))
+    bytecode.evaluate(ctx, wires())
     ctx.eval(wiring(named, families(named), "data/tz.js" in files))

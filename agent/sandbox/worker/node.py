@@ -21,6 +21,7 @@ import re
 import _quickjs as quickjs
 
 from agent.sandbox.builtins import MODULES
+from agent.sandbox.worker import bytecode
 
 VIRTUAL_FOLDER = "/inputs"
 """The folder `fs` shows (and process.cwd()): the run's inputs as `<name>.json` (and `<name>.txt`
@@ -32,10 +33,11 @@ FIRST_LINE = 100_001
 from the code's (errors.py leaves such frames out and places an error at the code's own line).
 The blank lines before it cost about 0.15 ms to parse."""
 
-_BUNDLED = ("buffer", "hashes", "path", "events", "util", "assert", "querystring", "string_decoder", "whatwg_url")
+_BUNDLED = ("buffer", "hashes", "path", "events", "util", "util_base", "util_inspect", "util_compare", "assert", "querystring",
+            "string_decoder", "whatwg_url")
 """The registry's modules that are bundles of npm packages (bundles/node/<name>.js); what each
 requires is in bundles/node/packages.json, written by the build. (util is a small module of
-getters over its parts, in `_LATER`.)"""
+getters over its three parts.)"""
 
 _OWN: dict[str, tuple[str, tuple[str, ...]]] = {
     "crypto": ("node_crypto.js", ("buffer", "hashes")),
@@ -48,10 +50,10 @@ _OWN: dict[str, tuple[str, tuple[str, ...]]] = {
 _INNER: dict[str, tuple[str, ...]] = {"url": ("whatwg_url",)}
 """What js/node.js's own modules require of the others."""
 
-_LATER = {name: f"bundles/node/{name}.js" for name in ("tr46", "util_base", "util_inspect", "util_compare")}
+_LATER = {name: f"bundles/node/{name}.js" for name in ("tr46",)}
 """Modules compiled only when first required, their source handed to the registry as a string:
-IDNA (210 KB, for a host that is not ASCII) and the three parts of util (a run that formats pays
-for inspect alone)."""
+IDNA (210 KB, for a host that is not ASCII). The others come from the worker's bytecode
+(worker/bytecode.py), which is read about eight times faster than their source is parsed."""
 
 _GLOBALS: dict[str, tuple[tuple[str, ...], str]] = {
     "Buffer": (("buffer",), 'require("buffer").Buffer'),
@@ -127,9 +129,22 @@ def needed(named: str, network: bool = False) -> tuple[set[str], list[str], list
 
 def script(named: str, seed: str, network: bool = False) -> str | None:
     """The script that puts the registry, the modules and the globals `named` reaches in place,
-    or None when it reaches none. A module of `_LATER` is read from the global
-    `__jsolve_later_<name>` (`install` sets it), which the script deletes."""
+    or None when it reaches none. It runs after `factories` (the registry's maker and each
+    module's factory, in `__jsolve_factories`, which it deletes); a module of `_LATER` is read
+    from the global `__jsolve_later_<name>` (`install` sets it), which it deletes too."""
     return _script(needed(named, network), named, seed)
+
+
+_PADDING = "\n" * (FIRST_LINE - 1)
+
+
+@functools.cache
+def factory_script(name: str) -> str:
+    """The script that puts a module's factory (`$make`: the registry's maker, js/node.js) in
+    `__jsolve_factories`, starting at FIRST_LINE: one text per module, compiled once per worker."""
+    if name == "$make":
+        return _PADDING + "globalThis.__jsolve_factories = { __proto__: null, $make: " + _source("node.js") + " };"
+    return _PADDING + f"__jsolve_factories.{name} = " + _source(_sources()[name][0]) + ";"
 
 
 def _script(plan: tuple[set[str], list[str], list[str]], named: str, seed: str) -> str | None:
@@ -140,8 +155,9 @@ def _script(plan: tuple[set[str], list[str], list[str]], named: str, seed: str) 
         "globalThis", json.dumps({name: list(target) for name, target in MODULES.items()}),
         json.dumps([f"node:{name}" for name in sorted(MODULES)]), json.dumps(seed), json.dumps(VIRTUAL_FOLDER), str(FIRST_LINE),
     ])
-    parts = ["\n" * (FIRST_LINE - 1) + "{ const make = " + _source("node.js") + ";\nconst registry = make(" + args + ");\nconst require = registry.require;"]
-    parts += ["{ const factory = " + _source(_sources()[name][0]) + ";\nregistry.define(" + json.dumps(name) + ", factory); }" for name in modules]
+    parts = [_PADDING + "{ const F = globalThis.__jsolve_factories; delete globalThis.__jsolve_factories;\nconst registry = F.$make(" + args
+             + ");\nconst require = registry.require;"]
+    parts += [f"registry.define({json.dumps(name)}, F.{name});" for name in modules]
     parts += [f"registry.later({json.dumps(name)}, globalThis.__jsolve_later_{name}); delete globalThis.__jsolve_later_{name};"
               for name in _later(modules)]
     if "whatwg_url" in modules and "TextEncoder" not in named and "TextDecoder" not in named:
@@ -166,6 +182,8 @@ def install(ctx: quickjs.Context, named: str, network: bool = False) -> None:
         return
     _, modules, globals_ = plan
     try:
+        for name in ["$make", *modules]:
+            bytecode.evaluate(ctx, factory_script(name))
         for name in _later(modules):
             ctx.set(f"__jsolve_later_{name}", _source(_LATER[name]))
         ctx.eval(text)
@@ -179,5 +197,6 @@ _UNFIT = """{ const unfit = () => { throw new InternalError("out of memory"); };
 Object.defineProperty(unfit, "load", { value: async () => unfit() });
 Object.defineProperty(globalThis, "__jsolve_node", { value: unfit, configurable: true });
 for (const name of NAMES) Object.defineProperty(globalThis, name, { get: unfit, set: unfit, configurable: true });
-for (const name of LATER) delete globalThis[name]; }"""
+for (const name of LATER) delete globalThis[name];
+delete globalThis.__jsolve_factories; }"""
 """The stand-in for the modules when they do not fit the run's memory."""
