@@ -70,7 +70,7 @@ def test_any_other_module_is_a_policy_failure_naming_the_ones_that_exist(sandbox
     assert failed is not None and failed.kind == "policy" and "crypto" in failed.message
 
 
-@pytest.mark.parametrize("module", ["node:http", "https", "node-fetch", "axios"])
+@pytest.mark.parametrize("module", ["node:http", "https", "node-fetch", "axios", "node:fetch"])
 def test_an_import_of_a_request_library_says_what_to_use_instead(module: str) -> None:
     code = f'import {{ get }} from "{module}";\nexport default 1;'
     with_network, without = prevalidate(code, network=True), prevalidate(code, network=False)

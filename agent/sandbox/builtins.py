@@ -26,9 +26,11 @@ the export of it that the specifier names (None: the module itself). Anything el
 failure naming these."""
 
 
-HTTP_CLIENTS = frozenset(["http", "https", "http2", "undici", "node-fetch", "axios", "got", "cross-fetch", "isomorphic-fetch"])
-"""Modules code imports to make requests: their refusal says what to use instead (the global
-`fetch`, when the run has a network), since the list of built-ins names none of them."""
+HTTP_CLIENTS = frozenset(["fetch", "http", "https", "http2", "undici", "node-fetch", "axios", "got", "cross-fetch", "isomorphic-fetch",
+                          "whatwg-fetch", "unfetch", "ky", "superagent", "request", "needle"])
+"""Modules code imports to make requests (`node:fetch` too, which node does not have either):
+their refusal says what to use instead (the global `fetch`, when the run has a network), since
+the list of built-ins names none of them."""
 
 
 def unknown_module(module: str, *, network: bool | None = None) -> str:
